@@ -1,0 +1,108 @@
+import { describe, expect, it } from '@jest/globals';
+import { AppConfig, ConfigError, loadConfig } from './config.js';
+
+const SECRETS = {
+  DATABASE_URL: 'postgresql://owner:owner-pw-7f3a9c@db.internal:5432/tenantry',
+  APP_DATABASE_URL: 'postgresql://tenantry_app:app-pw-51be02@db.internal:5432/tenantry',
+  PLATFORM_DATABASE_URL: 'postgresql://tenantry_platform:platform-pw-c4d8e1@db.internal:5432/tenantry',
+  REDIS_URL: 'redis://:redis-pw-99a0f2@cache.internal:6379/0',
+  JWT_SECRET: 'jwt-secret-0123456789abcdef0123456789abcdef',
+};
+
+const validEnv = (overrides: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => ({ ...SECRETS, ...overrides });
+
+function configError(env: NodeJS.ProcessEnv): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error('expected loadConfig to throw a ConfigError');
+}
+
+describe('loadConfig', () => {
+  it('accepts a complete environment and applies the defaults', () => {
+    const config = loadConfig(validEnv());
+
+    expect(config).toBeInstanceOf(AppConfig);
+    expect(config.env).toMatchObject({
+      NODE_ENV: 'development',
+      PORT: 3000,
+      JWT_ISSUER: 'tenantry',
+      JWT_AUDIENCE: 'tenantry-api',
+      BODY_LIMIT_BYTES: 1_048_576,
+      TRUST_PROXY: false,
+    });
+    expect(config.isProduction).toBe(false);
+  });
+
+  it('coerces numbers and booleans from strings', () => {
+    const config = loadConfig(validEnv({ PORT: '8080', DB_POOL_MAX: '25', TRUST_PROXY: '1', NODE_ENV: 'production' }));
+
+    expect(config.env).toMatchObject({ PORT: 8080, DB_POOL_MAX: 25, TRUST_PROXY: true });
+    expect(config.isProduction).toBe(true);
+  });
+
+  it('reports a missing variable by name', () => {
+    const { JWT_SECRET: _omitted, ...env } = validEnv();
+
+    const error = configError(env);
+
+    expect(error.problems).toEqual(['JWT_SECRET is required']);
+    expect(error.message).toContain('JWT_SECRET is required');
+  });
+
+  it('reports every missing variable at once, and an empty one as missing', () => {
+    const error = configError({ REDIS_URL: '', JWT_SECRET: SECRETS.JWT_SECRET });
+
+    expect(error.problems.sort()).toEqual(
+      ['APP_DATABASE_URL is required', 'DATABASE_URL is required', 'PLATFORM_DATABASE_URL is required', 'REDIS_URL is required'].sort(),
+    );
+  });
+
+  it.each([
+    ['JWT_SECRET', 'too-short-secret-value-1234', /^JWT_SECRET must be at least 32 characters$/],
+    ['PORT', 'abc', /^PORT .+/],
+    ['PORT', '70000', /^PORT .+/],
+    ['DATABASE_URL', 'mysql://root:mysql-pw-a1b2c3@db.internal:3306/tenantry', /^DATABASE_URL must be a postgres:\/\/ or postgresql:\/\/ URL$/],
+    ['APP_DATABASE_URL', 'not a url with app-pw-51be02 inside', /^APP_DATABASE_URL Invalid URL$/],
+    ['REDIS_URL', 'http://:redis-pw-zz9@cache.internal:6379', /^REDIS_URL must be a redis:\/\/ or rediss:\/\/ URL$/],
+    ['NODE_ENV', 'staging', /^NODE_ENV .+/],
+    ['TRUST_PROXY', 'yes', /^TRUST_PROXY .+/],
+    ['BODY_LIMIT_BYTES', '512', /^BODY_LIMIT_BYTES .+/],
+  ])('names %s and the rule for an invalid value, never the value', (name, value, rule) => {
+    const error = configError(validEnv({ [name]: value }));
+
+    expect(error.problems.length).toBeGreaterThanOrEqual(1);
+    expect(error.problems.some((p) => rule.test(p))).toBe(true);
+    for (const problem of error.problems) expect(problem.startsWith(`${name} `)).toBe(true);
+    expect(error.message).not.toContain(value);
+    // Nor any part of a credential it carried.
+    for (const fragment of value.match(/[a-z]+-pw-[a-z0-9]+/g) ?? []) expect(error.message).not.toContain(fragment);
+    // Nor the other, valid secrets.
+    for (const secret of Object.values(SECRETS)) expect(error.message).not.toContain(secret);
+  });
+});
+
+describe('AppConfig.describe', () => {
+  it('masks every secret and keeps the other values', () => {
+    const config = loadConfig(validEnv({ PORT: '4000', LOG_LEVEL: 'warn' }));
+
+    const described = config.describe();
+
+    expect(described).toMatchObject({
+      DATABASE_URL: '[secret]',
+      APP_DATABASE_URL: '[secret]',
+      PLATFORM_DATABASE_URL: '[secret]',
+      REDIS_URL: '[secret]',
+      JWT_SECRET: '[secret]',
+      PORT: 4000,
+      LOG_LEVEL: 'warn',
+      JWT_ISSUER: 'tenantry',
+    });
+    const printed = JSON.stringify(described);
+    for (const secret of Object.values(SECRETS)) expect(printed).not.toContain(secret);
+    expect(printed).not.toMatch(/-pw-/);
+  });
+});

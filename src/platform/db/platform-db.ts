@@ -1,0 +1,33 @@
+import { Injectable, type OnModuleDestroy } from '@nestjs/common';
+import { PrismaPg } from '@prisma/adapter-pg';
+import pg from 'pg';
+import { PrismaClient } from '../../generated/prisma/client.js';
+import { AppConfig } from '../config/config.js';
+import { attachPoolErrorLogger } from './pool-errors.js';
+
+/**
+ * Cross-tenant access through the platform role (BYPASSRLS). Only platform administration and
+ * analytics may use it: it is provided by PlatformDbModule alone, and test/architecture checks
+ * that no tenant-facing module imports it.
+ */
+@Injectable()
+export class PlatformDb implements OnModuleDestroy {
+  readonly pool: pg.Pool;
+  readonly client: PrismaClient;
+
+  constructor(config: AppConfig) {
+    this.pool = new pg.Pool({
+      connectionString: config.env.PLATFORM_DATABASE_URL,
+      max: Math.max(2, Math.ceil(config.env.DB_POOL_MAX / 4)),
+      statement_timeout: config.env.DB_STATEMENT_TIMEOUT_MS || undefined,
+      application_name: 'tenantry-platform',
+    });
+    attachPoolErrorLogger(this.pool, 'platform');
+    this.client = new PrismaClient({ adapter: new PrismaPg(this.pool) });
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.client.$disconnect();
+    await this.pool.end();
+  }
+}
