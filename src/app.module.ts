@@ -1,0 +1,37 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import { TenantModule } from './modules/tenant/tenant.module.js';
+import { AppConfig } from './platform/config/config.js';
+import { ConfigModule } from './platform/config/config.module.js';
+import { ContextModule } from './platform/context/context.module.js';
+import { DbModule } from './platform/db/db.module.js';
+import { HealthModule } from './platform/health/health.module.js';
+import { ProblemFilter } from './platform/http/problem.filter.js';
+import { ZodValidationPipe } from './platform/http/validation.js';
+import { LoggingModule } from './platform/observability/logging.module.js';
+import { RedisModule } from './platform/redis/redis.module.js';
+import { SecurityModule } from './platform/security/security.module.js';
+
+/** The kernel (platform/*) and the product modules (modules/*). */
+@Module({})
+export class AppModule {
+  static forRoot(config?: AppConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        LoggingModule,
+        ContextModule,
+        DbModule,
+        RedisModule,
+        SecurityModule,
+        HealthModule,
+        TenantModule,
+      ],
+      providers: [
+        { provide: APP_FILTER, useClass: ProblemFilter },
+        { provide: APP_PIPE, useClass: ZodValidationPipe },
+      ],
+    };
+  }
+}

@@ -1,0 +1,48 @@
+/**
+ * The base of every module's error class. A module declares its codes as an enum and maps each to
+ * an HTTP status once, in its `x.errors.ts`; the ProblemFilter turns any AppError into
+ * application/problem+json with that stable `code`. Services throw these, never HttpExceptions, so
+ * the same rule reads the same from a job or a webhook handler.
+ */
+export abstract class AppError<Code extends string = string> extends Error {
+  abstract readonly status: number;
+
+  constructor(
+    readonly code: Code,
+    message: string,
+    /** Extra members for the problem document (e.g. limit, used, resetAt). Never secrets. */
+    readonly extra: Readonly<Record<string, unknown>> = {},
+    /** Extra response headers (e.g. Retry-After). */
+    readonly headers: Readonly<Record<string, string>> = {},
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** Errors of the HTTP layer itself (validation, pagination, bodies). */
+export enum HttpErrorCode {
+  ValidationFailed = 'validation_failed',
+  InvalidCursor = 'invalid_cursor',
+}
+
+const HTTP_STATUS: Record<HttpErrorCode, number> = {
+  [HttpErrorCode.ValidationFailed]: 400,
+  [HttpErrorCode.InvalidCursor]: 400,
+};
+
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
+export class HttpError extends AppError<HttpErrorCode> {
+  get status(): number {
+    return HTTP_STATUS[this.code];
+  }
+
+  static validation(where: string, errors: FieldError[]): HttpError {
+    const fields = [...new Set(errors.map((e) => e.field))].join(', ');
+    return new HttpError(HttpErrorCode.ValidationFailed, `Invalid ${where}: ${fields}`, { errors });
+  }
+}

@@ -1,0 +1,30 @@
+import { Module } from '@nestjs/common';
+import { LoggerModule } from 'nestjs-pino';
+import { AppConfig } from '../config/config.js';
+
+/** Structured JSON logs (pino): one line per request with its id; tenant and user once known. */
+@Module({
+  imports: [
+    LoggerModule.forRootAsync({
+      inject: [AppConfig],
+      useFactory: (config: AppConfig) => ({
+        assignResponse: true,
+        pinoHttp: {
+          level: config.env.LOG_LEVEL,
+          // Fastify assigns request ids (honouring a sane X-Request-Id); reuse them.
+          genReqId: (req) => (req as { id?: string }).id ?? 'unknown',
+          redact: {
+            paths: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-api-key"]', 'req.headers["stripe-signature"]'],
+            censor: '[redacted]',
+          },
+          serializers: {
+            req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
+          },
+          customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+          autoLogging: { ignore: (req) => (req.url ?? '').startsWith('/health/') },
+        },
+      }),
+    }),
+  ],
+})
+export class LoggingModule {}
