@@ -1,0 +1,218 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import type { TenantTx } from '../../src/platform/db/tenant-db.js';
+import { createDataApp, type DataApp, makeTenant, makeTenants } from '../support/data-app.js';
+
+/**
+ * db.transaction(fn) is the one unit of work: one interactive transaction with the tenant set,
+ * which everything inside joins (nested calls, db.client, db.sql), and which a throw undoes
+ * entirely. The tenant setting is transaction-local: it never outlives the unit of work on a
+ * pooled connection. Outcomes are checked through the platform role, outside the transaction.
+ */
+
+const MISSING_TENANT = { code: 'tenant_context_missing' };
+
+
+let t: DataApp;
+beforeAll(async () => {
+  t = await createDataApp();
+});
+afterAll(async () => {
+  await t?.close();
+});
+
+let tenantId: string;
+beforeEach(async () => {
+  tenantId = await makeTenant(t.platform, { name: 'Original name', settings: false });
+});
+
+const inTenant = <T>(fn: () => Promise<T>): Promise<T> => t.ctx.run({ tenantId }, fn);
+const settingsInTable = () => t.platform.client.tenantSettings.findUnique({ where: { tenantId } });
+const nameInTable = async () => (await t.platform.client.tenant.findUniqueOrThrow({ where: { id: tenantId } })).name;
+const tenantSetting = async (): Promise<string> => (await t.db.sql<{ tenant: string }>`select current_setting('app.tenant_id') as tenant`)[0]!.tenant;
+
+class Boom extends Error {}
+
+describe('a unit of work', () => {
+  it('commits its writes and returns the callback’s value when the callback returns', async () => {
+    const result = await inTenant(() =>
+      t.db.transaction(async (tx) => {
+        await tx.tenantSettings.create({ data: { tenantId, displayName: 'kept' } });
+        await tx.tenant.update({ where: { id: tenantId }, data: { name: 'New name' } });
+        return 'done';
+      }),
+    );
+
+    expect(result).toBe('done');
+    expect(await settingsInTable()).toMatchObject({ displayName: 'kept' });
+    expect(await nameInTable()).toBe('New name');
+  });
+
+  it('leaves nothing behind when the callback throws: rows written before the throw are gone', async () => {
+    const work = inTenant(() =>
+      t.db.transaction(async (tx) => {
+        await tx.tenantSettings.create({ data: { tenantId, displayName: 'draft' } });
+        await tx.tenant.update({ where: { id: tenantId }, data: { name: 'New name' } });
+        expect(await tx.tenantSettings.count()).toBe(1); // written, inside the transaction
+        throw new Boom('fails after writing');
+      }),
+    );
+
+    await expect(work).rejects.toBeInstanceOf(Boom);
+    expect(await settingsInTable()).toBeNull();
+    expect(await nameInTable()).toBe('Original name');
+  });
+
+  it('runs with the tenant in context set in PostgreSQL', async () => {
+    expect(await inTenant(() => t.db.transaction(() => tenantSetting()))).toBe(tenantId);
+  });
+});
+
+describe('a nested db.transaction', () => {
+  it('joins the outer unit of work: same transaction, same tenant setting', async () => {
+    const seen = await inTenant(() =>
+      t.db.transaction(async (outer) => {
+        const inner = await t.db.transaction(async (tx) => ({ tx, setting: await tenantSetting() }));
+        return { sameTx: inner.tx === outer, setting: inner.setting };
+      }),
+    );
+
+    expect(seen).toEqual({ sameTx: true, setting: tenantId });
+  });
+
+  it('is rolled back by a throw in the outer unit of work after the inner one returned', async () => {
+    const work = inTenant(() =>
+      t.db.transaction(async () => {
+        await t.db.transaction(async (tx) => {
+          await tx.tenantSettings.create({ data: { tenantId, displayName: 'written by the inner unit of work' } });
+          await tx.tenant.update({ where: { id: tenantId }, data: { name: 'New name' } });
+        });
+        expect(await settingsInTable()).toBeNull(); // the inner one did not commit on its own
+        throw new Boom('outer fails afterwards');
+      }),
+    );
+
+    await expect(work).rejects.toBeInstanceOf(Boom);
+    expect(await settingsInTable()).toBeNull();
+    expect(await nameInTable()).toBe('Original name');
+  });
+});
+
+describe('operations made through db.client and db.sql inside a unit of work', () => {
+  // E.g. a service called from inside a unit of work, which knows nothing of `tx`.
+  const writeWithoutTx = async (): Promise<void> => {
+    await t.db.client.tenantSettings.create({ data: { tenantId, displayName: 'via db.client' } });
+    await t.db.sql`update tenants set name = 'New name' where id = ${tenantId}::uuid returning id`;
+  };
+
+  it('join it: their writes are visible inside, not yet outside, and commit with it', async () => {
+    await inTenant(() =>
+      t.db.transaction(async (tx: TenantTx) => {
+        await writeWithoutTx();
+        expect(await tx.tenantSettings.findUnique({ where: { tenantId } })).toMatchObject({ displayName: 'via db.client' });
+        expect(await settingsInTable()).toBeNull();
+      }),
+    );
+
+    expect(await settingsInTable()).toMatchObject({ displayName: 'via db.client' });
+    expect(await nameInTable()).toBe('New name');
+  });
+
+  it('join it: their writes roll back with it', async () => {
+    const work = inTenant(() =>
+      t.db.transaction(async () => {
+        await writeWithoutTx();
+        throw new Boom('fails after writing');
+      }),
+    );
+
+    await expect(work).rejects.toBeInstanceOf(Boom);
+    expect(await settingsInTable()).toBeNull();
+    expect(await nameInTable()).toBe('Original name');
+  });
+});
+
+describe('a unit of work without a tenant', () => {
+  it('throws tenant_context_missing and never runs the callback, outside any context or in one without a tenant', async () => {
+    let ran = false;
+    const callback = async (): Promise<void> => {
+      ran = true;
+    };
+
+    await expect(t.db.transaction(callback)).rejects.toMatchObject(MISSING_TENANT);
+    await expect(t.ctx.run({ userId: 'anonymous' }, () => t.db.transaction(callback))).rejects.toMatchObject(MISSING_TENANT);
+    expect(ran).toBe(false);
+  });
+});
+
+describe('the transaction-local tenant setting', () => {
+  /**
+   * A connection's app.tenant_id outside any transaction, as null when unset: PostgreSQL reads it
+   * as null before any transaction set it, and as '' after one did (and ended).
+   */
+  const settingOf = async (query: (text: string) => Promise<{ rows: Array<{ tenant: string | null; pid: number }> }>) => {
+    const { tenant, pid } = (await query("select current_setting('app.tenant_id', true) as tenant, pg_backend_pid() as pid")).rows[0]!;
+    return { tenant: tenant || null, pid };
+  };
+
+  describe('on a pool of one connection', () => {
+    let single: DataApp;
+    beforeAll(async () => {
+      single = await createDataApp({ env: { DB_POOL_MAX: '1' } });
+    });
+    afterAll(async () => {
+      await single?.close();
+    });
+
+    it('does not outlive a unit of work, a failed one, or a standalone operation', async () => {
+      const outside = () => settingOf((text) => single.db.pool.query(text));
+      const { pid } = await outside();
+      const tenants = await makeTenants(single.platform, 3);
+
+      for (let round = 0; round < 3; round++) {
+        for (const id of tenants) {
+          const inside = await single.ctx.run({ tenantId: id }, () =>
+            single.db.transaction(async () => (await single.db.sql<{ tenant: string }>`select current_setting('app.tenant_id') as tenant`)[0]!.tenant),
+          );
+          expect(inside).toBe(id);
+          expect(await outside()).toEqual({ tenant: null, pid });
+
+          const failed = single.ctx.run({ tenantId: id }, () =>
+            single.db.transaction(async (tx) => {
+              await tx.tenantSettings.findMany();
+              throw new Boom('rolled back');
+            }),
+          );
+          await expect(failed).rejects.toBeInstanceOf(Boom);
+          expect(await outside()).toEqual({ tenant: null, pid });
+
+          await single.ctx.run({ tenantId: id }, () => single.db.client.tenantSettings.findMany());
+          expect(await outside()).toEqual({ tenant: null, pid });
+        }
+      }
+    });
+  });
+
+  it('is unset on every connection of a pool after concurrent units of work', async () => {
+    const tenants = await makeTenants(t.platform, 6);
+    await Promise.all(
+      tenants.map((id) =>
+        t.ctx.run({ tenantId: id }, () =>
+          t.db.transaction(async (tx) => {
+            await tx.tenantSettings.findMany();
+            await new Promise((resolve) => setTimeout(resolve, 20)); // keep several connections busy at once
+          }),
+        ),
+      ),
+    );
+    expect(t.db.pool.totalCount).toBeGreaterThan(1);
+
+    const clients = await Promise.all(Array.from({ length: t.db.pool.totalCount }, () => t.db.pool.connect()));
+    try {
+      const settings = await Promise.all(clients.map((client) => settingOf((text) => client.query(text))));
+      expect(new Set(settings.map((s) => s.pid)).size).toBe(clients.length);
+      expect(settings.map((s) => s.tenant)).toEqual(clients.map(() => null));
+    } finally {
+      for (const client of clients) client.release();
+    }
+  });
+});

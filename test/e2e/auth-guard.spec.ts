@@ -1,0 +1,131 @@
+import { createHmac } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { bearer, createTestApp, expectProblem, mintToken, type TestApp, type TestTenant } from '../support/http-app.js';
+import { TEST_JWT_SECRET } from '../support/database.js';
+
+/**
+ * The global TenantAuthGuard against forged, altered and misdirected access tokens, through the
+ * whole HTTP stack. Every rejection is a 401 problem (with WWW-Authenticate: Bearer); a valid
+ * token without the route's permission is a 403 problem.
+ */
+
+const b64url = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString('base64url');
+const decodePart = (part: string): Record<string, unknown> => JSON.parse(Buffer.from(part, 'base64url').toString('utf8'));
+
+/** Rewrites a signed token's header and/or payload, optionally re-signing with HMAC-SHA256. */
+function forge(token: string, edit: { header?: Record<string, unknown>; payload?: Record<string, unknown>; resignWith?: string }): string {
+  const [h, p, signature] = token.split('.');
+  const header = b64url({ ...decodePart(h!), ...edit.header });
+  const payload = edit.payload ? b64url({ ...decodePart(p!), ...edit.payload }) : p!;
+  const sig = edit.resignWith ? createHmac('sha256', edit.resignWith).update(`${header}.${payload}`).digest('base64url') : signature!;
+  return `${header}.${payload}.${sig}`;
+}
+
+let t: TestApp;
+let tenantA: TestTenant;
+let tenantB: TestTenant;
+
+beforeAll(async () => {
+  t = await createTestApp();
+  tenantA = await t.makeTenant({ displayName: 'Alpha Ltd' });
+  tenantB = await t.makeTenant({ displayName: 'Beta GmbH' });
+});
+
+afterAll(async () => {
+  await t?.close();
+});
+
+const getTenant = (headers: Record<string, string> = {}) => t.inject({ method: 'GET', url: '/api/v1/tenant', headers });
+
+describe('GET /api/v1/tenant with a valid token', () => {
+  it("returns the token's tenant with its settings", async () => {
+    const res = await getTenant(bearer(mintToken({ tid: tenantA.id })));
+
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^application\/json/);
+    expect(res.json()).toEqual({
+      id: tenantA.id,
+      slug: tenantA.slug,
+      name: tenantA.name,
+      status: 'active',
+      createdAt: expect.any(String),
+      settings: { displayName: 'Alpha Ltd', locale: 'en', timezone: 'UTC', supportEmail: null },
+    });
+  });
+
+  it("never answers with another tenant's data, even under concurrent requests", async () => {
+    const tokens = { [tenantA.id]: mintToken({ tid: tenantA.id }), [tenantB.id]: mintToken({ tid: tenantB.id }) };
+    const asked = Array.from({ length: 20 }, (_, i) => (i % 2 === 0 ? tenantA.id : tenantB.id));
+
+    const answers = await Promise.all(asked.map((tid) => getTenant(bearer(tokens[tid]!))));
+
+    expect(answers.map((r) => r.statusCode)).toEqual(asked.map(() => 200));
+    expect(answers.map((r) => r.json<{ id: string }>().id)).toEqual(asked);
+    expect(answers.map((r) => r.json<{ settings: { displayName: string } }>().settings.displayName)).toEqual(
+      asked.map((tid) => (tid === tenantA.id ? 'Alpha Ltd' : 'Beta GmbH')),
+    );
+  });
+
+  it("grants the 'member' role tenant:read", async () => {
+    const res = await getTenant(bearer(mintToken({ tid: tenantB.id, roles: ['member'] })));
+
+    expect(res.statusCode).toBe(200);
+    expect(res.json<{ id: string }>().id).toBe(tenantB.id);
+  });
+});
+
+describe('GET /api/v1/tenant rejects with 401', () => {
+  const valid = (): string => mintToken({ tid: tenantA.id });
+
+  const cases: Array<[string, () => Record<string, string>]> = [
+    ['no Authorization header', () => ({})],
+    ['a non-Bearer scheme', () => ({ authorization: `Basic ${Buffer.from('a:b').toString('base64')}` })],
+    ['a Bearer header with garbage', () => bearer('not.a.jwt')],
+    ['an alg:none token (unsigned)', () => bearer(`${b64url({ alg: 'none', typ: 'JWT' })}.${valid().split('.')[1]}.`)],
+    ['an alg:none token keeping the original signature', () => bearer(forge(valid(), { header: { alg: 'none' } }))],
+    ['a token signed with another key', () => bearer(mintToken({ tid: tenantA.id }, { secret: 'x'.repeat(48) }))],
+    ['HS512 with the right key (algorithm is pinned to HS256)', () => bearer(mintToken({ tid: tenantA.id }, { algorithm: 'HS512' }))],
+    ['HS384 with the right key', () => bearer(mintToken({ tid: tenantA.id }, { algorithm: 'HS384' }))],
+    ['header alg switched to RS256, signature kept', () => bearer(forge(valid(), { header: { alg: 'RS256' } }))],
+    [
+      'header alg RS256 with an HMAC made with the secret (key confusion)',
+      () => bearer(forge(valid(), { header: { alg: 'RS256' }, resignWith: TEST_JWT_SECRET })),
+    ],
+    ['an expired token', () => bearer(mintToken({ tid: tenantA.id }, { expiresIn: -120 }))],
+    ['a wrong issuer', () => bearer(mintToken({ tid: tenantA.id }, { issuer: 'evil-issuer' }))],
+    ['a wrong audience', () => bearer(mintToken({ tid: tenantA.id }, { audience: 'another-api' }))],
+    ['a payload whose tid was changed to tenant B, signature kept', () => bearer(forge(valid(), { payload: { tid: tenantB.id } }))],
+    ['a payload whose roles were raised to owner, signature kept', () => bearer(forge(valid(), { payload: { roles: ['owner'] } }))],
+    ['a token of another type (typ: refresh)', () => bearer(mintToken({ tid: tenantA.id, typ: 'refresh' }))],
+    ['a tid that is not a uuid', () => bearer(mintToken({ tid: 'tenant-a' }))],
+    ['a token without sub', () => bearer(mintToken({ tid: tenantA.id, sub: undefined }))],
+  ];
+
+  it.each(cases)('%s', async (_name, headers) => {
+    const res = await getTenant(headers());
+
+    const body = expectProblem(res, 401, 'unauthenticated');
+    expect(JSON.stringify(body)).not.toContain(tenantA.slug);
+    expect(JSON.stringify(body)).not.toContain(tenantB.slug);
+  });
+
+  it('the unaltered token of the tampering cases is itself accepted (the forgery, not the token, is refused)', async () => {
+    const token = mintToken({ tid: tenantA.id });
+    expect((await getTenant(bearer(token))).statusCode).toBe(200);
+    expect((await getTenant(bearer(forge(token, {})))).statusCode).toBe(200);
+  });
+});
+
+describe('GET /api/v1/tenant without the permission', () => {
+  it.each<[string, () => string]>([
+    ['no roles claim', () => mintToken({ tid: tenantA.id }, { noDefaultRoles: true })],
+    ['an empty roles list', () => mintToken({ tid: tenantA.id, roles: [] })],
+    ['only unknown roles', () => mintToken({ tid: tenantA.id, roles: ['superuser', 'root'] })],
+  ])('is 403 forbidden with %s', async (_name, token) => {
+    const res = await getTenant(bearer(token()));
+
+    const body = expectProblem(res, 403, 'forbidden');
+    expect(res.headers['www-authenticate']).toBeUndefined();
+    expect(JSON.stringify(body)).not.toContain(tenantA.slug);
+  });
+});

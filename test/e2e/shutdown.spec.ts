@@ -1,0 +1,127 @@
+import { once } from 'node:events';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { Controller, Get, Module } from '@nestjs/common';
+import { TenantModule } from '../../src/modules/tenant/tenant.module.js';
+import { TenantService } from '../../src/modules/tenant/tenant.service.js';
+import { TenantDb } from '../../src/platform/db/tenant-db.js';
+import { RedisClient } from '../../src/platform/redis/redis.module.js';
+import { RequirePermission } from '../../src/platform/security/decorators.js';
+import { bearer, createTestApp, mintToken, type TestApp } from '../support/http-app.js';
+
+/**
+ * Graceful shutdown, on a real listening socket: app.close() (what main.ts does on SIGTERM) lets a
+ * request in flight finish, database work included, then refuses new connections and releases the
+ * database and Redis connections.
+ */
+
+const SLOW_MS = 300;
+
+/** Resolved when the slow handler has started, so the test closes the app mid-request. */
+let slowStarted: () => void = () => undefined;
+
+@Controller('shutdown-test')
+class SlowController {
+  constructor(private readonly tenants: TenantService) {}
+
+  /** A tenant request that is still working when shutdown begins: it waits, then reads the database. */
+  @Get('slow')
+  @RequirePermission('tenant:read')
+  async slow(): Promise<{ id: string; slug: string }> {
+    slowStarted();
+    await sleep(SLOW_MS);
+    const { id, slug } = await this.tenants.getCurrent();
+    return { id, slug };
+  }
+}
+
+@Module({ imports: [TenantModule], controllers: [SlowController] })
+class SlowTestModule {}
+
+interface Answer {
+  status: number;
+  body: string;
+}
+
+/** One GET on a fresh connection (no keep-alive agent), unless an agent is given. */
+function get(port: number, path: string, headers: Record<string, string> = {}, agent: http.Agent | false = false): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const req = http.get({ host: '127.0.0.1', port, path, headers, agent }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (body += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+  });
+}
+
+async function listen(t: TestApp): Promise<number> {
+  await t.app.listen({ host: '127.0.0.1', port: 0 });
+  return (t.app.getHttpServer().address() as AddressInfo).port;
+}
+
+let t: TestApp | undefined;
+
+afterEach(async () => {
+  await t?.close();
+  t = undefined;
+});
+
+describe('app.close()', () => {
+  it('lets the request in flight finish with its database work, then refuses connections and closes the pools', async () => {
+    t = await createTestApp({ imports: [SlowTestModule] });
+    const port = await listen(t);
+    const tenant = await t.makeTenant();
+    const started = new Promise<void>((resolve) => (slowStarted = resolve));
+
+    const inFlight = get(port, '/api/v1/shutdown-test/slow', bearer(mintToken({ tid: tenant.id })));
+    await started;
+    const closeBegan = performance.now();
+    const closing = t.app.close();
+
+    // Shutdown has begun: a newcomer is turned away (refused, or 503 on the way out), never served.
+    await sleep(50);
+    const newcomer = await get(port, '/health/live').then(
+      (answer) => answer.status,
+      (error: NodeJS.ErrnoException) => error.code,
+    );
+    expect(['ECONNREFUSED', 503]).toContain(newcomer);
+
+    const answer = await inFlight;
+    expect(answer.status).toBe(200);
+    expect(JSON.parse(answer.body)).toEqual({ id: tenant.id, slug: tenant.slug });
+
+    await closing;
+    expect(performance.now() - closeBegan).toBeGreaterThanOrEqual(SLOW_MS - 100); // close waited for it
+
+    await expect(get(port, '/health/live')).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+    const pool = t.app.get(TenantDb).pool;
+    expect({ total: pool.totalCount, ended: pool.ended }).toEqual({ total: 0, ended: true });
+    // RedisClient.disconnect() does not wait for the socket to close: allow it a moment.
+    const redis = t.app.get(RedisClient).redis;
+    if (redis.status !== 'end') await Promise.race([once(redis, 'end'), sleep(1000)]);
+    expect(redis.status).toBe('end');
+  });
+
+  it('does not wait for idle keep-alive connections', async () => {
+    t = await createTestApp();
+    const port = await listen(t);
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      expect((await get(port, '/health/ready', {}, agent)).status).toBe(200);
+      expect(t.app.get(TenantDb).pool.totalCount).toBeGreaterThan(0); // the probe used a connection
+
+      const began = performance.now();
+      await t.app.close();
+
+      expect(performance.now() - began).toBeLessThan(1000);
+      expect(t.app.get(TenantDb).pool.totalCount).toBe(0);
+    } finally {
+      agent.destroy();
+    }
+  });
+});

@@ -1,0 +1,172 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { expect, jest } from '@jest/globals';
+import type { Type } from '@nestjs/common';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { InjectOptions, LightMyRequestResponse } from 'fastify';
+import jwt from 'jsonwebtoken';
+import pg from 'pg';
+import { createApp } from '../../src/bootstrap.js';
+import { type AppConfig, loadConfig } from '../../src/platform/config/config.js';
+import { createTestDatabase, TEST_JWT_SECRET, type TestDatabase, testEnv } from './database.js';
+
+/**
+ * End-to-end harness: the real application (createApp, as main.ts builds it) on a fresh copy of the
+ * migrated test database, the real Redis, and Fastify's `inject` for requests (no port needed).
+ */
+
+export interface TestApp {
+  app: NestFastifyApplication;
+  config: AppConfig;
+  database: TestDatabase;
+  /** Sends one request through the whole stack (hooks, guards, pipes, filters), without a socket. */
+  inject(opts: InjectOptions | string): Promise<LightMyRequestResponse>;
+  /** Inserts a tenant and its settings through the owner connection (bypasses RLS). */
+  makeTenant(input?: TenantInput): Promise<TestTenant>;
+  /** Closes the app (pools included), the owner connection, then drops the database. */
+  close(): Promise<void>;
+}
+
+export interface TestAppOptions {
+  /** Environment overrides on top of testEnv(), e.g. { BODY_LIMIT_BYTES: '2048' }. */
+  env?: NodeJS.ProcessEnv;
+  /** Extra modules (test-only controllers) imported beside the application's own. */
+  imports?: Type[];
+}
+
+/**
+ * CommonJS packages that `require` ESM-only ones: @fastify/static (Swagger UI) needs
+ * content-disposition 3, light-my-request (`inject`) needs cookie 2. Node 20.19+ does that
+ * natively; Jest's CommonJS loader cannot below Node 24.9 (and Nest's loadPackage then calls
+ * process.exit). Jest's ESM loader can load them, so hand those same modules to `require`.
+ * Not mocks: the real modules. Removable once jest.config.js transforms them to CommonJS.
+ */
+const ESM_ONLY_REQUIRED = { 'content-disposition': () => import('content-disposition'), cookie: () => import('cookie') };
+
+async function bridgeEsmOnlyDependencies(): Promise<void> {
+  for (const [name, load] of Object.entries(ESM_ONLY_REQUIRED)) {
+    const esm = await load();
+    jest.mock(name, () => esm);
+  }
+}
+
+export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
+  await bridgeEsmOnlyDependencies();
+  const database = await createTestDatabase();
+  const owner = new pg.Pool({ connectionString: database.ownerUrl, max: 2, application_name: 'tenantry-test-owner' });
+  owner.on('error', () => undefined);
+  let app: NestFastifyApplication | undefined;
+  try {
+    const config = loadConfig(testEnv(database, options.env));
+    app = await createApp(config, { imports: options.imports });
+    await app.init();
+    const fastify = app.getHttpAdapter().getInstance();
+    await fastify.ready();
+    const ready = app;
+    // Shutdown tests call app.close() themselves; a second close would end the pools twice (an error).
+    let closed: Promise<void> | undefined;
+    const nestClose = app.close.bind(app);
+    ready.close = () => (closed ??= nestClose());
+    return {
+      app: ready,
+      config,
+      database,
+      inject: (opts) => fastify.inject(opts),
+      makeTenant: (input) => insertTenant(owner, input),
+      close: async () => {
+        try {
+          await ready.close();
+        } finally {
+          await owner.end();
+          await database.drop();
+        }
+      },
+    };
+  } catch (error) {
+    await app?.close().catch(() => undefined);
+    await owner.end();
+    await database.drop();
+    throw error;
+  }
+}
+
+export interface TenantInput {
+  slug?: string;
+  name?: string;
+  displayName?: string;
+}
+
+export interface TestTenant {
+  id: string;
+  slug: string;
+  name: string;
+}
+
+/** Builder for a tenant with its settings row; unique slug per call so tests never share data. */
+export async function insertTenant(owner: pg.Pool | pg.Client, input: TenantInput = {}): Promise<TestTenant> {
+  const id = randomUUID();
+  const slug = input.slug ?? `t-${randomBytes(5).toString('hex')}`;
+  const name = input.name ?? `Tenant ${slug}`;
+  await owner.query('insert into tenants (id, slug, name) values ($1, $2, $3)', [id, slug, name]);
+  await owner.query('insert into tenant_settings (tenant_id, display_name) values ($1, $2)', [id, input.displayName ?? name]);
+  return { id, slug, name };
+}
+
+export interface TokenClaims {
+  tid: string;
+  sub?: string;
+  typ?: string;
+  roles?: string[];
+  [claim: string]: unknown;
+}
+
+export interface MintOptions {
+  secret?: string;
+  algorithm?: jwt.Algorithm;
+  issuer?: string;
+  audience?: string;
+  /** Lifetime in seconds (default 300); a negative value mints a token that expired that long ago. */
+  expiresIn?: number;
+  /** Leave out the `roles` default (['member']) when the claims do not give any. */
+  noDefaultRoles?: boolean;
+}
+
+/**
+ * An access token as the identity module will issue it: HS256, iss 'tenantry', aud 'tenantry-api',
+ * claims { sub, tid, typ: 'access', roles: ['member'] } unless overridden.
+ */
+export function mintToken(claims: TokenClaims, options: MintOptions = {}): string {
+  const payload: Record<string, unknown> = { sub: randomUUID(), typ: 'access', ...claims };
+  if (payload.roles === undefined && !options.noDefaultRoles) payload.roles = ['member'];
+  if (options.expiresIn !== undefined && options.expiresIn < 0) {
+    // jsonwebtoken refuses a negative expiresIn: set the past `exp` (and a consistent `iat`) directly.
+    const now = Math.floor(Date.now() / 1000);
+    payload.iat = now + options.expiresIn - 60;
+    payload.exp = now + options.expiresIn;
+  }
+  return jwt.sign(payload, options.secret ?? TEST_JWT_SECRET, {
+    algorithm: options.algorithm ?? 'HS256',
+    issuer: options.issuer ?? 'tenantry',
+    audience: options.audience ?? 'tenantry-api',
+    ...(payload.exp === undefined ? { expiresIn: options.expiresIn ?? 300 } : {}),
+  });
+}
+
+/** `{ authorization: 'Bearer <token>' }` */
+export const bearer = (token: string): Record<string, string> => ({ authorization: `Bearer ${token}` });
+
+/**
+ * Asserts the house error shape: application/problem+json (RFC 9457) with the given status and
+ * stable `code`, and the request id (the same one as the X-Request-Id header). Returns the document.
+ */
+export function expectProblem(res: LightMyRequestResponse, status: number, code: string): Record<string, unknown> {
+  expect({ status: res.statusCode, contentType: res.headers['content-type'] }).toEqual({
+    status,
+    contentType: expect.stringMatching(/^application\/problem\+json/),
+  });
+  const body = res.json<Record<string, unknown>>();
+  expect(body).toMatchObject({ status, code, type: `urn:tenantry:problem:${code}`, title: expect.any(String) });
+  expect(body.requestId).toEqual(expect.any(String));
+  expect(body.requestId).toBe(res.headers['x-request-id']);
+  if (status === 401) expect(res.headers['www-authenticate']).toBe('Bearer');
+  return body;
+}
