@@ -1,6 +1,8 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import { AuthModule } from './modules/auth/auth.module.js';
 import { TenantModule } from './modules/tenant/tenant.module.js';
+import { AuditModule } from './platform/audit/audit.module.js';
 import { AppConfig } from './platform/config/config.js';
 import { ConfigModule } from './platform/config/config.module.js';
 import { ContextModule } from './platform/context/context.module.js';
@@ -9,6 +11,7 @@ import { HealthModule } from './platform/health/health.module.js';
 import { ProblemFilter } from './platform/http/problem.filter.js';
 import { ZodValidationPipe } from './platform/http/validation.js';
 import { LoggingModule } from './platform/observability/logging.module.js';
+import { QueueModule } from './platform/queue/queue.module.js';
 import { RedisModule } from './platform/redis/redis.module.js';
 import { SecurityModule } from './platform/security/security.module.js';
 
@@ -24,8 +27,11 @@ export class AppModule {
         ContextModule,
         DbModule,
         RedisModule,
+        QueueModule,
         SecurityModule,
+        AuditModule,
         HealthModule,
+        AuthModule,
         TenantModule,
       ],
       providers: [

@@ -107,6 +107,8 @@ export function testEnv(db: TestDatabaseUrls, overrides: NodeJS.ProcessEnv = {})
     JWT_SECRET: TEST_JWT_SECRET,
     LOG_LEVEL: 'silent',
     PORT: '0',
+    // Each test database gets its own job queues in the shared Redis.
+    QUEUE_PREFIX: `test:${new URL(db.ownerUrl).pathname.slice(1)}`,
     ...overrides,
   };
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Prisma } from '../../src/generated/prisma/client.js';
 
 /**
@@ -17,6 +18,8 @@ export interface TenantFixture {
   key(tenantId: string, n: number): Record<string, unknown>;
   /** A valid change to any row of the model. */
   patch: Record<string, unknown>;
+  /** Append-only for the tenant role (no UPDATE/DELETE grant): changes are refused outright. */
+  appendOnly?: boolean;
   /** Creates the tenant's n-th row, and anything it needs, through the given client. */
   create(client: object, tenantId: string, n: number): Promise<Record<string, unknown>>;
 }
@@ -30,6 +33,7 @@ export interface ModelDelegate {
   aggregate(args: object): Promise<Record<string, unknown>>;
   groupBy(args: object): Promise<Array<Record<string, unknown>>>;
   create(args: object): Promise<Record<string, unknown>>;
+  createMany(args: object): Promise<{ count: number }>;
   update(args: object): Promise<Record<string, unknown>>;
   upsert(args: object): Promise<Record<string, unknown>>;
   updateMany(args: object): Promise<{ count: number }>;
@@ -68,7 +72,89 @@ export const TENANT_FIXTURES: readonly TenantFixture[] = [
     key: (tenantId): Prisma.TenantSettingsWhereUniqueInput => ({ tenantId }),
     patch: { displayName: 'changed by someone else' } satisfies Prisma.TenantSettingsUncheckedUpdateManyInput,
   }),
+  fixture({
+    model: 'Membership',
+    table: 'memberships',
+    rowsPerTenant: 3,
+    data: (tenantId, n): Prisma.MembershipUncheckedCreateInput => ({ tenantId, userId: fixtureUserId(tenantId, n), role: 'member' }),
+    key: (tenantId, n): Prisma.MembershipWhereUniqueInput => ({ tenantId_userId: { tenantId, userId: fixtureUserId(tenantId, n) } }),
+    patch: { role: 'admin' } satisfies Prisma.MembershipUncheckedUpdateManyInput,
+    // The member's user first; createMany returns no rows, so the users policy (a user is visible
+    // to its tenants' members) does not refuse a RETURNING of a user who is nobody's member yet.
+    create: async (client, tenantId, n) => {
+      await delegateOf(client, 'User').createMany({
+        data: [{ id: fixtureUserId(tenantId, n), email: `member${n}.${tenantId}@example.test`, name: `Member ${n}` }],
+        skipDuplicates: true,
+      });
+      return delegateOf(client, 'Membership').create({ data: { tenantId, userId: fixtureUserId(tenantId, n), role: 'member' } });
+    },
+  }),
+  fixture({
+    model: 'Invitation',
+    table: 'invitations',
+    rowsPerTenant: 3,
+    data: (tenantId, n): Prisma.InvitationUncheckedCreateInput => ({
+      tenantId,
+      id: fixtureId(tenantId, 'invitation', n),
+      email: `invitee${n}@example.test`,
+      role: 'member',
+      tokenHash: Buffer.from(`${tenantId}:${n}`),
+      expiresAt: new Date(Date.now() + 86_400_000),
+    }),
+    key: (tenantId, n): Prisma.InvitationWhereUniqueInput => ({ tenantId_id: { tenantId, id: fixtureId(tenantId, 'invitation', n) } }),
+    patch: { role: 'admin' } satisfies Prisma.InvitationUncheckedUpdateManyInput,
+  }),
+  fixture({
+    model: 'ApiKey',
+    table: 'api_keys',
+    rowsPerTenant: 3,
+    data: (tenantId, n): Prisma.ApiKeyUncheckedCreateInput => ({
+      tenantId,
+      id: fixtureId(tenantId, 'api-key', n),
+      name: `key ${n}`,
+      prefix: `tnry_${n}`,
+      keyHash: Buffer.from(`${tenantId}:key:${n}`),
+      scopes: ['tenant:read'],
+    }),
+    key: (tenantId, n): Prisma.ApiKeyWhereUniqueInput => ({ tenantId_id: { tenantId, id: fixtureId(tenantId, 'api-key', n) } }),
+    patch: { name: 'renamed by someone else' } satisfies Prisma.ApiKeyUncheckedUpdateManyInput,
+  }),
+  fixture({
+    model: 'AuditEvent',
+    table: 'audit_events',
+    rowsPerTenant: 3,
+    appendOnly: true,
+    data: (tenantId, n): Prisma.AuditEventUncheckedCreateInput => ({
+      tenantId,
+      seq: BigInt(n + 1),
+      actorType: 'system',
+      action: 'fixture.event',
+      createdAt: new Date(),
+      prevHash: Buffer.alloc(32),
+      hash: Buffer.alloc(32, n + 1),
+    }),
+    key: (tenantId, n): Prisma.AuditEventWhereUniqueInput => ({ tenantId_seq: { tenantId, seq: BigInt(n + 1) } }),
+    patch: { action: 'tampered' } satisfies Prisma.AuditEventUncheckedUpdateManyInput,
+  }),
+  fixture({
+    model: 'TenantExport',
+    table: 'tenant_exports',
+    rowsPerTenant: 3,
+    data: (tenantId, n): Prisma.TenantExportUncheckedCreateInput => ({ tenantId, id: fixtureId(tenantId, 'export', n) }),
+    key: (tenantId, n): Prisma.TenantExportWhereUniqueInput => ({ tenantId_id: { tenantId, id: fixtureId(tenantId, 'export', n) } }),
+    patch: { status: 'failed' } satisfies Prisma.TenantExportUncheckedUpdateManyInput,
+  }),
 ];
+
+/** Deterministic ids per tenant and row, so `key` can name a row that `data` created. */
+function fixtureId(tenantId: string, kind: string, n: number): string {
+  const hex = createHash('sha256').update(`${tenantId}:${kind}:${n}`).digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-8${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
+function fixtureUserId(tenantId: string, n: number): string {
+  return fixtureId(tenantId, 'user', n);
+}
 
 /** The tenant tables the registry covers. */
 export const TENANT_TABLES: readonly string[] = TENANT_FIXTURES.map((f) => f.table);

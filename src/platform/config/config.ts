@@ -33,6 +33,8 @@ const schema = z.object({
   BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(1_048_576),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
   TRUST_PROXY: bool.default(false),
+  /** Redis key prefix of the job queues (lets several deployments or test runs share one Redis). */
+  QUEUE_PREFIX: z.string().regex(/^[\w:-]{1,64}$/).default('tenantry'),
 });
 
 export type Env = z.infer<typeof schema>;

@@ -11,8 +11,15 @@ import { TenantContext } from './tenant-context.js';
         mount: true,
         generateId: true,
         idGenerator: (req: { id?: string }) => req.id ?? crypto.randomUUID(),
-        setup: (cls, req: { id?: string }) => {
-          cls.set('ctx', { roles: [], permissions: [], requestId: req.id ?? cls.getId() });
+        setup: (cls, req: { id?: string; ip?: string; socket?: { remoteAddress?: string }; headers?: Record<string, unknown> }) => {
+          const agent = req.headers?.['user-agent'];
+          cls.set('ctx', {
+            roles: [],
+            permissions: [],
+            requestId: req.id ?? cls.getId(),
+            ip: req.ip ?? req.socket?.remoteAddress,
+            userAgent: typeof agent === 'string' ? agent.slice(0, 512) : undefined,
+          });
         },
       },
     }),

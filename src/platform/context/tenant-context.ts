@@ -5,14 +5,23 @@ import { AccessError } from '../security/access.errors.js';
 import { isUuid } from '../util/uuid.js';
 
 /** Who is acting, for whom. Filled per request by the auth guard, or explicitly by jobs and scripts. */
+export type ActorType = 'user' | 'api_key' | 'platform_admin' | 'system';
+
 export interface ContextState {
   tenantId?: string;
   userId?: string;
   /** Set for API-key principals; undefined for users. */
   apiKeyId?: string;
+  /** Who acts, for the audit log: a user, an API key, a platform admin, or the system (jobs). */
+  actor?: ActorType;
+  /** The user is a platform administrator (a flag on the user, not a tenant role). */
+  isPlatformAdmin?: boolean;
   roles: readonly string[];
   permissions: readonly string[];
   requestId: string;
+  /** The client's address and user agent, for the audit log (HTTP requests only). */
+  ip?: string;
+  userAgent?: string;
   /** Internal: the interactive transaction of the unit of work in progress, if any. */
   unitOfWork?: unknown;
 }
@@ -74,10 +83,11 @@ export class TenantContext {
   }
 
   /** Fills the request's context once its principal is known (the auth guard calls this). */
-  enter(state: Omit<ContextState, 'unitOfWork'>): void {
+  enter(state: Partial<Omit<ContextState, 'unitOfWork'>>): void {
     if (!this.cls.isActive()) throw new Error('TenantContext.enter called outside a request context');
     if (state.tenantId !== undefined && !isUuid(state.tenantId)) throw new TypeError('tenantId must be a uuid');
-    this.cls.set('ctx', { ...state, unitOfWork: undefined });
+    const current = this.cls.get('ctx');
+    this.cls.set('ctx', { roles: [], permissions: [], requestId: randomUUID(), ...current, ...state, unitOfWork: undefined });
   }
 
   /** Runs `fn` in a child context whose operations join the unit of work `tx` (see TenantDb). */

@@ -1,11 +1,27 @@
 import pg from 'pg';
 import { isUuid } from '../util/uuid.js';
 
-/** The only statement that tells PostgreSQL which tenant is acting; transaction-local by design. */
-export const SET_TENANT_SQL = "select set_config('app.tenant_id', $1, true)";
+/**
+ * The only statement that tells PostgreSQL who is acting: the tenant (read by every tenant
+ * policy) and the user (read by the policies of user-owned tables). Transaction-local by design.
+ */
+export const SET_ACTOR_SQL = "select set_config('app.tenant_id', $1, true), set_config('app.user_id', $2, true)";
 
-type TenantOf = () => string | undefined;
-type PoolOptions = pg.PoolConfig & { tenantOf: TenantOf };
+/** Who is acting, from the context; undefined when neither tenant nor user is known. */
+export interface Actor {
+  tenantId?: string;
+  userId?: string;
+}
+type ActorOf = () => Actor | undefined;
+type PoolOptions = pg.PoolConfig & { actorOf: ActorOf };
+
+/** The actor's ids, validated: they are sent as parameters, or spliced into SQL text at BEGIN. */
+function bindingOf(actor: Actor | undefined): [string, string] | undefined {
+  if (!actor || (!actor.tenantId && !actor.userId)) return undefined;
+  const ids: [string, string] = [actor.tenantId ?? '', actor.userId ?? ''];
+  if (ids.some((id) => id !== '' && !isUuid(id))) throw new Error('refusing to bind an actor id that is not a uuid');
+  return ids;
+}
 type Callback = (err: Error | null, result?: pg.QueryResult) => void;
 
 // pg's Query class is public at runtime (pg.Query) but only loosely typed; these are the hooks used.
@@ -25,8 +41,8 @@ const BaseQuery = pg.Query as unknown as new (config: unknown, values?: unknown,
  * One statement, bound to a tenant, in one round trip and one transaction.
  *
  * In PostgreSQL's extended protocol everything sent before a Sync runs in one implicit
- * transaction. This query sends Parse/Bind/Execute of `set_config('app.tenant_id', $1, true)`,
- * then the statement itself, then a single Sync: the tenant is set *in the same transaction* as
+ * transaction. This query sends Parse/Bind/Execute of SET_ACTOR_SQL,
+ * then the statement itself, then a single Sync: the tenant (and user) is set *in the same transaction* as
  * the statement, without BEGIN/COMMIT. If setting the tenant failed, PostgreSQL skips the
  * statement (error until Sync), so it can never run unbound. The set_config row and command tag
  * are swallowed here; the caller sees only its statement's result.
@@ -37,7 +53,7 @@ class TenantBoundQuery extends BaseQuery {
   constructor(
     config: unknown,
     values: unknown,
-    private readonly tenantId: string,
+    private readonly binding: [string, string],
     callback: Callback,
   ) {
     super(config, values, callback);
@@ -49,8 +65,8 @@ class TenantBoundQuery extends BaseQuery {
 
   override prepare(connection: unknown): void {
     const wire = connection as WireConnection;
-    wire.parse({ text: SET_TENANT_SQL, name: '', types: [] });
-    wire.bind({ portal: '', statement: '', values: [this.tenantId] });
+    wire.parse({ text: SET_ACTOR_SQL, name: '', types: [] });
+    wire.bind({ portal: '', statement: '', values: this.binding });
     wire.execute({ portal: '', rows: 0 });
     super.prepare(connection); // the statement itself, ending with the Sync
   }
@@ -76,55 +92,56 @@ function isBegin(config: unknown): boolean {
  * Transaction-local, so the setting can never outlive the transaction on a pooled connection.
  */
 class TenantBoundClient extends pg.Client {
-  private readonly tenantOf: TenantOf;
+  private readonly actorOf: ActorOf;
 
   constructor(options: PoolOptions) {
     super(options);
-    this.tenantOf = options.tenantOf;
+    this.actorOf = options.actorOf;
   }
 
   // pg's overloads are not expressible on a subclass without `any`.
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   override query(config: any, values?: any, callback?: any): any {
-    const tenantId = isBegin(config) ? this.tenantOf() : undefined;
-    if (!tenantId) return super.query(config, values, callback);
-    // Spliced into SQL text (simple protocol has no parameters): it must be a uuid, checked here.
-    if (!isUuid(tenantId)) throw new Error('refusing to bind a tenant id that is not a uuid');
-    const both = super.query(`BEGIN; SELECT set_config('app.tenant_id', '${tenantId}', true)`) as unknown as Promise<pg.QueryResult[]>;
+    const binding = isBegin(config) ? bindingOf(this.actorOf()) : undefined;
+    if (!binding) return super.query(config, values, callback);
+    // Simple protocol has no parameters: the ids are spliced in, validated as uuids by bindingOf.
+    const [tenantId, userId] = binding;
+    const both = super.query(
+      `BEGIN; SELECT set_config('app.tenant_id', '${tenantId}', true), set_config('app.user_id', '${userId}', true)`,
+    ) as unknown as Promise<pg.QueryResult[]>;
     return both.then((results) => results[0]);
   }
 }
 
 /**
  * The tenant-facing connection pool, handed to Prisma's pg adapter. It is where the tenant in
- * context reaches PostgreSQL, for every statement:
+ * context (and the user) reaches PostgreSQL, for every statement:
  * - inside a transaction (a unit of work, or one Prisma opens itself): bound at BEGIN;
- * - outside one, with a tenant in context: sent as a TenantBoundQuery (tenant set in the same
- *   implicit transaction, one round trip);
- * - with no tenant in context: nothing is set, `app.tenant_id` reads '' and every RLS policy
- *   matches no tenant row. (The Prisma extension refuses tenant models before that.)
+ * - outside one, with an actor in context: sent as a TenantBoundQuery (set in the same implicit
+ *   transaction, one round trip);
+ * - with no actor in context: nothing is set, the settings read '' and every RLS policy matches
+ *   no tenant- or user-owned row. (The Prisma extension refuses tenant models before that.)
  */
 export class TenantBoundPool extends pg.Pool {
-  private readonly tenantOf: TenantOf;
+  private readonly actorOf: ActorOf;
 
-  constructor(config: pg.PoolConfig, tenantOf: TenantOf) {
-    super({ ...config, Client: TenantBoundClient, tenantOf } as unknown as pg.PoolConfig);
-    this.tenantOf = tenantOf;
+  constructor(config: pg.PoolConfig, actorOf: ActorOf) {
+    super({ ...config, Client: TenantBoundClient, actorOf } as unknown as pg.PoolConfig);
+    this.actorOf = actorOf;
   }
 
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   override query(config: any, values?: any, callback?: any): any {
-    const tenantId = typeof values === 'function' || typeof callback === 'function' ? undefined : this.tenantOf();
-    if (!tenantId) return super.query(config, values, callback);
-    return this.queryAsTenant(tenantId, config, values);
+    const binding = typeof values === 'function' || typeof callback === 'function' ? undefined : bindingOf(this.actorOf());
+    if (!binding) return super.query(config, values, callback);
+    return this.queryAsActor(binding, config, values);
   }
 
-  private async queryAsTenant(tenantId: string, config: unknown, values: unknown): Promise<pg.QueryResult> {
-    if (!isUuid(tenantId)) throw new Error('refusing to bind a tenant id that is not a uuid');
+  private async queryAsActor(binding: [string, string], config: unknown, values: unknown): Promise<pg.QueryResult> {
     const client = await this.connect();
     try {
       const result = await new Promise<pg.QueryResult>((resolve, reject) => {
-        const query = new TenantBoundQuery(config, values, tenantId, (err, res) => (err ? reject(err) : resolve(res!)));
+        const query = new TenantBoundQuery(config, values, binding, (err, res) => (err ? reject(err) : resolve(res!)));
         client.query(query as unknown as pg.QueryConfig);
       });
       client.release();

@@ -115,7 +115,7 @@ export class TenantDb implements OnModuleDestroy {
         idle_in_transaction_session_timeout: 60_000,
         application_name: 'tenantry-api',
       },
-      () => ctx.tenantId,
+      () => ctx.current(),
     );
     attachPoolErrorLogger(this.pool, 'tenant');
     this.clients = createClients(this.pool, ctx);

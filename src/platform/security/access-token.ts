@@ -5,8 +5,6 @@ export const accessTokenClaims = z.object({
   sub: z.guid(),
   tid: z.guid(),
   sid: z.string().min(1).optional(),
-  /** Roles in the active tenant. Until identity (issue 3) resolves them per request, the token carries them. */
-  roles: z.array(z.string()).max(8).optional(),
   typ: z.literal('access'),
 });
 export type AccessTokenClaims = z.infer<typeof accessTokenClaims>;

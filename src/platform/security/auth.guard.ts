@@ -1,21 +1,26 @@
-import { type ExecutionContext, ForbiddenException, Injectable } from '@nestjs/common';
+import { type ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
+import type { FastifyRequest } from 'fastify';
 import { PinoLogger } from 'nestjs-pino';
 import { TenantContext } from '../context/tenant-context.js';
+import { AccessError, AccessErrorCode } from './access.errors.js';
 import type { AccessTokenClaims } from './access-token.js';
-import { IS_PUBLIC, REQUIRED_PERMISSION } from './decorators.js';
-import { PrincipalResolver } from './principal-resolver.js';
+import { ALLOW_SUSPENDED_TENANT, IS_PUBLIC, PLATFORM_ADMIN_ONLY, REQUIRED_PERMISSION } from './decorators.js';
+import { AccessTokenPrincipals, API_KEY_PREFIX, ApiKeyPrincipals, type Principal } from './principal.js';
 
 /**
- * Global guard: every route is authenticated unless marked @Public(). It verifies the access token,
- * resolves the principal, fills the TenantContext, and checks the route's @RequirePermission.
+ * Global guard: every route is authenticated unless marked @Public(). It verifies the caller (an
+ * access token through passport-jwt, or an API key), resolves the principal from the database,
+ * refuses suspended or deleted tenants, fills the TenantContext, and checks the route's
+ * @RequirePermission and @PlatformAdminOnly.
  */
 @Injectable()
 export class TenantAuthGuard extends AuthGuard('jwt') {
   constructor(
     private readonly reflector: Reflector,
-    private readonly resolver: PrincipalResolver,
+    private readonly tokens: AccessTokenPrincipals,
+    private readonly apiKeys: ApiKeyPrincipals,
     private readonly ctx: TenantContext,
     private readonly log: PinoLogger,
   ) {
@@ -26,23 +31,50 @@ export class TenantAuthGuard extends AuthGuard('jwt') {
     const targets = [context.getHandler(), context.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) return true;
 
-    await super.canActivate(context); // throws 401 on any verification failure
-    const request = context.switchToHttp().getRequest<{ user: AccessTokenClaims }>();
-    const principal = await this.resolver.resolve(request.user);
+    const request = context.switchToHttp().getRequest<FastifyRequest & { user?: AccessTokenClaims }>();
+    const principal = await this.authenticate(context, request);
+
+    if (principal.tenantStatus === 'deleted') {
+      throw new AccessError(AccessErrorCode.TenantDeleted, 'This tenant has been deleted');
+    }
+    if (principal.tenantStatus === 'suspended' && !this.reflector.getAllAndOverride<boolean>(ALLOW_SUSPENDED_TENANT, targets)) {
+      throw new AccessError(AccessErrorCode.TenantSuspended, 'This tenant is suspended; only billing and data export remain available');
+    }
+
     this.ctx.enter({
       tenantId: principal.tenantId,
       userId: principal.userId,
+      apiKeyId: principal.apiKeyId,
+      actor: principal.apiKeyId ? 'api_key' : 'user',
+      isPlatformAdmin: principal.isPlatformAdmin,
       roles: principal.roles,
       permissions: principal.permissions,
-      requestId: this.ctx.requestId ?? 'unknown',
     });
+    this.log.assign({ tenantId: principal.tenantId, userId: principal.userId, apiKeyId: principal.apiKeyId });
 
-    this.log.assign({ tenantId: principal.tenantId, userId: principal.userId });
-
+    if (this.reflector.getAllAndOverride<boolean>(PLATFORM_ADMIN_ONLY, targets) && !principal.isPlatformAdmin) {
+      throw new AccessError(AccessErrorCode.PlatformAdminRequired, 'Platform administrators only');
+    }
     const required = this.reflector.getAllAndOverride<string | undefined>(REQUIRED_PERMISSION, targets);
-    if (required && !principal.permissions.includes(required)) {
-      throw new ForbiddenException(`missing permission ${required}`);
+    if (required && !principal.permissions.includes(required as Principal['permissions'][number])) {
+      throw AccessError.missingPermission(required);
     }
     return true;
   }
+
+  private async authenticate(context: ExecutionContext, request: FastifyRequest & { user?: AccessTokenClaims }): Promise<Principal> {
+    const apiKey = apiKeyOf(request);
+    if (apiKey !== undefined) return this.apiKeys.authenticate(apiKey);
+    await super.canActivate(context); // passport-jwt: throws 401 on any verification failure
+    return this.tokens.resolve(request.user!);
+  }
+}
+
+/** An API key from `X-API-Key`, or from `Authorization: Bearer tnry_...`. */
+function apiKeyOf(request: FastifyRequest): string | undefined {
+  const header = request.headers['x-api-key'];
+  if (typeof header === 'string' && header.length > 0) return header;
+  const authorization = request.headers.authorization;
+  const bearer = typeof authorization === 'string' && /^Bearer\s+/i.test(authorization) ? authorization.replace(/^Bearer\s+/i, '') : undefined;
+  return bearer?.startsWith(API_KEY_PREFIX) ? bearer : undefined;
 }

@@ -3,6 +3,8 @@ import type { Permission } from './permissions.js';
 
 export const IS_PUBLIC = 'tenantry:public';
 export const REQUIRED_PERMISSION = 'tenantry:permission';
+export const ALLOW_SUSPENDED_TENANT = 'tenantry:allow-suspended';
+export const PLATFORM_ADMIN_ONLY = 'tenantry:platform-admin';
 
 /** The route needs no authentication (login, signup, health, the public widget). */
 export const Public = (): MethodDecorator & ClassDecorator => SetMetadata(IS_PUBLIC, true);
@@ -10,3 +12,9 @@ export const Public = (): MethodDecorator & ClassDecorator => SetMetadata(IS_PUB
 /** The route needs an authenticated principal holding `permission` in the active tenant. */
 export const RequirePermission = (permission: Permission): MethodDecorator & ClassDecorator =>
   SetMetadata(REQUIRED_PERMISSION, permission);
+
+/** A suspended tenant may still use this route (billing, export); every other route answers 403. */
+export const AllowSuspendedTenant = (): MethodDecorator & ClassDecorator => SetMetadata(ALLOW_SUSPENDED_TENANT, true);
+
+/** Platform administrators only (a flag on the user, not a tenant role). */
+export const PlatformAdminOnly = (): MethodDecorator & ClassDecorator => SetMetadata(PLATFORM_ADMIN_ONLY, true);

@@ -52,3 +52,7 @@ export function isRole(value: unknown): value is Role {
 export function permissionsOf(roles: readonly Role[]): Permission[] {
   return [...new Set(roles.flatMap((r) => ROLE_PERMISSIONS[r]))];
 }
+
+export function isPermission(value: unknown): value is Permission {
+  return typeof value === 'string' && (PERMISSIONS as readonly string[]).includes(value);
+}

@@ -1,0 +1,42 @@
+import { BullModule } from '@nestjs/bullmq';
+import { Global, Module } from '@nestjs/common';
+import { AppConfig } from '../config/config.js';
+
+/** BullMQ connection options from REDIS_URL (BullMQ opens its own connections: queue, worker, events). */
+export function bullConnection(redisUrl: string): { host: string; port: number; username?: string; password?: string; db?: number; tls?: object } {
+  const url = new URL(redisUrl);
+  return {
+    host: url.hostname,
+    port: Number(url.port || 6379),
+    ...(url.username ? { username: decodeURIComponent(url.username) } : {}),
+    ...(url.password ? { password: decodeURIComponent(url.password) } : {}),
+    ...(url.pathname.length > 1 ? { db: Number(url.pathname.slice(1)) } : {}),
+    ...(url.protocol === 'rediss:' ? { tls: {} } : {}),
+  };
+}
+
+/**
+ * Background jobs on BullMQ (Redis), docs/adr/0004-jobs-on-bullmq.md. Every payload carries its
+ * tenant id; processors validate it and re-enter the TenantContext (see tenant-job.ts). Retries
+ * back off exponentially; failed jobs are kept for platform administrators to inspect.
+ */
+@Global()
+@Module({
+  imports: [
+    BullModule.forRootAsync({
+      inject: [AppConfig],
+      useFactory: (config: AppConfig) => ({
+        connection: { ...bullConnection(config.env.REDIS_URL), maxRetriesPerRequest: null },
+        prefix: config.env.QUEUE_PREFIX,
+        defaultJobOptions: {
+          attempts: 5,
+          backoff: { type: 'exponential', delay: 1000 },
+          removeOnComplete: { age: 24 * 3600, count: 1000 },
+          removeOnFail: { age: 30 * 24 * 3600 },
+        },
+      }),
+    }),
+  ],
+  exports: [BullModule],
+})
+export class QueueModule {}

@@ -1,0 +1,35 @@
+import type { AccessTokenClaims } from './access-token.js';
+import type { Permission, Role } from './permissions.js';
+
+export type TenantStatusName = 'active' | 'suspended' | 'deleted';
+
+/** Who is calling, resolved on every request from a verified access token or an API key. */
+export interface Principal {
+  tenantId: string;
+  tenantStatus: TenantStatusName;
+  /** The user (access tokens); for an API key, the user who created it, if known. */
+  userId?: string;
+  /** Set when the caller is an API key. */
+  apiKeyId?: string;
+  isPlatformAdmin: boolean;
+  roles: Role[];
+  permissions: Permission[];
+}
+
+/**
+ * Resolves the principal of an access token. The kernel's guard depends on this abstraction; the
+ * identity module provides it, reading membership, role, tenant status and the user's platform
+ * flag from the database on every request (a removed member or a suspended tenant loses access at
+ * once, not when the token expires). Throws AccessError (401) when the token no longer holds.
+ */
+export abstract class AccessTokenPrincipals {
+  abstract resolve(claims: AccessTokenClaims): Promise<Principal>;
+}
+
+/** Resolves the principal of a raw API key (`X-API-Key`, or `Bearer tnry_...`); 401 when invalid. */
+export abstract class ApiKeyPrincipals {
+  abstract authenticate(rawKey: string): Promise<Principal>;
+}
+
+/** Raw API keys start with this, which tells them apart from JWTs in an Authorization header. */
+export const API_KEY_PREFIX = 'tnry_';
