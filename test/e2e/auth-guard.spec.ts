@@ -1,12 +1,13 @@
 import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { bearer, createTestApp, expectProblem, mintToken, type TestApp, type TestTenant } from '../support/http-app.js';
+import { bearer, createTestApp, expectProblem, mintToken, type TestApp, type TestMember, type TestTenant } from '../support/http-app.js';
 import { TEST_JWT_SECRET } from '../support/database.js';
 
 /**
  * The global TenantAuthGuard against forged, altered and misdirected access tokens, through the
  * whole HTTP stack. Every rejection is a 401 problem (with WWW-Authenticate: Bearer); a valid
- * token without the route's permission is a 403 problem.
+ * token without the route's permission is a 403 problem. A token authenticates only a real member
+ * of its tenant, whose role (and so permissions) is read from the membership, never from the token.
  */
 
 const b64url = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString('base64url');
@@ -24,12 +25,24 @@ function forge(token: string, edit: { header?: Record<string, unknown>; payload?
 let t: TestApp;
 let tenantA: TestTenant;
 let tenantB: TestTenant;
+/** A member of A, a member of B, and an admin of A. */
+let memberA: TestMember;
+let memberB: TestMember;
+let adminA: TestMember;
 
 beforeAll(async () => {
   t = await createTestApp();
   tenantA = await t.makeTenant({ displayName: 'Alpha Ltd' });
   tenantB = await t.makeTenant({ displayName: 'Beta GmbH' });
+  memberA = await t.makeMember(tenantA.id, 'member');
+  memberB = await t.makeMember(tenantB.id, 'member');
+  adminA = await t.makeMember(tenantA.id, 'admin');
 });
+
+/** A token for the member of A (or B), as sign-in would issue it, minus the session. */
+const tokenA = (claims: Record<string, unknown> = {}, options: Parameters<typeof mintToken>[1] = {}): string =>
+  mintToken({ sub: memberA.id, tid: tenantA.id, ...claims }, options);
+const tokenB = (): string => mintToken({ sub: memberB.id, tid: tenantB.id });
 
 afterAll(async () => {
   await t?.close();
@@ -39,7 +52,7 @@ const getTenant = (headers: Record<string, string> = {}) => t.inject({ method: '
 
 describe('GET /api/v1/tenant with a valid token', () => {
   it("returns the token's tenant with its settings", async () => {
-    const res = await getTenant(bearer(mintToken({ tid: tenantA.id })));
+    const res = await getTenant(bearer(tokenA()));
 
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toMatch(/^application\/json/);
@@ -54,7 +67,7 @@ describe('GET /api/v1/tenant with a valid token', () => {
   });
 
   it("never answers with another tenant's data, even under concurrent requests", async () => {
-    const tokens = { [tenantA.id]: mintToken({ tid: tenantA.id }), [tenantB.id]: mintToken({ tid: tenantB.id }) };
+    const tokens = { [tenantA.id]: tokenA(), [tenantB.id]: tokenB() };
     const asked = Array.from({ length: 20 }, (_, i) => (i % 2 === 0 ? tenantA.id : tenantB.id));
 
     const answers = await Promise.all(asked.map((tid) => getTenant(bearer(tokens[tid]!))));
@@ -67,15 +80,21 @@ describe('GET /api/v1/tenant with a valid token', () => {
   });
 
   it("grants the 'member' role tenant:read", async () => {
-    const res = await getTenant(bearer(mintToken({ tid: tenantB.id, roles: ['member'] })));
+    const res = await getTenant(bearer(tokenB()));
 
     expect(res.statusCode).toBe(200);
     expect(res.json<{ id: string }>().id).toBe(tenantB.id);
   });
+
+  it('ignores a roles claim, whatever it says: no roles, empty, or unknown roles still read as the member they are', async () => {
+    for (const claims of [{ roles: undefined }, { roles: [] }, { roles: ['superuser', 'root'] }]) {
+      expect((await getTenant(bearer(tokenA(claims, { noDefaultRoles: true })))).statusCode).toBe(200);
+    }
+  });
 });
 
 describe('GET /api/v1/tenant rejects with 401', () => {
-  const valid = (): string => mintToken({ tid: tenantA.id });
+  const valid = (): string => tokenA();
 
   const cases: Array<[string, () => Record<string, string>]> = [
     ['no Authorization header', () => ({})],
@@ -83,22 +102,27 @@ describe('GET /api/v1/tenant rejects with 401', () => {
     ['a Bearer header with garbage', () => bearer('not.a.jwt')],
     ['an alg:none token (unsigned)', () => bearer(`${b64url({ alg: 'none', typ: 'JWT' })}.${valid().split('.')[1]}.`)],
     ['an alg:none token keeping the original signature', () => bearer(forge(valid(), { header: { alg: 'none' } }))],
-    ['a token signed with another key', () => bearer(mintToken({ tid: tenantA.id }, { secret: 'x'.repeat(48) }))],
-    ['HS512 with the right key (algorithm is pinned to HS256)', () => bearer(mintToken({ tid: tenantA.id }, { algorithm: 'HS512' }))],
-    ['HS384 with the right key', () => bearer(mintToken({ tid: tenantA.id }, { algorithm: 'HS384' }))],
+    ['a token signed with another key', () => bearer(tokenA({}, { secret: 'x'.repeat(48) }))],
+    ['HS512 with the right key (algorithm is pinned to HS256)', () => bearer(tokenA({}, { algorithm: 'HS512' }))],
+    ['HS384 with the right key', () => bearer(tokenA({}, { algorithm: 'HS384' }))],
     ['header alg switched to RS256, signature kept', () => bearer(forge(valid(), { header: { alg: 'RS256' } }))],
     [
       'header alg RS256 with an HMAC made with the secret (key confusion)',
       () => bearer(forge(valid(), { header: { alg: 'RS256' }, resignWith: TEST_JWT_SECRET })),
     ],
-    ['an expired token', () => bearer(mintToken({ tid: tenantA.id }, { expiresIn: -120 }))],
-    ['a wrong issuer', () => bearer(mintToken({ tid: tenantA.id }, { issuer: 'evil-issuer' }))],
-    ['a wrong audience', () => bearer(mintToken({ tid: tenantA.id }, { audience: 'another-api' }))],
+    ['an expired token', () => bearer(tokenA({}, { expiresIn: -120 }))],
+    ['a wrong issuer', () => bearer(tokenA({}, { issuer: 'evil-issuer' }))],
+    ['a wrong audience', () => bearer(tokenA({}, { audience: 'another-api' }))],
     ['a payload whose tid was changed to tenant B, signature kept', () => bearer(forge(valid(), { payload: { tid: tenantB.id } }))],
+    ['a payload whose sub was changed to the admin, signature kept', () => bearer(forge(valid(), { payload: { sub: adminA.id } }))],
     ['a payload whose roles were raised to owner, signature kept', () => bearer(forge(valid(), { payload: { roles: ['owner'] } }))],
-    ['a token of another type (typ: refresh)', () => bearer(mintToken({ tid: tenantA.id, typ: 'refresh' }))],
-    ['a tid that is not a uuid', () => bearer(mintToken({ tid: 'tenant-a' }))],
-    ['a token without sub', () => bearer(mintToken({ tid: tenantA.id, sub: undefined }))],
+    ['a token of another type (typ: refresh)', () => bearer(tokenA({ typ: 'refresh' }))],
+    ['a tid that is not a uuid', () => bearer(tokenA({ tid: 'tenant-a' }))],
+    ['a token without sub', () => bearer(tokenA({ sub: undefined }))],
+    ['a validly signed token for a user who is a member of no tenant', () => bearer(mintToken({ tid: tenantA.id }))],
+    ["a validly signed token for A's member, naming tenant B", () => bearer(tokenA({ tid: tenantB.id }))],
+    ['a validly signed token naming a session that does not exist', () => bearer(tokenA({ sid: '00000000-0000-4000-8000-000000000000' }))],
+    ['a validly signed token whose session id is not a uuid', () => bearer(tokenA({ sid: 'session-1' }))],
   ];
 
   it.each(cases)('%s', async (_name, headers) => {
@@ -110,22 +134,32 @@ describe('GET /api/v1/tenant rejects with 401', () => {
   });
 
   it('the unaltered token of the tampering cases is itself accepted (the forgery, not the token, is refused)', async () => {
-    const token = mintToken({ tid: tenantA.id });
+    const token = tokenA();
     expect((await getTenant(bearer(token))).statusCode).toBe(200);
     expect((await getTenant(bearer(forge(token, {})))).statusCode).toBe(200);
   });
 });
 
-describe('GET /api/v1/tenant without the permission', () => {
+describe('a route without the permission', () => {
+  const rename = (token: string) => t.inject({ method: 'PATCH', url: '/api/v1/tenant', headers: bearer(token), payload: { name: 'Renamed' } });
+
   it.each<[string, () => string]>([
-    ['no roles claim', () => mintToken({ tid: tenantA.id }, { noDefaultRoles: true })],
-    ['an empty roles list', () => mintToken({ tid: tenantA.id, roles: [] })],
-    ['only unknown roles', () => mintToken({ tid: tenantA.id, roles: ['superuser', 'root'] })],
-  ])('is 403 forbidden with %s', async (_name, token) => {
-    const res = await getTenant(bearer(token()));
+    ['a member (settings:update is for admins)', () => tokenA()],
+    ['a member whose token claims the owner role', () => tokenA({ roles: ['owner'] })],
+    ['a member whose token claims every permission', () => tokenA({ permissions: ['settings:update'], roles: ['admin'] })],
+  ])('is 403 forbidden for %s', async (_name, token) => {
+    const res = await rename(token());
 
     const body = expectProblem(res, 403, 'forbidden');
     expect(res.headers['www-authenticate']).toBeUndefined();
     expect(JSON.stringify(body)).not.toContain(tenantA.slug);
+    expect((await getTenant(bearer(tokenA()))).json()).toMatchObject({ name: tenantA.name });
+  });
+
+  it("is allowed for the tenant's admin (the same request, the role from the membership)", async () => {
+    const res = await rename(adminA.token);
+
+    expect(res.statusCode).toBe(200);
+    await t.owner.query('update tenants set name = $2 where id = $1', [tenantA.id, tenantA.name]);
   });
 });

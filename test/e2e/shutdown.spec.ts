@@ -9,7 +9,7 @@ import { TenantService } from '../../src/modules/tenant/tenant.service.js';
 import { TenantDb } from '../../src/platform/db/tenant-db.js';
 import { RedisClient } from '../../src/platform/redis/redis.module.js';
 import { RequirePermission } from '../../src/platform/security/decorators.js';
-import { bearer, createTestApp, mintToken, type TestApp } from '../support/http-app.js';
+import { createTestApp, type TestApp } from '../support/http-app.js';
 
 /**
  * Graceful shutdown, on a real listening socket: app.close() (what main.ts does on SIGTERM) lets a
@@ -76,9 +76,10 @@ describe('app.close()', () => {
     t = await createTestApp({ imports: [SlowTestModule] });
     const port = await listen(t);
     const tenant = await t.makeTenant();
+    const member = await t.makeMember(tenant.id, 'member');
     const started = new Promise<void>((resolve) => (slowStarted = resolve));
 
-    const inFlight = get(port, '/api/v1/shutdown-test/slow', bearer(mintToken({ tid: tenant.id })));
+    const inFlight = get(port, '/api/v1/shutdown-test/slow', member.auth);
     await started;
     const closeBegan = performance.now();
     const closing = t.app.close();

@@ -3,10 +3,14 @@ import { expect, jest } from '@jest/globals';
 import type { Type } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
+import { hash as argon2Hash } from '@node-rs/argon2';
 import jwt from 'jsonwebtoken';
 import pg from 'pg';
 import { createApp } from '../../src/bootstrap.js';
+import { ARGON2ID } from '../../src/modules/auth/passwords/password-hasher.js';
+import type { SessionTokens } from '../../src/modules/auth/sessions/sessions.service.js';
 import { type AppConfig, loadConfig } from '../../src/platform/config/config.js';
+import type { Role } from '../../src/platform/security/permissions.js';
 import { createTestDatabase, TEST_JWT_SECRET, type TestDatabase, testEnv } from './database.js';
 
 /**
@@ -20,8 +24,16 @@ export interface TestApp {
   database: TestDatabase;
   /** Sends one request through the whole stack (hooks, guards, pipes, filters), without a socket. */
   inject(opts: InjectOptions | string): Promise<LightMyRequestResponse>;
+  /** The owner connection (bypasses RLS): arrange data, and check what really is in the tables. */
+  owner: pg.Pool;
   /** Inserts a tenant and its settings through the owner connection (bypasses RLS). */
   makeTenant(input?: TenantInput): Promise<TestTenant>;
+  /** Inserts a user with an argon2id password through the owner connection. */
+  makeUser(input?: UserInput): Promise<TestUser>;
+  /** A user (new, or the one given) with a membership in the tenant, and an access token for it. */
+  makeMember(tenantId: string, role: Role, user?: TestUser): Promise<TestMember>;
+  /** POST /api/v1/auth/login; fails the test unless it answers 200. */
+  login(email: string, password: string, tenant?: string, remoteAddress?: string): Promise<SessionTokens>;
   /** Closes the app (pools included), the owner connection, then drops the database. */
   close(): Promise<void>;
 }
@@ -70,8 +82,22 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
       app: ready,
       config,
       database,
+      owner,
       inject: (opts) => fastify.inject(opts),
       makeTenant: (input) => insertTenant(owner, input),
+      makeUser: (input) => insertUser(owner, input),
+      makeMember: async (tenantId, role, user) => {
+        const member = user ?? (await insertUser(owner));
+        await owner.query('insert into memberships (tenant_id, user_id, role) values ($1, $2, $3)', [tenantId, member.id, role]);
+        const token = mintToken({ sub: member.id, tid: tenantId });
+        return { ...member, tenantId, role, token, auth: bearer(token) };
+      },
+      login: async (email, password, tenant, remoteAddress) => {
+        const payload = tenant === undefined ? { email, password } : { email, password, tenant };
+        const res = await fastify.inject({ method: 'POST', url: '/api/v1/auth/login', payload, remoteAddress });
+        expect({ status: res.statusCode, body: res.statusCode === 200 ? 'ok' : res.body }).toEqual({ status: 200, body: 'ok' });
+        return res.json<SessionTokens>();
+      },
       close: async () => {
         try {
           await ready.close();
@@ -111,6 +137,56 @@ export async function insertTenant(owner: pg.Pool | pg.Client, input: TenantInpu
   return { id, slug, name };
 }
 
+export interface UserInput {
+  email?: string;
+  name?: string;
+  /** Default: DEFAULT_PASSWORD; null for an account without a password. */
+  password?: string | null;
+  platformAdmin?: boolean;
+}
+
+export interface TestUser {
+  id: string;
+  email: string;
+  name: string;
+  password: string | null;
+}
+
+export interface TestMember extends TestUser {
+  tenantId: string;
+  role: Role;
+  /** An access token for this member in this tenant (minted, no session). */
+  token: string;
+  /** `{ authorization: 'Bearer <token>' }` */
+  auth: Record<string, string>;
+}
+
+/** Passes the password policy; the same for every factory-made user unless told otherwise. */
+export const DEFAULT_PASSWORD = 'correct horse battery staple';
+
+/** argon2id of each password once per test file: factories then cost no hashing. */
+const hashes = new Map<string, Promise<string>>();
+
+export async function insertUser(owner: pg.Pool | pg.Client, input: UserInput = {}): Promise<TestUser> {
+  const id = randomUUID();
+  const email = (input.email ?? `user-${randomBytes(5).toString('hex')}@example.test`).trim().toLowerCase();
+  const name = input.name ?? `User ${email.split('@')[0]}`;
+  const password = input.password === undefined ? DEFAULT_PASSWORD : input.password;
+  let passwordHash: string | null = null;
+  if (password !== null) {
+    if (!hashes.has(password)) hashes.set(password, argon2Hash(password, ARGON2ID));
+    passwordHash = await hashes.get(password)!;
+  }
+  await owner.query('insert into users (id, email, name, password_hash, is_platform_admin) values ($1, $2, $3, $4, $5)', [
+    id,
+    email,
+    name,
+    passwordHash,
+    input.platformAdmin ?? false,
+  ]);
+  return { id, email, name, password };
+}
+
 export interface TokenClaims {
   tid: string;
   sub?: string;
@@ -131,8 +207,10 @@ export interface MintOptions {
 }
 
 /**
- * An access token as the identity module will issue it: HS256, iss 'tenantry', aud 'tenantry-api',
- * claims { sub, tid, typ: 'access', roles: ['member'] } unless overridden.
+ * An access token shaped as the identity module issues it: HS256, iss 'tenantry', aud
+ * 'tenantry-api', claims { sub, tid, typ: 'access' } (plus `roles: ['member']`, which the server
+ * ignores: roles come from the membership). It authenticates only if `sub` is a member of `tid`
+ * (see makeMember); without `sid` it names no session, so signing out does not end it.
  */
 export function mintToken(claims: TokenClaims, options: MintOptions = {}): string {
   const payload: Record<string, unknown> = { sub: randomUUID(), typ: 'access', ...claims };

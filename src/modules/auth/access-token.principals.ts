@@ -1,40 +1,42 @@
 import { Injectable } from '@nestjs/common';
 import { TenantContext } from '../../platform/context/tenant-context.js';
-import { TenantDb } from '../../platform/db/tenant-db.js';
+import { isUuid } from '../../platform/util/uuid.js';
 import { AccessError } from '../../platform/security/access.errors.js';
 import type { AccessTokenClaims } from '../../platform/security/access-token.js';
 import { isRole, permissionsOf } from '../../platform/security/permissions.js';
 import { AccessTokenPrincipals, type Principal } from '../../platform/security/principal.js';
+import { PrincipalsRepository } from './principals.repository.js';
 
 /**
  * The principal of an access token, read from the database on every request: the membership (and
- * so the role) in the token's tenant, the tenant's status and the user's platform flag. A token of a
- * removed member is refused at once; a demoted admin acts with the new role at once.
+ * so the role) in the token's tenant, the tenant's status, the user's platform flag and, for tokens
+ * issued by sign-in, whether their session is still alive. A removed member, a signed-out or
+ * revoked session is refused at once; a demoted admin acts with the new role at once. Roles are
+ * never taken from the token.
  */
 @Injectable()
 export class DbAccessTokenPrincipals extends AccessTokenPrincipals {
   constructor(
-    private readonly db: TenantDb,
+    private readonly principals: PrincipalsRepository,
     private readonly ctx: TenantContext,
   ) {
     super();
   }
 
   async resolve(claims: AccessTokenClaims): Promise<Principal> {
-    const membership = await this.ctx.run({ tenantId: claims.tid, userId: claims.sub }, () =>
-      this.db.client.membership.findFirst({
-        where: { tenantId: claims.tid, userId: claims.sub },
-        select: { role: true, tenant: { select: { status: true } }, user: { select: { isPlatformAdmin: true } } },
-      }),
+    if (claims.sid !== undefined && !isUuid(claims.sid)) throw AccessError.unauthenticated('Invalid session');
+    const row = await this.ctx.run({ tenantId: claims.tid, userId: claims.sub }, () =>
+      this.principals.find(claims.tid, claims.sub, claims.sid),
     );
-    if (!membership || !isRole(membership.role)) throw AccessError.unauthenticated('You are no longer a member of this tenant');
+    if (!row || !isRole(row.role)) throw AccessError.unauthenticated('You are no longer a member of this tenant');
+    if (!row.sessionLive) throw AccessError.unauthenticated('This session has ended: sign in again');
     return {
       tenantId: claims.tid,
-      tenantStatus: membership.tenant.status,
+      tenantStatus: row.tenantStatus,
       userId: claims.sub,
-      isPlatformAdmin: membership.user.isPlatformAdmin,
-      roles: [membership.role],
-      permissions: permissionsOf([membership.role]),
+      isPlatformAdmin: row.isPlatformAdmin,
+      roles: [row.role],
+      permissions: permissionsOf([row.role]),
     };
   }
 }

@@ -1,0 +1,66 @@
+import { AppError } from '../../platform/http/app-error.js';
+
+export enum AuthErrorCode {
+  /** Unknown email, wrong password, or an account without a password: one answer for all. */
+  InvalidCredentials = 'invalid_credentials',
+  EmailTaken = 'email_taken',
+  TooManyAttempts = 'too_many_attempts',
+  /** Malformed, unknown, expired or revoked: one answer, so a token reveals nothing. */
+  InvalidRefreshToken = 'invalid_refresh_token',
+  /** A rotated refresh token came back: its whole family is revoked. */
+  RefreshTokenReused = 'refresh_token_reused',
+  /** The tenant asked for is not one the user belongs to (or it is deleted). */
+  NotAMember = 'not_a_member',
+  /** The user belongs to no tenant (any more): nothing to sign in to. */
+  NoTenant = 'no_tenant',
+  /** The route needs a user's session (an access token from login), not an API key. */
+  SessionRequired = 'session_required',
+  /** Unknown, expired or already used: one answer for all. */
+  ResetTokenInvalid = 'reset_token_invalid',
+}
+
+const STATUS: Record<AuthErrorCode, number> = {
+  [AuthErrorCode.InvalidCredentials]: 401,
+  [AuthErrorCode.EmailTaken]: 409,
+  [AuthErrorCode.TooManyAttempts]: 429,
+  [AuthErrorCode.InvalidRefreshToken]: 401,
+  [AuthErrorCode.RefreshTokenReused]: 401,
+  [AuthErrorCode.NotAMember]: 403,
+  [AuthErrorCode.NoTenant]: 403,
+  [AuthErrorCode.SessionRequired]: 403,
+  [AuthErrorCode.ResetTokenInvalid]: 400,
+};
+
+const MESSAGES: Record<AuthErrorCode, string> = {
+  [AuthErrorCode.InvalidCredentials]: 'The email or the password is wrong',
+  [AuthErrorCode.EmailTaken]: 'An account with this email exists already: sign in, or reset its password',
+  [AuthErrorCode.TooManyAttempts]: 'Too many failed sign-in attempts; try again later',
+  [AuthErrorCode.InvalidRefreshToken]: 'This refresh token is invalid, expired or revoked: sign in again',
+  [AuthErrorCode.RefreshTokenReused]: 'This refresh token was already used; the session has been revoked: sign in again',
+  [AuthErrorCode.NotAMember]: 'You are not a member of this tenant',
+  [AuthErrorCode.NoTenant]: 'Your account belongs to no tenant',
+  [AuthErrorCode.SessionRequired]: 'This action needs a signed-in user, not an API key',
+  [AuthErrorCode.ResetTokenInvalid]: 'This password reset link is invalid, expired or already used',
+};
+
+const UNAUTHENTICATED = { 'www-authenticate': 'Bearer' };
+
+/** The auth module's errors; the ProblemFilter maps them to problem+json with these codes. */
+export class AuthError extends AppError<AuthErrorCode> {
+  get status(): number {
+    return STATUS[this.code];
+  }
+
+  static of(code: AuthErrorCode): AuthError {
+    return new AuthError(code, MESSAGES[code], {}, STATUS[code] === 401 ? UNAUTHENTICATED : {});
+  }
+
+  static tooManyAttempts(retryAfterSeconds: number): AuthError {
+    return new AuthError(
+      AuthErrorCode.TooManyAttempts,
+      MESSAGES[AuthErrorCode.TooManyAttempts],
+      { retryAfter: retryAfterSeconds },
+      { 'retry-after': String(retryAfterSeconds) },
+    );
+  }
+}

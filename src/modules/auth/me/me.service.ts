@@ -1,0 +1,35 @@
+import { Injectable } from '@nestjs/common';
+import { TenantContext } from '../../../platform/context/tenant-context.js';
+import type { Role } from '../../../platform/security/permissions.js';
+import { AuthError, AuthErrorCode } from '../auth.errors.js';
+import { type MyTenant, type UserView, UsersRepository } from '../users.repository.js';
+
+export interface MeView {
+  user: UserView;
+  /** The tenant of the access token, with the caller's role there as of this request. */
+  tenant: Omit<MyTenant, 'role'>;
+  role: Role;
+  /** Every tenant the user belongs to (not deleted ones), oldest membership first. */
+  tenants: MyTenant[];
+}
+
+@Injectable()
+export class MeService {
+  constructor(
+    private readonly ctx: TenantContext,
+    private readonly users: UsersRepository,
+  ) {}
+
+  /** The signed-in user, in the request's context (RLS: a user sees itself and its tenants). */
+  async get(): Promise<MeView> {
+    const state = this.ctx.current();
+    if (!state?.userId || state.apiKeyId || !state.tenantId) throw AuthError.of(AuthErrorCode.SessionRequired);
+    const user = await this.users.findSelf(state.userId);
+    const tenants = await this.users.tenantsOfUser();
+    const active = tenants.find((t) => t.id === state.tenantId);
+    // The guard resolved the membership a moment ago; if it vanished since, the caller is no member.
+    if (!user || !active) throw AuthError.of(AuthErrorCode.NotAMember);
+    const { role, ...tenant } = active;
+    return { user, tenant, role, tenants };
+  }
+}

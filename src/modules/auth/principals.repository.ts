@@ -1,0 +1,39 @@
+import { Injectable } from '@nestjs/common';
+import { TenantDb } from '../../platform/db/tenant-db.js';
+import type { TenantStatusName } from '../../platform/security/principal.js';
+
+export interface PrincipalRow {
+  role: string;
+  tenantStatus: TenantStatusName;
+  isPlatformAdmin: boolean;
+  /** The token's session family is not revoked (true for tokens that name no session). */
+  sessionLive: boolean;
+}
+
+/** What the guard needs to know about an access token's user, on every request. */
+@Injectable()
+export class PrincipalsRepository {
+  constructor(private readonly db: TenantDb) {}
+
+  /**
+   * Membership, tenant status, platform flag and session state in ONE statement (the guard runs it
+   * on every request). Runs as the token's tenant and user: memberships' RLS limits it to that
+   * tenant, refresh_tokens' to that user.
+   */
+  async find(tenantId: string, userId: string, sessionId: string | undefined): Promise<PrincipalRow | undefined> {
+    const session = sessionId ?? null;
+    const rows = await this.db.sql<PrincipalRow>`
+      select m.role,
+             t.status::text as "tenantStatus",
+             u.is_platform_admin as "isPlatformAdmin",
+             (${session}::uuid is null or exists (
+               select 1 from refresh_tokens r
+                where r.user_id = m.user_id and r.family_id = ${session}::uuid and r.revoked_at is null
+             )) as "sessionLive"
+        from memberships m
+        join tenants t on t.id = m.tenant_id
+        join users u on u.id = m.user_id
+       where m.tenant_id = ${tenantId}::uuid and m.user_id = ${userId}::uuid`;
+    return rows[0];
+  }
+}
