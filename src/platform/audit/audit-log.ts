@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { TenantContext } from '../context/tenant-context.js';
+import { sameBytes } from '../crypto/tokens.js';
 import { TenantDb } from '../db/tenant-db.js';
 import { canonicalJson } from './canonical-json.js';
 
@@ -21,14 +22,22 @@ export interface RecordOptions {
 
 export interface ChainCheck {
   ok: boolean;
+  /** Events found intact, from the first one on. */
   checked: number;
-  /** The first event whose hash does not match its content and predecessor. */
+  /** The first event whose seq, prev_hash or hash does not match its content and predecessor. */
   brokenAtSeq?: string;
+  /**
+   * The head of an intact chain (hex hash and its seq). The chain cannot reveal its own tail being
+   * cut off: keep the head somewhere else and compare it later to detect that too.
+   */
+  head?: { seq: string; hash: string };
 }
 
 const GENESIS = new Uint8Array(32);
+const VERIFY_PAGE = 500;
 
-interface ChainedFields {
+/** The fields an event's hash covers: all of them but the hashes themselves. */
+export interface ChainedFields {
   tenantId: string;
   seq: bigint;
   id: string;
@@ -43,9 +52,41 @@ interface ChainedFields {
   createdAt: Date;
 }
 
-/** sha256(previous hash || canonical JSON of the event): editing or removing any event breaks every later hash. */
+const CHAINED_SELECT = {
+  tenantId: true,
+  seq: true,
+  id: true,
+  actorType: true,
+  actorId: true,
+  action: true,
+  targetType: true,
+  targetId: true,
+  ip: true,
+  userAgent: true,
+  data: true,
+  createdAt: true,
+} as const;
+
+/**
+ * sha256(previous hash || canonical JSON of the event): editing or removing any event breaks every
+ * later hash. The fields are picked one by one, so a row read back with more columns (its hashes)
+ * hashes the same as the event that was written.
+ */
 export function chainHash(prev: Uint8Array, event: ChainedFields): Uint8Array<ArrayBuffer> {
-  const body = canonicalJson({ ...event, seq: event.seq.toString(), createdAt: event.createdAt.toISOString() });
+  const body = canonicalJson({
+    tenantId: event.tenantId,
+    seq: event.seq.toString(),
+    id: event.id,
+    actorType: event.actorType,
+    actorId: event.actorId,
+    action: event.action,
+    targetType: event.targetType,
+    targetId: event.targetId,
+    ip: event.ip,
+    userAgent: event.userAgent,
+    data: event.data,
+    createdAt: event.createdAt.toISOString(),
+  });
   return new Uint8Array(createHash('sha256').update(prev).update(body).digest());
 }
 
@@ -76,34 +117,39 @@ export class AuditLog {
     }
   }
 
-  /** Recomputes the tenant's chain from the first event. */
+  /**
+   * Recomputes the chain of the tenant in context from its first event: seqs run 1, 2, 3, ...
+   * without gaps, each prev_hash is the previous event's hash, each hash matches its content.
+   */
   async verify(): Promise<ChainCheck> {
     const tenantId = this.ctx.requireTenantId('verifying the audit chain');
     let prev: Uint8Array = GENESIS;
+    let last = 0n;
     let checked = 0;
-    let after: bigint | undefined;
     for (;;) {
       const page = await this.db.client.auditEvent.findMany({
-        where: { tenantId, ...(after !== undefined ? { seq: { gt: after } } : {}) },
+        where: { tenantId, seq: { gt: last } },
         orderBy: { seq: 'asc' },
-        take: 500,
+        take: VERIFY_PAGE,
+        select: { ...CHAINED_SELECT, prevHash: true, hash: true },
       });
       for (const event of page) {
-        const expected = chainHash(prev, event);
-        if (Buffer.compare(Buffer.from(event.prevHash), Buffer.from(prev)) !== 0 || Buffer.compare(Buffer.from(event.hash), Buffer.from(expected)) !== 0) {
-          return { ok: false, checked, brokenAtSeq: event.seq.toString() };
-        }
+        const intact = event.seq === last + 1n && sameBytes(event.prevHash, prev) && sameBytes(event.hash, chainHash(prev, event));
+        if (!intact) return { ok: false, checked, brokenAtSeq: event.seq.toString() };
         prev = event.hash;
+        last = event.seq;
         checked++;
       }
-      if (page.length < 500) return { ok: true, checked };
-      after = page[page.length - 1]!.seq;
+      if (page.length < VERIFY_PAGE) {
+        return { ok: true, checked, ...(checked > 0 && { head: { seq: last.toString(), hash: Buffer.from(prev).toString('hex') } }) };
+      }
     }
   }
 
   private async append(tenantId: string, entry: AuditEntry): Promise<void> {
     const ctx = this.ctx.current();
-    await this.db.sql`select pg_advisory_xact_lock(hashtextextended(${`audit:${tenantId}`}, 0))`;
+    // The function returns void, which Prisma cannot read back: select a constant from it instead.
+    await this.db.sql`select 1 as locked from pg_advisory_xact_lock(hashtextextended(${`audit:${tenantId}`}, 0))`;
     const last = await this.db.client.auditEvent.findFirst({
       where: { tenantId },
       orderBy: { seq: 'desc' },
@@ -123,11 +169,12 @@ export class AuditLog {
       userAgent: ctx?.userAgent ?? null,
       data: JSON.parse(canonicalJson(entry.data ?? {})),
       // Millisecond precision: what timestamptz(3) stores, so the hash can be recomputed.
-      createdAt: new Date(Math.floor(Date.now())),
+      createdAt: new Date(),
     };
     const prevHash = last?.hash ?? GENESIS;
     await this.db.client.auditEvent.create({
       data: { ...event, data: event.data as object, prevHash: new Uint8Array(prevHash), hash: chainHash(prevHash, event) },
+      select: { seq: true },
     });
   }
 }
