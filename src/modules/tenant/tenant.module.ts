@@ -1,11 +1,35 @@
 import { Module } from '@nestjs/common';
+import { TenantAdminModule } from './admin/tenant-admin.module.js';
+import { ExportArchiveBuilder } from './exports/export-archive.js';
+import { ExportLinks } from './exports/export-links.js';
+import { TenantExportsController } from './exports/tenant-exports.controller.js';
+import { TenantExportsRepository } from './exports/tenant-exports.repository.js';
+import { TenantExportsService } from './exports/tenant-exports.service.js';
+import { BuildExportJob } from './jobs/build-export.job.js';
+import { EraseTenantJob } from './jobs/erase-tenant.job.js';
+import { TenantJobsModule } from './jobs/tenant-jobs.module.js';
+import { TenantLifecycleService } from './lifecycle/tenant-lifecycle.service.js';
+import { TenantTablesRepository } from './lifecycle/tenant-tables.repository.js';
 import { TenantController } from './tenant.controller.js';
 import { TenantRepository } from './tenant.repository.js';
 import { TenantService } from './tenant.service.js';
 
+/** The tenant: its profile and settings, its lifecycle (deletion, erasure), data exports, and platform administration. */
 @Module({
-  controllers: [TenantController],
-  providers: [TenantService, TenantRepository],
+  imports: [TenantJobsModule, TenantAdminModule],
+  controllers: [TenantController, TenantExportsController],
+  providers: [
+    TenantService,
+    TenantRepository,
+    TenantLifecycleService,
+    TenantTablesRepository,
+    TenantExportsService,
+    TenantExportsRepository,
+    ExportArchiveBuilder,
+    ExportLinks,
+    EraseTenantJob,
+    BuildExportJob,
+  ],
   exports: [TenantService],
 })
 export class TenantModule {}

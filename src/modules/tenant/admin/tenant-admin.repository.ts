@@ -1,0 +1,149 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import type { Prisma } from '../../../generated/prisma/client.js';
+import { PlatformDb } from '../../../platform/db/platform-db.js';
+import type { TenantStatus } from '../tenant.repository.js';
+
+/** A tenant as platform administrators see it. */
+export interface AdminTenantView {
+  id: string;
+  slug: string;
+  name: string;
+  status: TenantStatus;
+  plan: string;
+  createdAt: Date;
+  suspendedAt: Date | null;
+  deletionScheduledAt: Date | null;
+  memberCount: number;
+}
+
+export interface TenantState {
+  status: TenantStatus;
+  suspendedAt: Date | null;
+  deletionScheduledAt: Date | null;
+  deletedAt: Date | null;
+  plan: string;
+}
+
+/** What an administrative action may change on a tenant row. */
+export type TenantChange = Partial<Omit<TenantState, 'deletedAt'>>;
+
+export interface TenantFilter {
+  q?: string;
+  status?: TenantStatus;
+  plan?: string;
+  /** Keyset position: rows strictly after it in (createdAt desc, id desc) order. */
+  after?: { createdAt: Date; id: string };
+  take: number;
+}
+
+export interface NewTenant {
+  slug: string;
+  name: string;
+  plan: string;
+  owner: { userId: string } | { newUser: { email: string; name: string } };
+}
+
+const VIEW = {
+  id: true,
+  slug: true,
+  name: true,
+  status: true,
+  plan: true,
+  createdAt: true,
+  suspendedAt: true,
+  deletionScheduledAt: true,
+  _count: { select: { memberships: true } },
+} as const satisfies Prisma.TenantSelect;
+
+type ViewRow = Prisma.TenantGetPayload<{ select: typeof VIEW }>;
+
+const toView = ({ _count, ...row }: ViewRow): AdminTenantView => ({ ...row, memberCount: _count.memberships });
+
+/** Queries of one platform transaction (see TenantAdminRepository.transaction). */
+export class TenantAdminTx {
+  constructor(private readonly tx: Prisma.TransactionClient) {}
+
+  /**
+   * The tenant's lifecycle state, its row locked until the transaction ends. FOR NO KEY UPDATE, not
+   * FOR UPDATE: the audit event written meanwhile (another connection) takes KEY SHARE on the row
+   * for its foreign key, which FOR UPDATE would block until this transaction ends: a deadlock.
+   */
+  async lock(id: string): Promise<TenantState | null> {
+    const rows = await this.tx.$queryRaw<Array<{ id: string }>>`select id from tenants where id = ${id}::uuid for no key update`;
+    if (rows.length === 0) return null;
+    return this.tx.tenant.findUnique({
+      where: { id },
+      select: { status: true, suspendedAt: true, deletionScheduledAt: true, deletedAt: true, plan: true },
+    });
+  }
+
+  async update(id: string, data: TenantChange): Promise<AdminTenantView> {
+    return toView(await this.tx.tenant.update({ where: { id }, data, select: VIEW }));
+  }
+}
+
+/** Every tenant, through the platform role (BYPASSRLS): platform administration only. */
+@Injectable()
+export class TenantAdminRepository {
+  constructor(private readonly platform: PlatformDb) {}
+
+  async list(filter: TenantFilter): Promise<AdminTenantView[]> {
+    const and: Prisma.TenantWhereInput[] = [];
+    if (filter.q) {
+      and.push({ OR: [{ slug: { contains: filter.q, mode: 'insensitive' } }, { name: { contains: filter.q, mode: 'insensitive' } }] });
+    }
+    if (filter.status) and.push({ status: filter.status });
+    if (filter.plan) and.push({ plan: filter.plan });
+    if (filter.after) {
+      const { createdAt, id } = filter.after;
+      and.push({ OR: [{ createdAt: { lt: createdAt } }, { createdAt, id: { lt: id } }] });
+    }
+    const rows = await this.platform.client.tenant.findMany({
+      where: { AND: and },
+      orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+      take: filter.take,
+      select: VIEW,
+    });
+    return rows.map(toView);
+  }
+
+  async findById(id: string): Promise<AdminTenantView | null> {
+    const row = await this.platform.client.tenant.findUnique({ where: { id }, select: VIEW });
+    return row && toView(row);
+  }
+
+  async slugTaken(slug: string): Promise<boolean> {
+    return (await this.platform.client.tenant.count({ where: { slug } })) > 0;
+  }
+
+  findUserIdByEmail(email: string): Promise<{ id: string } | null> {
+    return this.platform.client.user.findUnique({ where: { email }, select: { id: true } });
+  }
+
+  /** The tenant, its settings, the owner (a new user without password if need be) and the owner membership, at once. */
+  async create(input: NewTenant): Promise<{ tenant: AdminTenantView; ownerId: string }> {
+    return this.platform.client.$transaction(async (tx) => {
+      const ownerId = 'userId' in input.owner ? input.owner.userId : randomUUID();
+      if ('newUser' in input.owner) {
+        await tx.user.create({ data: { id: ownerId, ...input.owner.newUser }, select: { id: true } });
+      }
+      const tenant = await tx.tenant.create({
+        data: {
+          slug: input.slug,
+          name: input.name,
+          plan: input.plan,
+          settings: { create: { displayName: input.name } },
+          memberships: { create: { userId: ownerId, role: 'owner' } },
+        },
+        select: VIEW,
+      });
+      return { tenant: toView(tenant), ownerId };
+    });
+  }
+
+  /** Runs `fn` in one platform transaction. */
+  transaction<T>(fn: (tx: TenantAdminTx) => Promise<T>): Promise<T> {
+    return this.platform.client.$transaction((tx) => fn(new TenantAdminTx(tx)), { timeout: 15_000 });
+  }
+}

@@ -1,0 +1,405 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { getQueueToken } from '@nestjs/bullmq';
+import type { Queue } from 'bullmq';
+import { ERASE_TENANT_QUEUE, eraseTenantJobId } from '../../src/modules/tenant/jobs/tenant-jobs.js';
+import { AuditLog } from '../../src/platform/audit/audit-log.js';
+import { TenantContext } from '../../src/platform/context/tenant-context.js';
+import { bearer, expectProblem, mintToken, type TestTenant } from '../support/http-app.js';
+import { auditEvents, type Harness, makeMember, type Member, startHarness } from './tenant-helpers.js';
+
+/**
+ * /api/v1/admin/tenants: platform administrators (a flag on the user, not a tenant role) list,
+ * search, create, suspend, resume, re-plan and delete any tenant, through the platform role; every
+ * change is in the affected tenant's audit log with the actor platform_admin.
+ */
+
+interface AdminTenant {
+  id: string;
+  slug: string;
+  name: string;
+  status: string;
+  plan: string;
+  createdAt: string;
+  suspendedAt: string | null;
+  deletionScheduledAt: string | null;
+  memberCount: number;
+}
+
+let h: Harness;
+let erasures: Queue;
+let staff: TestTenant;
+let admin: Member;
+/** The owner of a tenant, but no platform administrator. */
+let notAdmin: Member;
+let notAdminTenant: TestTenant;
+
+beforeAll(async () => {
+  h = await startHarness();
+  erasures = h.t.app.get<Queue>(getQueueToken(ERASE_TENANT_QUEUE));
+  staff = await h.t.makeTenant({ name: 'Platform staff' });
+  admin = await makeMember(h.owner, staff.id, 'member', { platformAdmin: true });
+  notAdminTenant = await h.t.makeTenant();
+  notAdmin = await makeMember(h.owner, notAdminTenant.id, 'owner');
+});
+
+afterAll(async () => {
+  await erasures?.obliterate({ force: true }).catch(() => undefined);
+  await h?.close();
+});
+
+const call = (who: Member, method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, payload?: object) =>
+  h.t.inject({ method, url: `/api/v1/admin${path}`, headers: who.auth, ...(payload && { payload }) });
+
+async function tenantRow(id: string): Promise<Record<string, unknown> | undefined> {
+  const { rows } = await h.owner.query('select slug, name, status, plan, suspended_at, deletion_scheduled_at from tenants where id = $1', [id]);
+  return rows[0] as Record<string, unknown> | undefined;
+}
+
+/** A tenant with one member, to watch access come and go. */
+async function tenantWithMember(name?: string): Promise<{ tenant: TestTenant; member: Member }> {
+  const tenant = await h.t.makeTenant(name ? { name } : {});
+  return { tenant, member: await makeMember(h.owner, tenant.id, 'member') };
+}
+
+const getTenant = (who: Member) => h.t.inject({ method: 'GET', url: '/api/v1/tenant', headers: who.auth });
+
+/** The affected tenant's audit events of an action, as recorded. */
+const adminEvents = (tenantId: string, action: string) => auditEvents(h.owner, tenantId, action);
+
+describe('a caller who is not a platform admin', () => {
+  it.each<[string, 'GET' | 'POST' | 'PATCH' | 'DELETE', (id: string) => string, object | undefined]>([
+    ['list', 'GET', () => '/tenants', undefined],
+    ['create', 'POST', () => '/tenants', { name: 'Sneaky', ownerEmail: 'sneaky@example.test' }],
+    ['suspend', 'POST', (id) => `/tenants/${id}/suspend`, undefined],
+    ['resume', 'POST', (id) => `/tenants/${id}/resume`, undefined],
+    ['change the plan of', 'PATCH', (id) => `/tenants/${id}/plan`, { plan: 'enterprise' }],
+    ['delete', 'DELETE', (id) => `/tenants/${id}`, undefined],
+    ['read the analytics of', 'GET', () => '/analytics', undefined],
+  ])('cannot %s tenants: 403 platform_admin_required, nothing changed (even for their own tenant)', async (_what, method, path, payload) => {
+    const before = await h.owner.query('select * from tenants order by id');
+
+    const res = await call(notAdmin, method, path(notAdminTenant.id), payload);
+
+    expectProblem(res, 403, 'platform_admin_required');
+    expect((await h.owner.query('select * from tenants order by id')).rows).toEqual(before.rows);
+  });
+});
+
+describe('GET /api/v1/admin/tenants', () => {
+  const marker = randomBytes(4).toString('hex');
+  let made: TestTenant[];
+
+  beforeAll(async () => {
+    made = [];
+    for (const name of [`Zephyr ${marker} One`, `Zephyr ${marker} Two`, `Other ${marker} Three`, `Zephyr ${marker} Four`, `Zephyr ${marker} Five`]) {
+      made.push(await h.t.makeTenant({ name, slug: `z-${marker}-${made.length}` }));
+    }
+    await h.owner.query(`update tenants set status = 'suspended', plan = 'pro' where id = $1`, [made[1]!.id]);
+    await h.owner.query(`update tenants set plan = 'pro' where id = $1`, [made[3]!.id]);
+  });
+
+  it('lists tenants with their status, plan and member count', async () => {
+    const res = await call(admin, 'GET', `/tenants?q=${marker}`);
+
+    expect(res.statusCode).toBe(200);
+    const page = res.json<{ data: AdminTenant[]; nextCursor: string | null }>();
+    expect(page.data).toHaveLength(5);
+    expect(page.data.find((t) => t.id === made[1]!.id)).toEqual({
+      id: made[1]!.id,
+      slug: made[1]!.slug,
+      name: `Zephyr ${marker} Two`,
+      status: 'suspended',
+      plan: 'pro',
+      createdAt: expect.any(String),
+      suspendedAt: null,
+      deletionScheduledAt: null,
+      memberCount: 0,
+    });
+    expect((await call(admin, 'GET', `/tenants?q=${staff.slug}`)).json<{ data: AdminTenant[] }>().data).toEqual([
+      expect.objectContaining({ id: staff.id, memberCount: 1 }),
+    ]);
+  });
+
+  it('searches slug and name by substring, in any case', async () => {
+    const byName = (await call(admin, 'GET', `/tenants?q=zephyr%20${marker}`)).json<{ data: AdminTenant[] }>().data;
+    const bySlug = (await call(admin, 'GET', `/tenants?q=Z-${marker}-2`)).json<{ data: AdminTenant[] }>().data;
+
+    expect(byName.map((t) => t.id).sort()).toEqual([made[0]!, made[1]!, made[3]!, made[4]!].map((t) => t.id).sort());
+    expect(bySlug.map((t) => t.id)).toEqual([made[2]!.id]);
+  });
+
+  it('filters by status and by plan', async () => {
+    const suspended = (await call(admin, 'GET', `/tenants?q=${marker}&status=suspended`)).json<{ data: AdminTenant[] }>().data;
+    const pro = (await call(admin, 'GET', `/tenants?q=${marker}&plan=pro`)).json<{ data: AdminTenant[] }>().data;
+
+    expect(suspended.map((t) => t.id)).toEqual([made[1]!.id]);
+    expect(pro.map((t) => t.id).sort()).toEqual([made[1]!.id, made[3]!.id].sort());
+  });
+
+  it('pages through every match, newest first, each exactly once', async () => {
+    const seen: AdminTenant[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const res = await call(admin, 'GET', `/tenants?q=${marker}&limit=2${cursor ? `&cursor=${cursor}` : ''}`);
+      expect(res.statusCode).toBe(200);
+      const page = res.json<{ data: AdminTenant[]; nextCursor: string | null }>();
+      seen.push(...page.data);
+      cursor = page.nextCursor;
+      pages++;
+    } while (cursor && pages < 10);
+
+    expect(pages).toBe(3);
+    expect(seen.map((t) => t.id)).toEqual([...made].reverse().map((t) => t.id));
+  });
+
+  it.each([
+    ['an unknown status', '?status=closed'],
+    ['an unknown plan', '?plan=platinum'],
+  ])('refuses %s with 400', async (_case, query) => {
+    expectProblem(await call(admin, 'GET', `/tenants${query}`), 400, 'validation_failed');
+  });
+
+  it('refuses a forged cursor with 400 invalid_cursor', async () => {
+    expectProblem(await call(admin, 'GET', '/tenants?cursor=bm90LWEtY3Vyc29y'), 400, 'invalid_cursor');
+  });
+});
+
+describe('POST /api/v1/admin/tenants', () => {
+  it('creates the tenant and its settings, and makes an existing user its owner', async () => {
+    const existing = await makeMember(h.owner, notAdminTenant.id, 'member');
+
+    const res = await call(admin, 'POST', '/tenants', { name: 'Acme Rockets', ownerEmail: existing.email.toUpperCase(), plan: 'pro' });
+
+    expect(res.statusCode).toBe(201);
+    const body = res.json<AdminTenant & { owner: Record<string, unknown> }>();
+    expect(body).toMatchObject({ name: 'Acme Rockets', slug: 'acme-rockets', status: 'active', plan: 'pro', memberCount: 1 });
+    expect(body.owner).toEqual({ userId: existing.userId, email: existing.email, invited: false });
+    const { rows: settings } = await h.owner.query('select display_name, locale, timezone from tenant_settings where tenant_id = $1', [body.id]);
+    expect(settings).toEqual([{ display_name: 'Acme Rockets', locale: 'en', timezone: 'UTC' }]);
+    const { rows: members } = await h.owner.query('select user_id, role from memberships where tenant_id = $1', [body.id]);
+    expect(members).toEqual([{ user_id: existing.userId, role: 'owner' }]);
+    const { rows: mail } = await h.owner.query('select 1 from email_outbox where to_address = $1', [existing.email]);
+    expect(mail).toEqual([]);
+  });
+
+  it('creates an owner without a password for an unknown email, and queues them an invitation email', async () => {
+    const email = `new-owner-${randomBytes(4).toString('hex')}@example.test`;
+
+    const res = await call(admin, 'POST', '/tenants', { name: 'Fresh Start', ownerEmail: email });
+
+    expect(res.statusCode).toBe(201);
+    const body = res.json<AdminTenant & { owner: { userId: string; invited: boolean } }>();
+    expect(body).toMatchObject({ plan: 'free', owner: { email, invited: true } });
+    const { rows: users } = await h.owner.query('select email, password_hash, is_platform_admin from users where id = $1', [body.owner.userId]);
+    expect(users).toEqual([{ email, password_hash: null, is_platform_admin: false }]);
+    const { rows: members } = await h.owner.query('select role from memberships where tenant_id = $1 and user_id = $2', [body.id, body.owner.userId]);
+    expect(members).toEqual([{ role: 'owner' }]);
+    const { rows: mail } = await h.owner.query('select template, payload from email_outbox where to_address = $1', [email]);
+    expect(mail).toEqual([
+      { template: 'invitation', payload: expect.objectContaining({ tenantName: 'Fresh Start', role: 'owner', acceptUrl: expect.stringContaining(encodeURIComponent(email)) }) },
+    ]);
+  });
+
+  it('lets the new owner in at once (an access token for the new tenant works)', async () => {
+    const owner = await makeMember(h.owner, staff.id, 'member');
+    const res = await call(admin, 'POST', '/tenants', { name: 'Usable', ownerEmail: owner.email });
+
+    const me = await h.t.inject({ method: 'GET', url: '/api/v1/tenant', headers: bearer(mintToken({ sub: owner.userId, tid: res.json<AdminTenant>().id, typ: 'access' })) });
+
+    expect(me.statusCode).toBe(200);
+    expect(me.json()).toMatchObject({ name: 'Usable', settings: { displayName: 'Usable' } });
+  });
+
+  it('is audited in the new tenant as tenant.created by platform_admin', async () => {
+    const res = await call(admin, 'POST', '/tenants', { name: 'Audited Inc', ownerEmail: `a-${randomBytes(4).toString('hex')}@example.test` });
+    const body = res.json<AdminTenant & { owner: { userId: string } }>();
+
+    expect(await auditEvents(h.owner, body.id)).toEqual([
+      expect.objectContaining({
+        action: 'tenant.created',
+        actor_type: 'platform_admin',
+        actor_id: admin.userId,
+        target_id: body.id,
+        data: { slug: body.slug, name: 'Audited Inc', plan: 'free', ownerId: body.owner.userId, ownerInvited: true },
+      }),
+    ]);
+  });
+
+  it('derives the slug from the name, with a suffix when it is taken', async () => {
+    const first = await call(admin, 'POST', '/tenants', { name: 'Ünïcode Café!', ownerEmail: admin.email });
+    const second = await call(admin, 'POST', '/tenants', { name: 'Unicode cafe', ownerEmail: admin.email });
+
+    expect(first.json<AdminTenant>().slug).toBe('unicode-cafe');
+    expect(second.json<AdminTenant>().slug).toMatch(/^unicode-cafe-[0-9a-f]{6}$/);
+  });
+
+  it('refuses a slug that is taken with 409 tenant_slug_taken, creating nothing', async () => {
+    const before = await h.owner.query('select count(*)::int as n from tenants');
+
+    const res = await call(admin, 'POST', '/tenants', { name: 'Copycat', slug: staff.slug, ownerEmail: admin.email });
+
+    expect(expectProblem(res, 409, 'tenant_slug_taken')).toMatchObject({ slug: staff.slug });
+    expect((await h.owner.query('select count(*)::int as n from tenants')).rows).toEqual(before.rows);
+  });
+
+  it.each<[string, Record<string, unknown>, string]>([
+    ['no owner email', { name: 'X' }, 'ownerEmail'],
+    ['a malformed owner email', { name: 'X', ownerEmail: 'nobody' }, 'ownerEmail'],
+    ['an unknown plan', { name: 'X', ownerEmail: 'x@example.test', plan: 'platinum' }, 'plan'],
+    ['a slug with a space', { name: 'X', ownerEmail: 'x@example.test', slug: 'bad slug' }, 'slug'],
+    ['a status', { name: 'X', ownerEmail: 'x@example.test', status: 'suspended' }, '(root)'],
+  ])('refuses %s with 400', async (_case, payload, field) => {
+    const problem = expectProblem(await call(admin, 'POST', '/tenants', payload), 400, 'validation_failed');
+    expect(problem.errors).toEqual(expect.arrayContaining([expect.objectContaining({ field })]));
+  });
+});
+
+describe('POST /api/v1/admin/tenants/:id/suspend and /resume', () => {
+  it("suspends: the tenant's users get 403 tenant_suspended on their next request; audited as tenant.suspended", async () => {
+    const { tenant, member } = await tenantWithMember();
+    expect((await getTenant(member)).statusCode).toBe(200);
+
+    const res = await call(admin, 'POST', `/tenants/${tenant.id}/suspend`);
+
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ id: tenant.id, status: 'suspended', suspendedAt: expect.any(String) });
+    expectProblem(await getTenant(member), 403, 'tenant_suspended');
+    expect(await adminEvents(tenant.id, 'tenant.suspended')).toEqual([
+      expect.objectContaining({ actor_type: 'platform_admin', actor_id: admin.userId, target_type: 'tenant', target_id: tenant.id }),
+    ]);
+  });
+
+  it('suspending twice changes nothing the second time (and audits nothing more)', async () => {
+    const { tenant } = await tenantWithMember();
+    await call(admin, 'POST', `/tenants/${tenant.id}/suspend`);
+
+    const again = await call(admin, 'POST', `/tenants/${tenant.id}/suspend`);
+
+    expect(again.json()).toMatchObject({ status: 'suspended' });
+    expect(await adminEvents(tenant.id, 'tenant.suspended')).toHaveLength(1);
+  });
+
+  it('resumes: access returns; audited as tenant.resumed', async () => {
+    const { tenant, member } = await tenantWithMember();
+    await call(admin, 'POST', `/tenants/${tenant.id}/suspend`);
+
+    const res = await call(admin, 'POST', `/tenants/${tenant.id}/resume`);
+
+    expect(res.json()).toMatchObject({ status: 'active', suspendedAt: null });
+    expect((await getTenant(member)).statusCode).toBe(200);
+    expect(await adminEvents(tenant.id, 'tenant.resumed')).toEqual([
+      expect.objectContaining({ actor_type: 'platform_admin', actor_id: admin.userId, data: { from: 'suspended', to: 'active' } }),
+    ]);
+  });
+
+  it('refuses to suspend a deleted tenant with 409 tenant_invalid_transition', async () => {
+    const { tenant } = await tenantWithMember();
+    await call(admin, 'DELETE', `/tenants/${tenant.id}`);
+
+    expectProblem(await call(admin, 'POST', `/tenants/${tenant.id}/suspend`), 409, 'tenant_invalid_transition');
+    expect(await tenantRow(tenant.id)).toMatchObject({ status: 'deleted' });
+  });
+});
+
+describe('PATCH /api/v1/admin/tenants/:id/plan', () => {
+  it('changes the plan; audited as tenant.plan_changed with from and to', async () => {
+    const { tenant } = await tenantWithMember();
+
+    const res = await call(admin, 'PATCH', `/tenants/${tenant.id}/plan`, { plan: 'enterprise' });
+
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ id: tenant.id, plan: 'enterprise' });
+    expect(await tenantRow(tenant.id)).toMatchObject({ plan: 'enterprise' });
+    expect(await adminEvents(tenant.id, 'tenant.plan_changed')).toEqual([
+      expect.objectContaining({ actor_type: 'platform_admin', actor_id: admin.userId, data: { from: 'free', to: 'enterprise' } }),
+    ]);
+  });
+
+  it('refuses an unknown plan with 400, changing nothing', async () => {
+    const { tenant } = await tenantWithMember();
+
+    expectProblem(await call(admin, 'PATCH', `/tenants/${tenant.id}/plan`, { plan: 'platinum' }), 400, 'validation_failed');
+    expect(await tenantRow(tenant.id)).toMatchObject({ plan: 'free' });
+  });
+});
+
+describe('DELETE /api/v1/admin/tenants/:id', () => {
+  it('schedules the erasure like the owner does: 202, access ends, the delayed job is queued; audited', async () => {
+    const { tenant, member } = await tenantWithMember();
+
+    const res = await call(admin, 'DELETE', `/tenants/${tenant.id}`);
+
+    expect(res.statusCode).toBe(202);
+    const body = res.json<AdminTenant>();
+    expect(body).toMatchObject({ id: tenant.id, status: 'deleted', deletionScheduledAt: expect.any(String) });
+    expect(Date.parse(body.deletionScheduledAt!)).toBeGreaterThan(Date.now() + 29 * 86_400_000);
+    expectProblem(await getTenant(member), 403, 'tenant_deleted');
+    expect(await (await erasures.getJob(eraseTenantJobId(tenant.id)))?.getState()).toBe('delayed');
+    expect(await adminEvents(tenant.id, 'tenant.deletion_scheduled')).toEqual([
+      expect.objectContaining({ actor_type: 'platform_admin', actor_id: admin.userId, data: { deletionScheduledAt: body.deletionScheduledAt } }),
+    ]);
+  });
+
+  it('repeated, keeps the date and re-queues a lost job', async () => {
+    const { tenant } = await tenantWithMember();
+    const first = (await call(admin, 'DELETE', `/tenants/${tenant.id}`)).json<AdminTenant>();
+    await erasures.remove(eraseTenantJobId(tenant.id));
+
+    const again = await call(admin, 'DELETE', `/tenants/${tenant.id}`);
+
+    expect(again.json<AdminTenant>().deletionScheduledAt).toBe(first.deletionScheduledAt);
+    expect(await (await erasures.getJob(eraseTenantJobId(tenant.id)))?.getState()).toBe('delayed');
+    expect(await adminEvents(tenant.id, 'tenant.deletion_scheduled')).toHaveLength(1);
+  });
+
+  it('is undone by resume before the erasure: job removed, access back; audited', async () => {
+    const { tenant, member } = await tenantWithMember();
+    await call(admin, 'DELETE', `/tenants/${tenant.id}`);
+
+    const res = await call(admin, 'POST', `/tenants/${tenant.id}/resume`);
+
+    expect(res.json()).toMatchObject({ status: 'active', deletionScheduledAt: null });
+    expect(await erasures.getJob(eraseTenantJobId(tenant.id))).toBeUndefined();
+    expect((await getTenant(member)).statusCode).toBe(200);
+    expect(await adminEvents(tenant.id, 'tenant.resumed')).toEqual([
+      expect.objectContaining({ actor_type: 'platform_admin', data: expect.objectContaining({ from: 'deleted', to: 'active' }) }),
+    ]);
+  });
+});
+
+describe('every admin route on a tenant id', () => {
+  it.each<[string, 'POST' | 'PATCH' | 'DELETE', string, object | undefined]>([
+    ['suspend', 'POST', '/suspend', undefined],
+    ['resume', 'POST', '/resume', undefined],
+    ['plan', 'PATCH', '/plan', { plan: 'pro' }],
+    ['delete', 'DELETE', '', undefined],
+  ])('%s: 404 tenant_not_found for an unknown id, 400 for a malformed one', async (_route, method, suffix, payload) => {
+    expectProblem(await call(admin, method, `/tenants/00000000-0000-4000-8000-000000000000${suffix}`, payload), 404, 'tenant_not_found');
+    expectProblem(await call(admin, method, `/tenants/not-a-uuid${suffix}`, payload), 400, 'validation_failed');
+  });
+});
+
+describe("the affected tenant's audit log after admin actions", () => {
+  it('holds every action, in order, by platform_admin, with an intact hash chain', async () => {
+    const { tenant } = await tenantWithMember();
+    for (const [method, path, payload] of [
+      ['POST', '/suspend'],
+      ['PATCH', '/plan', { plan: 'pro' }],
+      ['POST', '/resume'],
+      ['DELETE', ''],
+      ['POST', '/resume'],
+    ] as Array<['POST' | 'PATCH' | 'DELETE', string, object?]>) {
+      expect((await call(admin, method, `/tenants/${tenant.id}${path}`, payload)).statusCode).toBeLessThan(300);
+    }
+
+    const events = await auditEvents(h.owner, tenant.id);
+
+    expect(events.map((e) => [e.action, e.actor_type, e.actor_id])).toEqual(
+      ['tenant.suspended', 'tenant.plan_changed', 'tenant.resumed', 'tenant.deletion_scheduled', 'tenant.resumed'].map((a) => [a, 'platform_admin', admin.userId]),
+    );
+    const check = await h.t.app.get(TenantContext).run({ tenantId: tenant.id }, () => h.t.app.get(AuditLog).verify());
+    expect(check).toMatchObject({ ok: true, checked: 5 });
+  });
+});
