@@ -1,0 +1,214 @@
+import { Injectable } from '@nestjs/common';
+import { z } from 'zod';
+import { AuditLog } from '../../../platform/audit/audit-log.js';
+import { TenantContext } from '../../../platform/context/tenant-context.js';
+import { TenantDb } from '../../../platform/db/tenant-db.js';
+import { type FieldError, HttpError } from '../../../platform/http/app-error.js';
+import { decodeCursor, type Page, toPage } from '../../../platform/http/pagination.js';
+import { ChatError } from '../chat.errors.js';
+import { BUILTIN_MODELS, isBuiltinModel } from '../providers/builtin-provider.js';
+import type { ProviderKind } from '../providers/chat-providers.js';
+import { type AssistantChanges, AssistantRepository, type AssistantRow, type PromptRow } from './assistant.repository.js';
+import type { updateAssistantSchema } from './dto/assistant.dto.js';
+import { renderPrompt, unknownPlaceholders, PROMPT_PLACEHOLDERS } from './prompt-template.js';
+import { SecretBox } from './secret-box.js';
+
+/** The assistant as the API shows it: never the API key, only whether one is stored. */
+export interface AssistantView {
+  provider: ProviderKind;
+  model: string;
+  welcomeMessage: string;
+  temperature: number;
+  maxTokens: number;
+  baseUrl: string | null;
+  hasApiKey: boolean;
+  widgetEnabled: boolean;
+  activePromptVersion: number | null;
+  /** null until the configuration was first saved (the defaults apply). */
+  updatedAt: Date | null;
+}
+
+export interface PromptView extends PromptRow {
+  active: boolean;
+}
+
+/** Everything a reply needs, resolved: the decrypted key and the rendered system prompt. */
+export interface ReplySettings {
+  provider: ProviderKind;
+  model: string;
+  welcome: string;
+  temperature: number;
+  maxTokens: number;
+  baseUrl: string | null;
+  /** Decrypted for this call only: never log it, never return it. */
+  apiKey?: string;
+  systemPrompt?: string;
+}
+
+export type AssistantPatch = z.output<typeof updateAssistantSchema>;
+
+/** What a tenant without an assistant_configs row gets (the migration's column defaults). */
+export const DEFAULT_ASSISTANT: AssistantRow = {
+  provider: 'builtin',
+  model: 'mock-1',
+  welcomeMessage: 'Hello! How can I help?',
+  temperature: 0.7,
+  maxTokens: 512,
+  baseUrl: null,
+  apiKeyEncrypted: null,
+  widgetEnabled: false,
+  activePromptVersion: null,
+  updatedAt: null,
+};
+
+const promptCursor = z.object({ version: z.number().int().min(1) });
+
+/**
+ * A tenant's assistant: provider, model, welcome message, sampling settings, the provider's base
+ * URL and API key (sealed with AES-256-GCM), the widget switch, and versioned system prompt
+ * templates (immutable versions; publishing one makes it active, publishing an older one rolls
+ * back). Members read it; admins change it; every change is audited, never with the key.
+ */
+@Injectable()
+export class AssistantService {
+  constructor(
+    private readonly ctx: TenantContext,
+    private readonly db: TenantDb,
+    private readonly assistants: AssistantRepository,
+    private readonly audit: AuditLog,
+    private readonly secrets: SecretBox,
+  ) {}
+
+  async get(): Promise<AssistantView> {
+    this.ctx.requirePermission('chat:use');
+    const tenantId = this.ctx.requireTenantId('reading the assistant');
+    return toView((await this.assistants.find(tenantId)) ?? DEFAULT_ASSISTANT);
+  }
+
+  /** Creates the configuration on first use (upsert). Changing the base URL drops a stored key unless a new one comes with it. */
+  async update(patch: AssistantPatch): Promise<AssistantView> {
+    this.ctx.requirePermission('chat:configure');
+    const tenantId = this.ctx.requireTenantId('configuring the assistant');
+    return this.db.transaction(async () => {
+      const current = (await this.assistants.find(tenantId)) ?? DEFAULT_ASSISTANT;
+      const changes = this.changesOf(tenantId, current, patch);
+      validateMerged({ ...current, ...changes }, patch);
+      const saved = await this.assistants.upsert(tenantId, changes);
+      const changed = Object.keys(changes).map((field) => (field === 'apiKeyEncrypted' ? 'apiKey' : field)).sort();
+      if (changed.length > 0) await this.audit.record({ action: 'assistant.updated', targetType: 'assistant', targetId: tenantId, data: { changed } });
+      return toView(saved);
+    });
+  }
+
+  async listPrompts(query: { limit: number; cursor?: string }): Promise<Page<PromptView>> {
+    this.ctx.requirePermission('chat:configure');
+    const tenantId = this.ctx.requireTenantId('listing prompt templates');
+    const after = decodeCursor(query.cursor, promptCursor);
+    const [rows, config] = await Promise.all([this.assistants.listPrompts(tenantId, query.limit + 1, after?.version), this.assistants.find(tenantId)]);
+    const active = config?.activePromptVersion ?? null;
+    const page = toPage(rows, query.limit, (row) => ({ version: row.version }));
+    return { ...page, data: page.data.map((row) => ({ ...row, active: row.version === active })) };
+  }
+
+  /** Saves the next version; it takes effect when published. */
+  async createPrompt(template: string): Promise<PromptView> {
+    this.ctx.requirePermission('chat:configure');
+    const tenantId = this.ctx.requireTenantId('creating a prompt template');
+    const unknown = unknownPlaceholders(template);
+    if (unknown.length > 0) {
+      const allowed = PROMPT_PLACEHOLDERS.map((p) => `{{${p}}}`).join(', ');
+      throw HttpError.validation('request body', [{ field: 'template', message: `unknown placeholder(s) ${unknown.join(', ')}; allowed: ${allowed}` }]);
+    }
+    return this.db.transaction(async () => {
+      await this.assistants.lockPrompts(tenantId);
+      const version = (await this.assistants.latestPromptVersion(tenantId)) + 1;
+      const prompt = await this.assistants.createPrompt(tenantId, version, template, this.ctx.userId ?? null);
+      await this.audit.record({ action: 'assistant.prompt_created', targetType: 'prompt_template', targetId: String(version), data: { version } });
+      return { ...prompt, active: false };
+    });
+  }
+
+  /** Makes `version` the active system prompt; publishing an older version is the rollback. */
+  async publishPrompt(version: number): Promise<AssistantView> {
+    this.ctx.requirePermission('chat:configure');
+    const tenantId = this.ctx.requireTenantId('publishing a prompt template');
+    return this.db.transaction(async () => {
+      if (!(await this.assistants.findPrompt(tenantId, version))) throw ChatError.promptNotFound(version);
+      const previous = (await this.assistants.find(tenantId))?.activePromptVersion ?? null;
+      const saved = await this.assistants.upsert(tenantId, { activePromptVersion: version });
+      await this.audit.record({
+        action: 'assistant.prompt_published',
+        targetType: 'prompt_template',
+        targetId: String(version),
+        data: { version, previousVersion: previous },
+      });
+      return toView(saved);
+    });
+  }
+
+  /** For the chat service: the settings of one reply, key decrypted and prompt rendered. */
+  async replySettings(now = new Date()): Promise<ReplySettings> {
+    this.ctx.requirePermission('chat:use');
+    const tenantId = this.ctx.requireTenantId('replying');
+    const { config, tenantName, activeTemplate } = await this.assistants.replySettings(tenantId);
+    const c = config ?? DEFAULT_ASSISTANT;
+    return {
+      provider: c.provider,
+      model: c.model,
+      welcome: c.welcomeMessage,
+      temperature: c.temperature,
+      maxTokens: c.maxTokens,
+      baseUrl: c.baseUrl,
+      ...(c.apiKeyEncrypted && { apiKey: this.secrets.open(c.apiKeyEncrypted, tenantId) }),
+      ...(activeTemplate !== null && { systemPrompt: renderPrompt(activeTemplate, { tenantName, now }) }),
+    };
+  }
+
+  /** The columns the patch really changes (a value equal to the stored one is no change). */
+  private changesOf(tenantId: string, current: AssistantRow, patch: AssistantPatch): AssistantChanges {
+    const changes: AssistantChanges = {};
+    const plain = ['provider', 'model', 'welcomeMessage', 'temperature', 'maxTokens', 'baseUrl', 'widgetEnabled'] as const;
+    for (const field of plain) {
+      const value = field === 'temperature' && patch.temperature !== undefined ? Math.round(patch.temperature * 100) / 100 : patch[field];
+      if (value !== undefined && value !== current[field]) Object.assign(changes, { [field]: value });
+    }
+    if (patch.apiKey !== undefined) {
+      if (patch.apiKey !== null) changes.apiKeyEncrypted = this.secrets.seal(patch.apiKey, tenantId);
+      else if (current.apiKeyEncrypted !== null) changes.apiKeyEncrypted = null;
+    } else if (changes.baseUrl !== undefined && current.apiKeyEncrypted !== null) {
+      // The key was given for the old endpoint: never send it to a new one unless told to.
+      changes.apiKeyEncrypted = null;
+    }
+    return changes;
+  }
+}
+
+/** Rules on the configuration as it would be saved; errors name the field to fix. */
+function validateMerged(merged: AssistantRow, patch: AssistantPatch): void {
+  const errors: FieldError[] = [];
+  if (merged.provider === 'builtin' && !isBuiltinModel(merged.model)) {
+    errors.push({
+      field: 'model',
+      message: `must be one of ${BUILTIN_MODELS.join(', ')} for the builtin provider${patch.model === undefined ? ` (the current model is '${merged.model}')` : ''}`,
+    });
+  }
+  if (merged.provider === 'openai_compatible' && !merged.baseUrl) {
+    errors.push({ field: 'baseUrl', message: 'is required for the openai_compatible provider' });
+  }
+  if (errors.length > 0) throw HttpError.validation('request body', errors);
+}
+
+function toView(row: AssistantRow): AssistantView {
+  return {
+    provider: row.provider,
+    model: row.model,
+    welcomeMessage: row.welcomeMessage,
+    temperature: row.temperature,
+    maxTokens: row.maxTokens,
+    baseUrl: row.baseUrl,
+    hasApiKey: row.apiKeyEncrypted !== null,
+    widgetEnabled: row.widgetEnabled,
+    activePromptVersion: row.activePromptVersion,
+    updatedAt: row.updatedAt,
+  };
+}

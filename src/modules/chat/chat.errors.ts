@@ -1,0 +1,34 @@
+import { AppError } from '../../platform/http/app-error.js';
+
+export enum ChatErrorCode {
+  /** Missing, deleted, another tenant's, or not the caller's: all look the same. */
+  ConversationNotFound = 'conversation_not_found',
+  PromptNotFound = 'prompt_not_found',
+  /** The model provider failed (error status, time-out, broken stream); the messages are kept. */
+  ProviderFailed = 'provider_failed',
+}
+
+const STATUS: Record<ChatErrorCode, number> = {
+  [ChatErrorCode.ConversationNotFound]: 404,
+  [ChatErrorCode.PromptNotFound]: 404,
+  [ChatErrorCode.ProviderFailed]: 502,
+};
+
+export class ChatError extends AppError<ChatErrorCode> {
+  get status(): number {
+    return STATUS[this.code];
+  }
+
+  static conversationNotFound(): ChatError {
+    return new ChatError(ChatErrorCode.ConversationNotFound, 'No such conversation');
+  }
+
+  static promptNotFound(version: number): ChatError {
+    return new ChatError(ChatErrorCode.PromptNotFound, `No prompt template version ${version}`);
+  }
+
+  /** `detail` says what failed in words safe to show (never the provider's response body or key). */
+  static providerFailed(detail: string, messageId: string): ChatError {
+    return new ChatError(ChatErrorCode.ProviderFailed, `The model provider failed: ${detail}`, { messageId });
+  }
+}

@@ -1,0 +1,36 @@
+import { Module } from '@nestjs/common';
+import { AppConfig } from '../../platform/config/config.js';
+import { UsageModule } from '../usage/usage.module.js';
+import { AssistantController } from './assistant/assistant.controller.js';
+import { AssistantRepository } from './assistant/assistant.repository.js';
+import { AssistantService } from './assistant/assistant.service.js';
+import { SecretBox } from './assistant/secret-box.js';
+import { ChatService } from './conversations/chat.service.js';
+import { ConversationsController } from './conversations/conversations.controller.js';
+import { ConversationsRepository } from './conversations/conversations.repository.js';
+import { ConversationsService } from './conversations/conversations.service.js';
+import { ChatProviders } from './providers/chat-providers.js';
+
+/**
+ * Chat: each tenant's assistant (configuration, prompt versions), model providers, conversations
+ * (API and widget). Add a controller to CONTROLLERS and its services to PROVIDERS.
+ */
+const CONTROLLERS = [AssistantController, ConversationsController];
+
+const PROVIDERS = [
+  AssistantRepository,
+  AssistantService,
+  ChatProviders,
+  ChatService,
+  ConversationsRepository,
+  ConversationsService,
+  { provide: SecretBox, useFactory: (config: AppConfig) => SecretBox.fromBase64(config.env.CHAT_ENCRYPTION_KEY), inject: [AppConfig] },
+];
+
+@Module({
+  imports: [UsageModule],
+  controllers: CONTROLLERS,
+  providers: PROVIDERS,
+  exports: [ChatService, AssistantService],
+})
+export class ChatModule {}

@@ -1,0 +1,55 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiProduces, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Page } from '../../../platform/http/pagination.js';
+import { RequirePermission } from '../../../platform/security/decorators.js';
+import { ChatService } from './chat.service.js';
+import type { ConversationView, MessageView } from './conversations.repository.js';
+import { ConversationsService } from './conversations.service.js';
+import { ConversationParams, ListConversationsQuery, ListMessagesQuery, PostMessageBody } from './dto/conversation.dto.js';
+import { acceptsEventStream, sendEventStream } from './event-stream.js';
+
+@ApiTags('conversations')
+@ApiBearerAuth()
+@Controller('conversations')
+export class ConversationsController {
+  constructor(
+    private readonly chat: ChatService,
+    private readonly conversations: ConversationsService,
+  ) {}
+
+  @Post()
+  @RequirePermission('chat:use')
+  start(): Promise<{ id: string; welcome: string }> {
+    return this.chat.startConversation('api');
+  }
+
+  @Get()
+  @RequirePermission('chat:use')
+  list(@Query() query: ListConversationsQuery): Promise<Page<ConversationView>> {
+    return this.conversations.list(query);
+  }
+
+  @Get(':id/messages')
+  @RequirePermission('chat:use')
+  messages(@Param() params: ConversationParams, @Query() query: ListMessagesQuery): Promise<Page<MessageView>> {
+    return this.conversations.messages(params.id, query);
+  }
+
+  /** JSON by default; server-sent events (delta, done | error) when Accept lists text/event-stream. */
+  @Post(':id/messages')
+  @HttpCode(200)
+  @ApiProduces('application/json', 'text/event-stream')
+  @RequirePermission('chat:use')
+  async post(@Param() params: ConversationParams, @Body() body: PostMessageBody, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    if (acceptsEventStream(request)) return sendEventStream(request, reply, (signal) => this.chat.streamReply(params.id, body.content, signal));
+    void reply.status(200).send(await this.chat.reply(params.id, body.content));
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  @RequirePermission('chat:use')
+  remove(@Param() params: ConversationParams): Promise<void> {
+    return this.conversations.remove(params.id);
+  }
+}

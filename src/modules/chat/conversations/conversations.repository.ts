@@ -1,0 +1,156 @@
+import { Injectable } from '@nestjs/common';
+import { TenantDb } from '../../../platform/db/tenant-db.js';
+import type { ChatTurn } from '../providers/chat-provider.js';
+
+export type Channel = 'api' | 'widget';
+export type MessageStatus = 'pending' | 'complete' | 'failed';
+
+export interface ConversationView {
+  id: string;
+  channel: Channel;
+  /** The user who started it; null for widget sessions and API keys acting as no user. */
+  userId: string | null;
+  title: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface MessageView {
+  id: string;
+  conversationId: string;
+  role: 'user' | 'assistant';
+  content: string;
+  status: MessageStatus;
+  model: string | null;
+  /** Assistant messages: the provider's counts for the exchange. User messages: an estimate of their own text. */
+  promptTokens: number;
+  completionTokens: number;
+  error: string | null;
+  createdAt: Date;
+}
+
+/** Whose conversations a caller may see: all of the tenant's, one user's, or those of no user. */
+/** All of the tenant's conversations, or those of one user (or of no user, on one channel). */
+export type ConversationScope = { all: true } | { all: false; userId: string; channel?: undefined } | { all: false; userId: null; channel: Channel };
+
+export interface NewMessage {
+  tenantId: string;
+  conversationId: string;
+  role: 'user' | 'assistant';
+  content: string;
+  status: MessageStatus;
+  model: string | null;
+  promptTokens: number;
+  completionTokens: number;
+  createdAt: Date;
+}
+
+export interface MessageOutcome {
+  status: 'complete' | 'failed';
+  content: string;
+  promptTokens: number;
+  completionTokens: number;
+  error: string | null;
+}
+
+const CONVERSATION = { id: true, channel: true, userId: true, title: true, createdAt: true, updatedAt: true } as const;
+const MESSAGE = {
+  id: true,
+  conversationId: true,
+  role: true,
+  content: true,
+  status: true,
+  model: true,
+  promptTokens: true,
+  completionTokens: true,
+  error: true,
+  createdAt: true,
+} as const;
+
+const scopeWhere = (scope: ConversationScope) =>
+  scope.all ? {} : scope.userId !== null ? { userId: scope.userId } : { userId: null, channel: scope.channel };
+
+@Injectable()
+export class ConversationsRepository {
+  constructor(private readonly db: TenantDb) {}
+
+  async create(tenantId: string, channel: Channel, userId: string | null): Promise<ConversationView> {
+    return (await this.db.client.conversation.create({ data: { tenantId, channel, userId }, select: CONVERSATION })) as ConversationView;
+  }
+
+  /** The conversation if it exists in this tenant (RLS) and lies in the caller's scope. */
+  async find(tenantId: string, id: string, scope: ConversationScope): Promise<ConversationView | null> {
+    return (await this.db.client.conversation.findFirst({ where: { tenantId, id, ...scopeWhere(scope) }, select: CONVERSATION })) as ConversationView | null;
+  }
+
+  /** Most recently active first; `after` is the last row of the previous page. */
+  async list(
+    tenantId: string,
+    scope: ConversationScope,
+    channel: Channel | undefined,
+    limit: number,
+    after?: { updatedAt: Date; id: string },
+  ): Promise<ConversationView[]> {
+    const rows = await this.db.client.conversation.findMany({
+      where: {
+        tenantId,
+        ...scopeWhere(scope),
+        ...(channel && { channel }),
+        ...(after && { OR: [{ updatedAt: { lt: after.updatedAt } }, { updatedAt: after.updatedAt, id: { lt: after.id } }] }),
+      },
+      orderBy: [{ updatedAt: 'desc' }, { id: 'desc' }],
+      take: limit,
+      select: CONVERSATION,
+    });
+    return rows as ConversationView[];
+  }
+
+  async delete(tenantId: string, id: string): Promise<boolean> {
+    const { count } = await this.db.client.conversation.deleteMany({ where: { tenantId, id } });
+    return count > 0;
+  }
+
+  /** Marks new activity; the first message gives an untitled conversation its title. */
+  async touch(tenantId: string, id: string, title: string, at: Date): Promise<void> {
+    await this.db.sql`
+      update conversations set updated_at = ${at}, title = coalesce(title, ${title})
+      where tenant_id = ${tenantId}::uuid and id = ${id}::uuid`;
+  }
+
+  /** The last `limit` complete messages, oldest first: the context sent to the model. */
+  async history(tenantId: string, conversationId: string, limit: number): Promise<ChatTurn[]> {
+    const rows = await this.db.client.message.findMany({
+      where: { tenantId, conversationId, status: 'complete' },
+      orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+      take: limit,
+      select: { role: true, content: true },
+    });
+    return rows.reverse().map((r) => ({ role: r.role as ChatTurn['role'], content: r.content }));
+  }
+
+  /** Oldest first; `after` is the last row of the previous page. */
+  async messages(tenantId: string, conversationId: string, limit: number, after?: { createdAt: Date; id: string }): Promise<MessageView[]> {
+    const rows = await this.db.client.message.findMany({
+      where: {
+        tenantId,
+        conversationId,
+        ...(after && { OR: [{ createdAt: { gt: after.createdAt } }, { createdAt: after.createdAt, id: { gt: after.id } }] }),
+      },
+      orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+      take: limit,
+      select: MESSAGE,
+    });
+    return rows as MessageView[];
+  }
+
+  /** Inserts the messages in one statement (ids given by the caller). */
+  async insertMessages(messages: Array<NewMessage & { id: string }>): Promise<void> {
+    await this.db.client.message.createMany({ data: messages });
+  }
+
+  /** Completes or fails a pending message; null when it is gone (its conversation was deleted meanwhile). */
+  async finishMessage(tenantId: string, id: string, outcome: MessageOutcome): Promise<MessageView | null> {
+    const [message] = await this.db.client.message.updateManyAndReturn({ where: { tenantId, id, status: 'pending' }, data: outcome, select: MESSAGE });
+    return (message as MessageView | undefined) ?? null;
+  }
+}

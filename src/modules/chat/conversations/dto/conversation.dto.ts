@@ -1,0 +1,12 @@
+import { z } from 'zod';
+import { pageQuerySchema } from '../../../../platform/http/pagination.js';
+import { zodDto } from '../../../../platform/http/validation.js';
+
+export class ListConversationsQuery extends zodDto(pageQuerySchema.extend({ channel: z.enum(['api', 'widget']).optional() })) {}
+
+export class ListMessagesQuery extends zodDto(pageQuerySchema) {}
+
+export class ConversationParams extends zodDto(z.object({ id: z.guid() })) {}
+
+/** The length rule (1 to MAX_MESSAGE_CHARS after trimming) is the chat service's, for every channel. */
+export class PostMessageBody extends zodDto(z.strictObject({ content: z.string() })) {}

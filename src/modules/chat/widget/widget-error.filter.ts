@@ -1,0 +1,34 @@
+import { type ArgumentsHost, Catch, type ExceptionFilter, Logger } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import { HttpErrorCode, type FieldError } from '../../../platform/http/app-error.js';
+import { toProblem } from '../../../platform/http/problem.filter.js';
+
+/**
+ * The widget API keeps the seed demo's error bodies, `{"detail": "..."}` as JSON, so that clients
+ * written against the demo read them unchanged; the rest of the API answers problem+json. Status
+ * and headers (Retry-After, RateLimit-*) are the ones the error maps to everywhere, except that
+ * invalid bodies are 422, as in the demo (FastAPI's status for them), with `detail` naming the fields.
+ * The request id is still in the X-Request-Id header.
+ */
+@Catch()
+export class WidgetErrorFilter implements ExceptionFilter {
+  private readonly logger = new Logger('Widget');
+
+  catch(error: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const request = http.getRequest<{ id: string }>();
+    const { body, headers } = toProblem(error);
+    if (body.status >= 500 && body.code === 'internal_error') this.logger.error({ err: error, requestId: request.id }, 'unhandled error');
+
+    const invalid = body.code === HttpErrorCode.ValidationFailed || body.code === 'malformed_body';
+    const status = invalid ? 422 : body.status;
+    const fields = body.errors as FieldError[] | undefined;
+    const detail = fields?.length ? fields.map((f) => `${f.field}: ${f.message}`).join('; ') : (body.detail ?? body.title);
+    void http
+      .getResponse<FastifyReply>()
+      .status(status)
+      .headers(headers)
+      .header('content-type', 'application/json; charset=utf-8')
+      .send({ detail });
+  }
+}

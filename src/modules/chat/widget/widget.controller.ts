@@ -1,0 +1,36 @@
+import { Body, Controller, HttpCode, Post, Res, UseFilters } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { Public } from '../../../platform/security/decorators.js';
+import { StartSessionBody, WidgetChatBody, type WidgetChatResponse, type WidgetSessionResponse } from './dto/widget.dto.js';
+import { WidgetErrorFilter } from './widget-error.filter.js';
+import { rateLimitHeaders } from './widget.errors.js';
+import { WidgetService } from './widget.service.js';
+
+/**
+ * The seed demo's widget API, unchanged: at the root (not /api/v1, see UNPREFIXED_ROUTES), public,
+ * and answering errors as `{"detail": ...}`.
+ */
+@ApiTags('widget')
+@Public()
+@UseFilters(WidgetErrorFilter)
+@Controller()
+export class WidgetController {
+  constructor(private readonly widget: WidgetService) {}
+
+  @Post('session')
+  @HttpCode(200)
+  @ApiOperation({ summary: "Starts a widget session (a conversation) with a tenant's assistant" })
+  session(@Body() body: StartSessionBody): Promise<WidgetSessionResponse> {
+    return this.widget.startSession(body.tenant_id);
+  }
+
+  @Post('chat')
+  @HttpCode(200)
+  @ApiOperation({ summary: "Sends a message in a widget session; limited per tenant to its limits.chat_per_10s" })
+  async chat(@Body() body: WidgetChatBody, @Res({ passthrough: true }) reply: FastifyReply): Promise<WidgetChatResponse> {
+    const { response, rateLimit } = await this.widget.reply(body);
+    void reply.headers(rateLimitHeaders(rateLimit));
+    return response;
+  }
+}

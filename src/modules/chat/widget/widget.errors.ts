@@ -1,0 +1,58 @@
+import { AppError } from '../../../platform/http/app-error.js';
+import type { RateLimitDecision } from '../../../platform/rate-limit/rate-limiter.js';
+
+/**
+ * The widget API's errors. Their messages are the seed demo's `detail` texts: the widget's routes
+ * answer `{"detail": message}` (WidgetErrorFilter); anywhere else they are problem+json as usual.
+ */
+export enum WidgetErrorCode {
+  /** No such slug, a tenant that is not active, or one whose widget is switched off: all alike. */
+  TenantNotFound = 'widget_tenant_not_found',
+  /** Malformed session id, or no widget conversation with that id in the tenant. */
+  SessionNotFound = 'widget_session_not_found',
+  /** The session id names another tenant (decided from the id alone, no query). */
+  SessionTenantMismatch = 'widget_session_tenant_mismatch',
+  /** The tenant's limits.chat_per_10s is used up. */
+  RateLimited = 'rate_limited',
+}
+
+const STATUS: Record<WidgetErrorCode, number> = {
+  [WidgetErrorCode.TenantNotFound]: 404,
+  [WidgetErrorCode.SessionNotFound]: 404,
+  [WidgetErrorCode.SessionTenantMismatch]: 403,
+  [WidgetErrorCode.RateLimited]: 429,
+};
+
+/** RateLimit-* headers (IETF httpapi draft; seconds), sent with every /chat answer. */
+export function rateLimitHeaders(decision: RateLimitDecision): Record<string, string> {
+  return {
+    'ratelimit-limit': String(decision.limit),
+    'ratelimit-remaining': String(decision.remaining),
+    'ratelimit-reset': String(decision.resetSeconds),
+  };
+}
+
+export class WidgetError extends AppError<WidgetErrorCode> {
+  get status(): number {
+    return STATUS[this.code];
+  }
+
+  static tenantNotFound(): WidgetError {
+    return new WidgetError(WidgetErrorCode.TenantNotFound, 'Unknown tenant');
+  }
+
+  static sessionNotFound(): WidgetError {
+    return new WidgetError(WidgetErrorCode.SessionNotFound, 'Unknown session');
+  }
+
+  static sessionTenantMismatch(): WidgetError {
+    return new WidgetError(WidgetErrorCode.SessionTenantMismatch, 'Session does not belong to tenant');
+  }
+
+  static rateLimited(decision: RateLimitDecision): WidgetError {
+    return new WidgetError(WidgetErrorCode.RateLimited, 'Rate limit exceeded', {}, {
+      'retry-after': String(decision.resetSeconds),
+      ...rateLimitHeaders(decision),
+    });
+  }
+}

@@ -1,0 +1,119 @@
+import { randomBytes } from 'node:crypto';
+import { Injectable, Logger } from '@nestjs/common';
+import { AppConfig } from '../config/config.js';
+import { RedisClient } from '../redis/redis.module.js';
+
+/** The outcome of one `consume`: what the RateLimit-* and Retry-After headers are made of. */
+export interface RateLimitDecision {
+  allowed: boolean;
+  limit: number;
+  /** Requests still allowed in the current window after this one. */
+  remaining: number;
+  /** Seconds until a slot frees up (the oldest counted request leaves the window); at least 1. */
+  resetSeconds: number;
+  /** Redis did not answer in time: the request was let through uncounted (fail open). */
+  failedOpen?: true;
+}
+
+/** How long a decision may wait for Redis before failing open. Redis answers in well under 1 ms. */
+export const RATE_LIMIT_TIMEOUT_MS = 250;
+/** At most one "failing open" warning per interval, not one per request, while Redis is down. */
+const WARN_INTERVAL_MS = 10_000;
+
+/**
+ * Sliding-window log, atomic in one Lua script: the key is a sorted set of the requests counted in
+ * the last `window` ms (scored by Redis's own clock, so every instance agrees on "now"). Entries
+ * older than the window are dropped; a request is counted only if fewer than `limit` remain, so the
+ * set never holds more than `limit` entries. Unlike a fixed window, it never lets 2 x limit through
+ * around a window boundary: any `window` ms hold at most `limit` allowed requests.
+ *   KEYS[1] the key; ARGV[1] limit; ARGV[2] window in ms; ARGV[3] a unique member for this request.
+ *   Returns { allowed 0|1, remaining, ms until the oldest entry leaves the window }.
+ */
+const SLIDING_WINDOW_LUA = `
+local limit = tonumber(ARGV[1])
+local window = tonumber(ARGV[2])
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
+local count = redis.call('ZCARD', KEYS[1])
+local allowed = 0
+if count < limit then
+  redis.call('ZADD', KEYS[1], now, ARGV[3])
+  redis.call('PEXPIRE', KEYS[1], window)
+  count = count + 1
+  allowed = 1
+end
+local reset = window
+local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+if oldest[2] then reset = tonumber(oldest[2]) + window - now end
+local remaining = limit - count
+if remaining < 0 then remaining = 0 end
+return { allowed, remaining, reset }
+`;
+
+const COMMAND = 'tenantryRateLimitConsume';
+type ConsumeCommand = (key: string, limit: number, windowMs: number, member: string) => Promise<[number, number, number]>;
+
+/**
+ * A rate limiter shared by every server instance (the counts live in Redis). Generic: callers pick
+ * the key (`widget-chat:<tenant id>`, `plan:api_calls:<tenant id>`), the limit and the window.
+ *
+ * Redis being down or slow must not take the API down with it: a decision that Redis does not
+ * answer within RATE_LIMIT_TIMEOUT_MS lets the request through (fail open) and logs a warning.
+ */
+@Injectable()
+export class RateLimiter {
+  private readonly logger = new Logger('RateLimiter');
+  private readonly prefix: string;
+  private readonly timeoutMs = RATE_LIMIT_TIMEOUT_MS;
+  private lastWarning = 0;
+
+  constructor(
+    private readonly redisClient: RedisClient,
+    config: AppConfig,
+  ) {
+    // The deployment's Redis namespace (the same prefix as its job queues; tests get one per database).
+    this.prefix = `${config.env.QUEUE_PREFIX}:rl:`;
+    const redis = redisClient.redis as unknown as Record<string, unknown>;
+    if (typeof redis[COMMAND] !== 'function') {
+      redisClient.redis.defineCommand(COMMAND, { numberOfKeys: 1, lua: SLIDING_WINDOW_LUA }); // EVALSHA, EVAL on NOSCRIPT
+    }
+  }
+
+  /** Counts one request against `key`: at most `limit` requests in any `windowSeconds`. */
+  async consume(key: string, limit: number, windowSeconds: number): Promise<RateLimitDecision> {
+    if (!Number.isInteger(limit) || limit < 0) throw new RangeError(`limit must be a non-negative integer, got ${limit}`);
+    if (!(windowSeconds > 0)) throw new RangeError(`windowSeconds must be positive, got ${windowSeconds}`);
+    const windowMs = Math.ceil(windowSeconds * 1000);
+    const redis = this.redisClient.redis;
+    if (redis.status !== 'ready') return this.failOpen(limit, windowSeconds, `Redis is ${redis.status}`);
+
+    const command = (redis as unknown as Record<string, ConsumeCommand>)[COMMAND]!;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), this.timeoutMs);
+    });
+    try {
+      const answer = await Promise.race([
+        command.call(redis, this.prefix + key, limit, windowMs, randomBytes(8).toString('hex')),
+        timeout,
+      ]);
+      if (answer === 'timeout') return this.failOpen(limit, windowSeconds, `no answer within ${this.timeoutMs} ms`);
+      const [allowed, remaining, resetMs] = answer;
+      return { allowed: allowed === 1, limit, remaining, resetSeconds: Math.max(1, Math.ceil(resetMs / 1000)) };
+    } catch (error) {
+      return this.failOpen(limit, windowSeconds, error instanceof Error ? error.message : String(error));
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private failOpen(limit: number, windowSeconds: number, reason: string): RateLimitDecision {
+    const now = Date.now();
+    if (now - this.lastWarning >= WARN_INTERVAL_MS) {
+      this.lastWarning = now;
+      this.logger.warn(`rate limits not enforced (failing open): ${reason}`);
+    }
+    return { allowed: true, limit, remaining: limit, resetSeconds: Math.max(1, Math.ceil(windowSeconds)), failedOpen: true };
+  }
+}
