@@ -1,6 +1,7 @@
 import { BullModule } from '@nestjs/bullmq';
 import { Global, Module } from '@nestjs/common';
 import { AppConfig } from '../config/config.js';
+import { QueueWorkersModule } from './queue-workers.module.js';
 
 /** BullMQ connection options from REDIS_URL (BullMQ opens its own connections: queue, worker, events). */
 export function bullConnection(redisUrl: string): { host: string; port: number; username?: string; password?: string; db?: number; tls?: object } {
@@ -16,9 +17,13 @@ export function bullConnection(redisUrl: string): { host: string; port: number; 
 }
 
 /**
- * Background jobs on BullMQ (Redis), docs/adr/0004-jobs-on-bullmq.md. Every payload carries its
+ * Background jobs on BullMQ (Redis), docs/adr/0007-jobs-on-bullmq.md. Every payload carries its
  * tenant id; processors validate it and re-enter the TenantContext (see tenant-job.ts). Retries
- * back off exponentially; failed jobs are kept for platform administrators to inspect.
+ * back off exponentially; failed jobs are kept for platform administrators (GET /admin/jobs/failed).
+ *
+ * Processors are not started by @nestjs/bullmq itself (manualRegistration): QueueWorkers starts
+ * them when WORKER_ENABLED (the API process, by default) or in `npm run worker`, and stops them,
+ * letting running jobs finish, before the database pools close.
  */
 @Global()
 @Module({
@@ -35,8 +40,10 @@ export function bullConnection(redisUrl: string): { host: string; port: number; 
           removeOnFail: { age: 30 * 24 * 3600 },
         },
       }),
+      extraOptions: { manualRegistration: true },
     }),
+    QueueWorkersModule,
   ],
-  exports: [BullModule],
+  exports: [BullModule, QueueWorkersModule],
 })
 export class QueueModule {}

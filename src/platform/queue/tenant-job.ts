@@ -24,8 +24,17 @@ export async function runTenantJob<S extends z.ZodObject<{ tenantId: z.ZodGUID }
       `invalid payload for job ${job.name}: ${parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`,
     );
   }
+  return runInTenant(ctx, parsed.data.tenantId, job, () => fn(parsed.data));
+}
+
+/**
+ * Runs `fn` in the tenant's context as the system actor. For the rare platform job that learns its
+ * tenant only while running (a Stripe event names a customer; the tenant is looked up from it);
+ * every other job uses runTenantJob.
+ */
+export function runInTenant<R>(ctx: TenantContext, tenantId: string, job: Job, fn: () => Promise<R>): Promise<R> {
   return ctx.run(
-    { tenantId: parsed.data.tenantId, actor: 'system', roles: [], permissions: [...PERMISSIONS], requestId: `job:${job.queueName}:${job.id}` },
-    () => fn(parsed.data),
+    { tenantId, actor: 'system', roles: [], permissions: [...PERMISSIONS], requestId: `job:${job.queueName}:${job.id}` },
+    fn,
   );
 }

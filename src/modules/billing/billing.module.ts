@@ -1,0 +1,46 @@
+import { BullModule } from '@nestjs/bullmq';
+import { Module } from '@nestjs/common';
+import { BillingAccountsRepository } from './billing-accounts.repository.js';
+import { BillingController } from './billing.controller.js';
+import { BillingService } from './billing.service.js';
+import { StripeInboxModule } from './inbox/stripe-inbox.module.js';
+import { ApplyStripeEventJob } from './jobs/apply-stripe-event.job.js';
+import { BILLING_GRACE_QUEUE, BillingJobs, STRIPE_EVENTS_QUEUE } from './jobs/billing-jobs.js';
+import { EnforceGraceJob } from './jobs/enforce-grace.job.js';
+import { PlansController } from './plans/plans.controller.js';
+import { PlansRepository } from './plans/plans.repository.js';
+import { PlansService } from './plans/plans.service.js';
+import { StripeClient } from './stripe/stripe-client.js';
+import { StripeEventsService } from './sync/stripe-events.service.js';
+import { SubscriptionSyncService } from './sync/subscription-sync.service.js';
+import { TenantStandingRepository } from './tenant-standing.repository.js';
+import { RawBodyCapture } from './webhooks/raw-body.js';
+import { StripeWebhookController } from './webhooks/stripe-webhook.controller.js';
+import { StripeWebhookService } from './webhooks/stripe-webhook.service.js';
+
+/**
+ * Billing: plans as data (GET /billing/plans, effective limits), Stripe Checkout and the customer
+ * portal, and the Stripe webhook (inbox + job) that applies subscription changes to the tenant's
+ * plan and standing. docs/adr/0008-stripe-billing.md.
+ */
+@Module({
+  imports: [BullModule.registerQueue({ name: STRIPE_EVENTS_QUEUE }, { name: BILLING_GRACE_QUEUE }), StripeInboxModule],
+  controllers: [PlansController, BillingController, StripeWebhookController],
+  providers: [
+    PlansService,
+    PlansRepository,
+    BillingService,
+    BillingAccountsRepository,
+    TenantStandingRepository,
+    StripeClient,
+    BillingJobs,
+    SubscriptionSyncService,
+    StripeEventsService,
+    StripeWebhookService,
+    RawBodyCapture,
+    ApplyStripeEventJob,
+    EnforceGraceJob,
+  ],
+  exports: [PlansService],
+})
+export class BillingModule {}

@@ -1,0 +1,88 @@
+import { Injectable } from '@nestjs/common';
+import type Stripe from 'stripe';
+import { PlatformDb } from '../../../platform/db/platform-db.js';
+
+export type InboxStatus = 'pending' | 'processing' | 'processed' | 'ignored' | 'failed';
+
+export interface StoredEvent {
+  id: string;
+  type: string;
+  /** Stripe's `created`. */
+  created: Date;
+  payload: unknown;
+  attempts: number;
+}
+
+export interface RecordOutcome {
+  /** false: the event was already in the inbox (a redelivery). */
+  inserted: boolean;
+  status: InboxStatus;
+}
+
+const MAX_ERROR_LENGTH = 2000;
+
+/**
+ * The inbox of Stripe events (stripe_events), keyed by Stripe's event id, and the one
+ * cross-tenant lookup the webhook job needs (which tenant a Stripe customer belongs to). Platform
+ * role: events come before any tenant is known.
+ */
+@Injectable()
+export class StripeInbox {
+  constructor(private readonly platform: PlatformDb) {}
+
+  /**
+   * Stores a verified event once (INSERT ... ON CONFLICT DO NOTHING): concurrent deliveries of one
+   * event leave one row. Throws when the database cannot take it (the webhook then answers 5xx).
+   */
+  async record(event: Stripe.Event): Promise<RecordOutcome> {
+    const { count } = await this.platform.client.stripeEvent.createMany({
+      data: [
+        {
+          id: event.id,
+          type: event.type,
+          created: new Date(event.created * 1000),
+          livemode: event.livemode,
+          payload: event as unknown as object,
+        },
+      ],
+      skipDuplicates: true,
+    });
+    if (count === 1) return { inserted: true, status: 'pending' };
+    const existing = await this.platform.client.stripeEvent.findUnique({ where: { id: event.id }, select: { status: true } });
+    return { inserted: false, status: (existing?.status ?? 'pending') as InboxStatus };
+  }
+
+  /** Takes an event for processing (one more attempt); null when it is unknown or already done. */
+  async begin(id: string): Promise<StoredEvent | null> {
+    const rows = await this.platform.client.stripeEvent.updateManyAndReturn({
+      where: { id, processedAt: null },
+      data: { status: 'processing', attempts: { increment: 1 } },
+      select: { id: true, type: true, created: true, payload: true, attempts: true },
+    });
+    return rows[0] ?? null;
+  }
+
+  /** Done: applied, or deliberately ignored (`note` says why). A redelivery will find it finished. */
+  async finish(id: string, status: 'processed' | 'ignored', note?: string): Promise<void> {
+    await this.platform.client.stripeEvent.update({
+      where: { id },
+      data: { status, processedAt: new Date(), lastError: note ?? null },
+      select: { id: true },
+    });
+  }
+
+  /** This attempt failed; the job retries with backoff. The row says why, for whoever looks. */
+  async fail(id: string, error: string): Promise<void> {
+    await this.platform.client.stripeEvent.update({
+      where: { id },
+      data: { status: 'failed', lastError: error.slice(0, MAX_ERROR_LENGTH) },
+      select: { id: true },
+    });
+  }
+
+  /** The tenant whose billing account holds this Stripe customer (cross-tenant by nature). */
+  async tenantOfCustomer(stripeCustomerId: string): Promise<string | null> {
+    const account = await this.platform.client.billingAccount.findUnique({ where: { stripeCustomerId }, select: { tenantId: true } });
+    return account?.tenantId ?? null;
+  }
+}
