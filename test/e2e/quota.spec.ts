@@ -1,0 +1,153 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { Job } from 'bullmq';
+import { InvitationsModule } from '../../src/modules/auth/invitations/invitations.module.js';
+import { BillingModule } from '../../src/modules/billing/billing.module.js';
+import { ChatModule } from '../../src/modules/chat/chat.module.js';
+import { MembersModule } from '../../src/modules/tenant/members/members.module.js';
+import { UsageModule } from '../../src/modules/usage/usage.module.js';
+import { UsageService } from '../../src/modules/usage/usage.service.js';
+import { TenantContext } from '../../src/platform/context/tenant-context.js';
+import { runTenantJob, tenantJobPayload } from '../../src/platform/queue/tenant-job.js';
+import { type FakeOpenAi, startFakeOpenAi } from '../support/fake-openai.js';
+import { FAKE_PRICES, type FakeStripe, startFakeStripe, stripeEvent } from '../support/fake-stripe.js';
+import { createTestApp, expectProblem, type TestApp, type TestMember } from '../support/http-app.js';
+import { BillingWorld } from './billing-helpers.js';
+
+/**
+ * Quotas come from the tenant's plan and hold on every path: HTTP (chat, invitations), a job
+ * running in the tenant's context, and after a Stripe webhook changed the plan. Over quota:
+ * 402 problem+json quota_exceeded with the limit, the use and when it resets.
+ */
+
+let t: TestApp;
+let openai: FakeOpenAi;
+let stripe: FakeStripe;
+let world: BillingWorld;
+
+beforeAll(async () => {
+  openai = await startFakeOpenAi();
+  stripe = await startFakeStripe();
+  t = await createTestApp({
+    imports: [ChatModule, MembersModule, InvitationsModule, BillingModule, UsageModule],
+    env: { ...stripe.env, PROVIDER_MAX_RETRIES: '0' },
+  });
+  world = new BillingWorld(t);
+});
+afterAll(async () => {
+  await world?.close();
+  await t?.close();
+  await stripe?.close();
+  await openai?.close();
+});
+
+const nextMonth = (): string => {
+  const now = new Date();
+  return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1)).toISOString();
+};
+
+async function tenantWith(overrides: object, plan = 'free'): Promise<{ tenantId: string; admin: TestMember }> {
+  const tenant = await t.makeTenant();
+  await t.owner.query('update tenants set plan = $2, limit_overrides = $3 where id = $1', [tenant.id, plan, JSON.stringify(overrides)]);
+  return { tenantId: tenant.id, admin: await t.makeMember(tenant.id, 'admin') };
+}
+
+const invite = (admin: TestMember, email: string) =>
+  t.inject({ method: 'POST', url: '/api/v1/invitations', headers: admin.auth, payload: { email, role: 'member' } });
+
+describe('chat over quota', () => {
+  it('answers 402 quota_exceeded with limit, used and resetAt, and sends nothing to the model', async () => {
+    const { admin } = await tenantWith({ messages_per_month: 1 });
+    expect((await t.inject({ method: 'PATCH', url: '/api/v1/assistant', headers: admin.auth, payload: { provider: 'openai_compatible', model: 'm', baseUrl: openai.baseUrl } })).statusCode).toBe(200);
+    const conversation = (await t.inject({ method: 'POST', url: '/api/v1/conversations', headers: admin.auth })).json<{ id: string }>().id;
+    const post = () => t.inject({ method: 'POST', url: `/api/v1/conversations/${conversation}/messages`, headers: admin.auth, payload: { content: 'hi' } });
+
+    expect((await post()).statusCode).toBe(200);
+    const sent = openai.requests.length;
+    const refused = await post();
+
+    expect(expectProblem(refused, 402, 'quota_exceeded')).toMatchObject({ metric: 'messages', limit: 1, used: 1, resetAt: nextMonth() });
+    expect(openai.requests.length).toBe(sent);
+  });
+});
+
+describe('seats', () => {
+  it('an invitation takes a seat: members plus open invitations may not pass the plan’s seats', async () => {
+    const { admin } = await tenantWith({ seats: 3 });
+
+    expect((await invite(admin, `a-${Date.now()}@example.test`)).statusCode).toBe(201);
+    expect((await invite(admin, `b-${Date.now()}@example.test`)).statusCode).toBe(201);
+    const refused = await invite(admin, `c-${Date.now()}@example.test`);
+
+    expect(expectProblem(refused, 402, 'quota_exceeded')).toMatchObject({ metric: 'seats', limit: 3, used: 3 });
+  });
+
+  it('concurrent invitations never take more seats than the plan has', async () => {
+    const { tenantId, admin } = await tenantWith({ seats: 5 });
+
+    const answers = await Promise.all(Array.from({ length: 10 }, (_, i) => invite(admin, `p${i}-${Date.now()}@example.test`)));
+
+    expect(answers.filter((a) => a.statusCode === 201)).toHaveLength(4);
+    expect(answers.filter((a) => a.statusCode === 402)).toHaveLength(6);
+    const { rows } = await t.owner.query('select count(*)::int as n from invitations where tenant_id = $1 and revoked_at is null', [tenantId]);
+    expect(rows[0].n).toBe(4);
+  });
+});
+
+describe('quotas off the HTTP path', () => {
+  it('a job in the tenant’s context is refused by the same check', async () => {
+    const { tenantId } = await tenantWith({ messages_per_month: 2 });
+    const usage = t.app.get(UsageService, { strict: false });
+    const ctx = t.app.get(TenantContext, { strict: false });
+    const job = { name: 'consume', queueName: 'test', id: `consume-${tenantId}`, data: { tenantId } } as unknown as Job;
+    const consume = () => runTenantJob(ctx, tenantJobPayload, job, () => usage.reserve({ messages: 1 }));
+
+    await consume();
+    await consume();
+    await expect(consume()).rejects.toMatchObject({ code: 'quota_exceeded', extra: expect.objectContaining({ limit: 2, used: 0 }) });
+  });
+
+  it('a Stripe webhook that cancels the subscription puts the tenant back on free’s limits at once', async () => {
+    const { tenantId, admin } = await tenantWith({}, 'pro');
+    const customer = await world.accountWithCustomer(stripe, tenantId);
+    const subscription = stripe.createSubscription({ customer, price: FAKE_PRICES.pro, status: 'active', metadata: { tenantId } });
+    await t.owner.query("update billing_accounts set stripe_subscription_id = $2, subscription_status = 'active' where tenant_id = $1", [tenantId, subscription.id]);
+    await t.makeMember(tenantId, 'member');
+    expect((await invite(admin, `w1-${Date.now()}@example.test`)).statusCode).toBe(201); // 3 seats taken, fine on pro
+
+    stripe.setSubscription(subscription.id, { status: 'canceled' });
+    const event = stripeEvent('customer.subscription.deleted', { id: subscription.id, object: 'subscription', customer, status: 'canceled' });
+    expect((await world.deliver(event)).statusCode).toBeLessThan(300);
+    await world.processed(event.id);
+
+    expect(await world.tenant(tenantId)).toMatchObject({ plan: 'free' });
+    expect(expectProblem(await invite(admin, `w2-${Date.now()}@example.test`), 402, 'quota_exceeded')).toMatchObject({ metric: 'seats', limit: 3, used: 3 });
+  });
+});
+
+describe('GET /api/v1/usage', () => {
+  it('shows this period’s use against each limit and the daily history', async () => {
+    const { tenantId, admin } = await tenantWith({ messages_per_month: 10 });
+    const usage = t.app.get(UsageService, { strict: false });
+    const ctx = t.app.get(TenantContext, { strict: false });
+    await ctx.run({ tenantId }, async () => usage.settle(await usage.reserve({ messages: 2, tokens: 40 }), { messages: 2, tokens: 30 }));
+
+    const res = await t.inject({ method: 'GET', url: '/api/v1/usage', headers: admin.auth });
+
+    expect(res.statusCode).toBe(200);
+    const body = res.json<{ resetAt: string; metrics: unknown[]; daily: unknown[] }>();
+    expect(body.resetAt).toBe(nextMonth());
+    expect(body.metrics).toEqual(
+      expect.arrayContaining([
+        { metric: 'messages', used: 2, reserved: 0, limit: 10 },
+        { metric: 'tokens', used: 30, reserved: 0, limit: 250000 },
+        { metric: 'seats', used: 1, reserved: 0, limit: 3 },
+      ]),
+    );
+    expect(body.daily).toEqual(
+      expect.arrayContaining([
+        { day: new Date().toISOString().slice(0, 10), metric: 'messages', amount: 2 },
+        { day: new Date().toISOString().slice(0, 10), metric: 'tokens', amount: 30 },
+      ]),
+    );
+  });
+});
