@@ -22,6 +22,7 @@ export async function prepareBenchDatabase(name: string): Promise<{ env: Record<
     PLATFORM_DATABASE_URL: url('tenantry_platform_bench', 'bench_platform_pw'),
     REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
     JWT_SECRET: 'benchmark-only-secret-0123456789abcdef0123456789',
+    CHAT_ENCRYPTION_KEY: Buffer.from('benchmark-only-chat-key-32-bytes').toString('base64'),
   };
   await migrate({
     ownerUrl: env.DATABASE_URL,

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `bash scripts/start.sh`: set up and run the API with demo data on a fresh machine.
 # Installs dependencies (when node_modules is missing or package-lock.json changed), generates the
-# Prisma client, builds, creates .env from .env.example (with a random JWT_SECRET) if missing,
+# Prisma client, builds, creates .env from .env.example (with a random JWT_SECRET and
+# CHAT_ENCRYPTION_KEY) if missing,
 # starts local PostgreSQL and Redis if they do not answer, migrates, seeds the demo tenants
 # (acme, globex, initech) and runs the server in the foreground. Safe to run again.
 set -euo pipefail
@@ -30,12 +31,18 @@ npm run --silent build
 
 # 2. Configuration.
 if [ ! -f .env ]; then
-  say "creating .env from .env.example with a random JWT_SECRET"
+  say "creating .env from .env.example with a random JWT_SECRET and CHAT_ENCRYPTION_KEY"
   secret=$(node -e "process.stdout.write(require('node:crypto').randomBytes(48).toString('base64url'))")
+  chat_key=$(node -e "process.stdout.write(require('node:crypto').randomBytes(32).toString('base64'))")
   (
     umask 077
-    sed "s|^JWT_SECRET=.*|JWT_SECRET=$secret|" .env.example >.env
+    sed -e "s|^JWT_SECRET=.*|JWT_SECRET=$secret|" -e "s|^CHAT_ENCRYPTION_KEY=.*|CHAT_ENCRYPTION_KEY=$chat_key|" .env.example >.env
   )
+fi
+# A .env from before the chat module lacks its encryption key: append a random one (never replace one).
+if ! grep -q '^CHAT_ENCRYPTION_KEY=' .env; then
+  say "adding a random CHAT_ENCRYPTION_KEY to .env"
+  printf '\nCHAT_ENCRYPTION_KEY=%s\n' "$(node -e "process.stdout.write(require('node:crypto').randomBytes(32).toString('base64'))")" >>.env
 fi
 set -a
 # shellcheck disable=SC1091

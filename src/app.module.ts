@@ -1,6 +1,13 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { AuthModule } from './modules/auth/auth.module.js';
+import { InvitationsModule } from './modules/auth/invitations/invitations.module.js';
+import { BillingModule } from './modules/billing/billing.module.js';
+import { ChatModule } from './modules/chat/chat.module.js';
+import { WidgetModule } from './modules/chat/widget/widget.module.js';
+import { AuditApiModule } from './modules/tenant/audit/audit-api.module.js';
+import { MembersModule } from './modules/tenant/members/members.module.js';
+import { UsageModule } from './modules/usage/usage.module.js';
 import { TenantModule } from './modules/tenant/tenant.module.js';
 import { AuditModule } from './platform/audit/audit.module.js';
 import { AppConfig } from './platform/config/config.js';
@@ -11,6 +18,7 @@ import { HealthModule } from './platform/health/health.module.js';
 import { ProblemFilter } from './platform/http/problem.filter.js';
 import { ZodValidationPipe } from './platform/http/validation.js';
 import { LoggingModule } from './platform/observability/logging.module.js';
+import { MailModule } from './platform/mail/mail.module.js';
 import { QueueModule } from './platform/queue/queue.module.js';
 import { RedisModule } from './platform/redis/redis.module.js';
 import { SecurityModule } from './platform/security/security.module.js';
@@ -28,11 +36,20 @@ export class AppModule {
         DbModule,
         RedisModule,
         QueueModule,
+        MailModule,
         SecurityModule,
         AuditModule,
         HealthModule,
+        // The product: identity and access, the tenant, chat, billing, usage.
         AuthModule,
+        InvitationsModule,
         TenantModule,
+        MembersModule,
+        AuditApiModule,
+        ChatModule,
+        WidgetModule,
+        BillingModule,
+        UsageModule,
       ],
       providers: [
         { provide: APP_FILTER, useClass: ProblemFilter },

@@ -10,7 +10,7 @@ import type { AppConfig } from './platform/config/config.js';
 import { setupOpenApi } from './platform/http/openapi.js';
 
 /** Routes outside /api/v1: probes, and the seed demo's widget API, which keeps its own paths. */
-export const UNPREFIXED_ROUTES = ['health/live', 'health/ready'];
+export const UNPREFIXED_ROUTES = ['health/live', 'health/ready', 'session', 'chat'];
 
 const SANE_REQUEST_ID = /^[\w.:-]{1,128}$/;
 

@@ -18,6 +18,10 @@ const MAY_USE_PLATFORM_DB: readonly RegExp[] = [
   /^src\/platform\/db\//, // the data layer that defines and provides it
   /^src\/modules\/[^/]+\/admin\//, // a module's platform-administration side (staff-only routes and jobs)
   /^src\/modules\/platform-admin\//, // the platform administration module
+  /^src\/platform\/mail\//, // the mail worker: platform infrastructure delivering email_outbox (the tenant role may only INSERT there), never a route
+  /^src\/modules\/billing\/inbox\//, // the Stripe webhook inbox: platform infrastructure (events come before any tenant is known and name other tenants' customers), behind StripeInbox's methods
+  // Platform tooling, never a route: `npm run tenants:import` and `npm run db:seed` upsert tenants by slug, across tenants; only scripts/ provide it
+  /^src\/modules\/chat\/widget\/tenant-import\.service\.ts$/,
 ];
 
 /** Who may open connections: the data layer alone, so that every query goes through TenantDb or PlatformDb. */

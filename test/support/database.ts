@@ -24,6 +24,9 @@ export const TEST_ROLES = {
 /** 48 characters: passes the config's minimum length. */
 export const TEST_JWT_SECRET = 'tenantry-test-jwt-secret-never-use-in-production';
 
+/** 32 bytes, base64: the AES-256-GCM key of stored tenant secrets (assistant API keys). */
+export const TEST_CHAT_ENCRYPTION_KEY = Buffer.from('tenantry-test-chat-key-32-bytes!').toString('base64');
+
 export interface TestDatabaseUrls {
   ownerUrl: string;
   appUrl: string;
@@ -105,6 +108,7 @@ export function testEnv(db: TestDatabaseUrls, overrides: NodeJS.ProcessEnv = {})
     PLATFORM_DATABASE_URL: db.platformUrl,
     REDIS_URL: process.env.TEST_REDIS_URL || 'redis://127.0.0.1:6379',
     JWT_SECRET: TEST_JWT_SECRET,
+    CHAT_ENCRYPTION_KEY: TEST_CHAT_ENCRYPTION_KEY,
     LOG_LEVEL: 'silent',
     PORT: '0',
     // Each test database gets its own job queues in the shared Redis.

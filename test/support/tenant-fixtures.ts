@@ -144,6 +144,84 @@ export const TENANT_FIXTURES: readonly TenantFixture[] = [
     key: (tenantId, n): Prisma.TenantExportWhereUniqueInput => ({ tenantId_id: { tenantId, id: fixtureId(tenantId, 'export', n) } }),
     patch: { status: 'failed' } satisfies Prisma.TenantExportUncheckedUpdateManyInput,
   }),
+  fixture({
+    model: 'AssistantConfig',
+    table: 'assistant_configs',
+    rowsPerTenant: 1, // tenant_id is the primary key
+    data: (tenantId): Prisma.AssistantConfigUncheckedCreateInput => ({ tenantId, model: 'mock-1', welcomeMessage: `Welcome to ${tenantId}` }),
+    key: (tenantId): Prisma.AssistantConfigWhereUniqueInput => ({ tenantId }),
+    patch: { welcomeMessage: 'changed by someone else' } satisfies Prisma.AssistantConfigUncheckedUpdateManyInput,
+  }),
+  fixture({
+    model: 'PromptTemplate',
+    table: 'prompt_templates',
+    rowsPerTenant: 3,
+    appendOnly: true, // immutable versions
+    data: (tenantId, n): Prisma.PromptTemplateUncheckedCreateInput => ({ tenantId, version: n + 1, template: `You help ${tenantId}, v${n + 1}` }),
+    key: (tenantId, n): Prisma.PromptTemplateWhereUniqueInput => ({ tenantId_version: { tenantId, version: n + 1 } }),
+    patch: { template: 'tampered' } satisfies Prisma.PromptTemplateUncheckedUpdateManyInput,
+  }),
+  fixture({
+    model: 'Conversation',
+    table: 'conversations',
+    rowsPerTenant: 3,
+    data: (tenantId, n): Prisma.ConversationUncheckedCreateInput => ({ tenantId, id: fixtureId(tenantId, 'conversation', n), channel: 'api', title: `Chat ${n}` }),
+    key: (tenantId, n): Prisma.ConversationWhereUniqueInput => ({ tenantId_id: { tenantId, id: fixtureId(tenantId, 'conversation', n) } }),
+    patch: { title: 'renamed by someone else' } satisfies Prisma.ConversationUncheckedUpdateManyInput,
+  }),
+  fixture({
+    model: 'Message',
+    table: 'messages',
+    rowsPerTenant: 3,
+    data: (tenantId, n): Prisma.MessageUncheckedCreateInput => ({
+      tenantId,
+      id: fixtureId(tenantId, 'message', n),
+      conversationId: fixtureId(tenantId, 'conversation', 0),
+      role: 'user',
+      content: `hello ${n}`,
+    }),
+    key: (tenantId, n): Prisma.MessageWhereUniqueInput => ({ tenantId_id: { tenantId, id: fixtureId(tenantId, 'message', n) } }),
+    patch: { content: 'rewritten by someone else' } satisfies Prisma.MessageUncheckedUpdateManyInput,
+    // Its conversation first (composite foreign key: same tenant): the Conversation fixture's first
+    // row, so seeding both models adds no uncounted conversation.
+    create: async (client, tenantId, n) => {
+      await delegateOf(client, 'Conversation').createMany({
+        data: [{ tenantId, id: fixtureId(tenantId, 'conversation', 0), channel: 'widget' }],
+        skipDuplicates: true,
+      });
+      return delegateOf(client, 'Message').create({
+        data: { tenantId, id: fixtureId(tenantId, 'message', n), conversationId: fixtureId(tenantId, 'conversation', 0), role: 'user', content: `hello ${n}` },
+      });
+    },
+  }),
+  fixture({
+    model: 'UsageCounter',
+    table: 'usage_counters',
+    rowsPerTenant: 3,
+    data: (tenantId, n): Prisma.UsageCounterUncheckedCreateInput => ({ tenantId, metric: 'messages', periodStart: new Date(Date.UTC(2026, n, 1)), used: 5n }),
+    key: (tenantId, n): Prisma.UsageCounterWhereUniqueInput => ({
+      tenantId_metric_periodStart: { tenantId, metric: 'messages', periodStart: new Date(Date.UTC(2026, n, 1)) },
+    }),
+    patch: { used: 999n } satisfies Prisma.UsageCounterUncheckedUpdateManyInput,
+  }),
+  fixture({
+    model: 'UsageDaily',
+    table: 'usage_daily',
+    rowsPerTenant: 3,
+    data: (tenantId, n): Prisma.UsageDailyUncheckedCreateInput => ({ tenantId, metric: 'tokens', day: new Date(Date.UTC(2026, 10, n + 1)), amount: 42n }),
+    key: (tenantId, n): Prisma.UsageDailyWhereUniqueInput => ({
+      tenantId_metric_day: { tenantId, metric: 'tokens', day: new Date(Date.UTC(2026, 10, n + 1)) },
+    }),
+    patch: { amount: 999n } satisfies Prisma.UsageDailyUncheckedUpdateManyInput,
+  }),
+  fixture({
+    model: 'BillingAccount',
+    table: 'billing_accounts',
+    rowsPerTenant: 1, // tenant_id is the primary key
+    data: (tenantId): Prisma.BillingAccountUncheckedCreateInput => ({ tenantId, stripeCustomerId: `cus_fixture${tenantId.replace(/-/g, '')}` }),
+    key: (tenantId): Prisma.BillingAccountWhereUniqueInput => ({ tenantId }),
+    patch: { subscriptionStatus: 'canceled' } satisfies Prisma.BillingAccountUncheckedUpdateManyInput,
+  }),
 ];
 
 /** Deterministic ids per tenant and row, so `key` can name a row that `data` created. */

@@ -7,6 +7,7 @@ const SECRETS = {
   PLATFORM_DATABASE_URL: 'postgresql://tenantry_platform:platform-pw-c4d8e1@db.internal:5432/tenantry',
   REDIS_URL: 'redis://:redis-pw-99a0f2@cache.internal:6379/0',
   JWT_SECRET: 'jwt-secret-0123456789abcdef0123456789abcdef',
+  CHAT_ENCRYPTION_KEY: Buffer.from('chat-key-0123456789abcdef0123456').toString('base64'),
 };
 
 const validEnv = (overrides: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => ({ ...SECRETS, ...overrides });
@@ -38,7 +39,7 @@ describe('loadConfig', () => {
   });
 
   it('coerces numbers and booleans from strings', () => {
-    const config = loadConfig(validEnv({ PORT: '8080', DB_POOL_MAX: '25', TRUST_PROXY: '1', NODE_ENV: 'production' }));
+    const config = loadConfig(validEnv({ PORT: '8080', DB_POOL_MAX: '25', TRUST_PROXY: '1', NODE_ENV: 'production', SMTP_URL: 'smtp://mail.internal:587' }));
 
     expect(config.env).toMatchObject({ PORT: 8080, DB_POOL_MAX: 25, TRUST_PROXY: true });
     expect(config.isProduction).toBe(true);
@@ -57,7 +58,13 @@ describe('loadConfig', () => {
     const error = configError({ REDIS_URL: '', JWT_SECRET: SECRETS.JWT_SECRET });
 
     expect(error.problems.sort()).toEqual(
-      ['APP_DATABASE_URL is required', 'DATABASE_URL is required', 'PLATFORM_DATABASE_URL is required', 'REDIS_URL is required'].sort(),
+      [
+        'APP_DATABASE_URL is required',
+        'CHAT_ENCRYPTION_KEY is required',
+        'DATABASE_URL is required',
+        'PLATFORM_DATABASE_URL is required',
+        'REDIS_URL is required',
+      ].sort(),
     );
   });
 
@@ -71,6 +78,7 @@ describe('loadConfig', () => {
     ['NODE_ENV', 'staging', /^NODE_ENV .+/],
     ['TRUST_PROXY', 'yes', /^TRUST_PROXY .+/],
     ['BODY_LIMIT_BYTES', '512', /^BODY_LIMIT_BYTES .+/],
+    ['CHAT_ENCRYPTION_KEY', Buffer.from('short-key-pw-abc123').toString('base64'), /^CHAT_ENCRYPTION_KEY must be 32 bytes, base64-encoded$/],
   ])('names %s and the rule for an invalid value, never the value', (name, value, rule) => {
     const error = configError(validEnv({ [name]: value }));
 
@@ -97,6 +105,7 @@ describe('AppConfig.describe', () => {
       PLATFORM_DATABASE_URL: '[secret]',
       REDIS_URL: '[secret]',
       JWT_SECRET: '[secret]',
+      CHAT_ENCRYPTION_KEY: '[secret]',
       PORT: 4000,
       LOG_LEVEL: 'warn',
       JWT_ISSUER: 'tenantry',

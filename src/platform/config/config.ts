@@ -12,6 +12,9 @@ const postgresUrl = z
 
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
+/** An unset variable and an empty one (`SMTP_URL=` in .env, `${SMTP_URL:-}` in compose) mean the same. */
+const optional = <S extends z.ZodType>(inner: S) => z.preprocess((v) => (v === '' ? undefined : v), inner.optional());
+
 const schema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   HOST: z.string().min(1).default('0.0.0.0'),
@@ -30,17 +33,81 @@ const schema = z.object({
   JWT_ISSUER: z.string().min(1).default('tenantry'),
   JWT_AUDIENCE: z.string().min(1).default('tenantry-api'),
   ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).max(3600).default(900),
+  /** Idle lifetime of a refresh token: each rotation issues a new one valid this long. */
+  REFRESH_TOKEN_TTL_DAYS: z.coerce.number().int().min(1).max(365).default(30),
+  /** Lifetime of a password reset link (single use). */
+  PASSWORD_RESET_TTL_MINUTES: z.coerce.number().int().min(5).max(1440).default(30),
   BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(1_048_576),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
   TRUST_PROXY: bool.default(false),
+  /** Days between a tenant's deletion request and the erasure of its data (fractions allowed, for tests). */
+  TENANT_DELETION_GRACE_DAYS: z.coerce.number().min(0).max(365).default(30),
+  /** Lifetime of a signed export download link (its key is derived from JWT_SECRET with HKDF). */
+  EXPORT_URL_TTL_SECONDS: z.coerce.number().int().min(30).max(7 * 24 * 3600).default(900),
   /** Redis key prefix of the job queues (lets several deployments or test runs share one Redis). */
   QUEUE_PREFIX: z.string().regex(/^[\w:-]{1,64}$/).default('tenantry'),
+  /** The public base URL of the web app: links in emails (invitations, password resets) start with it. */
+  APP_BASE_URL: z
+    .string()
+    .url()
+    .refine((v) => /^https?:\/\//.test(v), 'must be an http:// or https:// URL')
+    .default('http://localhost:3000')
+    .transform((v) => v.replace(/\/+$/, '')),
+  /** Outgoing email (src/platform/mail, docs/adr/0004-email-outbox.md). */
+  SMTP_URL: optional(z.string().url().refine((v) => /^smtps?:\/\//.test(v), 'must be an smtp:// or smtps:// URL')),
+  /** smtp | file | log; unset: smtp when SMTP_URL is set, else file (production refuses to guess). */
+  MAIL_TRANSPORT: optional(z.enum(['smtp', 'file', 'log'])),
+  MAIL_FROM: z.string().min(3).default('Tenantry <no-reply@tenantry.local>'),
+  MAIL_FILE_DIR: z.string().min(1).default('var/mail'),
+  INVITATION_TTL_HOURS: z.coerce.number().int().min(1).max(720).default(72),
+  /** AES-256-GCM key for secrets stored per tenant (assistant API keys): 32 bytes, base64. */
+  CHAT_ENCRYPTION_KEY: z
+    .string()
+    .refine((v) => /^[A-Za-z0-9+/_-]+={0,2}$/.test(v) && Buffer.from(v, 'base64').length === 32, 'must be 32 bytes, base64-encoded'),
+  /** Time-out of a model provider call: until its first byte, then between chunks of a stream. */
+  PROVIDER_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
+  /** Retries of a provider call on 5xx, 429 or network errors, before anything was streamed. */
+  PROVIDER_MAX_RETRIES: z.coerce.number().int().min(0).max(10).default(2),
+  /** Longest chat message accepted, in characters after trimming. */
+  MAX_MESSAGE_CHARS: z.coerce.number().int().min(1).max(100_000).default(4000),
+  /** Stripe billing (src/modules/billing, docs/adr/0008-stripe-billing.md); unset: billing routes answer 503. */
+  STRIPE_SECRET_KEY: optional(z.string().regex(/^(sk|rk)_(test|live)_\w+$/, 'must be a Stripe secret or restricted key (sk_... or rk_...)')),
+  /** Signing secret of the webhook endpoint (whsec_...; `stripe listen` prints one). */
+  STRIPE_WEBHOOK_SECRET: optional(z.string().regex(/^whsec_\w+$/, 'must be a webhook signing secret (whsec_...)')),
+  /** Where the Stripe client sends API calls: unset for api.stripe.com; set for stripe-mock or tests. */
+  STRIPE_API_HOST: optional(z.string().min(1)),
+  STRIPE_API_PORT: optional(z.coerce.number().int().min(1).max(65535)),
+  STRIPE_API_PROTOCOL: optional(z.enum(['https', 'http'])),
+  /** Stripe price ids per environment; they override the plans table's stripe_price_id. */
+  STRIPE_PRICE_PRO: optional(z.string().regex(/^price_\w+$/, 'must be a Stripe price id (price_...)')),
+  STRIPE_PRICE_ENTERPRISE: optional(z.string().regex(/^price_\w+$/, 'must be a Stripe price id (price_...)')),
+  /** Where Checkout and the customer portal send the user back; default: APP_BASE_URL + /billing... */
+  BILLING_SUCCESS_URL: optional(z.string().url()),
+  BILLING_CANCEL_URL: optional(z.string().url()),
+  BILLING_PORTAL_RETURN_URL: optional(z.string().url()),
+  /** Days a past_due subscription keeps its plan before the tenant is suspended (fractions allowed, for tests). */
+  PAST_DUE_GRACE_DAYS: z.coerce.number().min(0).max(90).default(7),
+  /** true: this API process also runs the job processors; false: API only (run `npm run worker` beside it). */
+  WORKER_ENABLED: bool.default(true),
+}).superRefine((env, issues) => {
+  if (env.MAIL_TRANSPORT === 'smtp' && !env.SMTP_URL) {
+    issues.addIssue({ code: 'custom', path: ['SMTP_URL'], message: 'is required when MAIL_TRANSPORT=smtp' });
+  }
+  if (env.NODE_ENV === 'production' && !env.SMTP_URL && !env.MAIL_TRANSPORT) {
+    issues.addIssue({ code: 'custom', path: ['SMTP_URL'], message: 'is required in production (or set MAIL_TRANSPORT=log or file explicitly)' });
+  }
+  if (env.STRIPE_SECRET_KEY && !env.STRIPE_WEBHOOK_SECRET) {
+    issues.addIssue({ code: 'custom', path: ['STRIPE_WEBHOOK_SECRET'], message: 'is required when STRIPE_SECRET_KEY is set (without it no subscription change would ever be applied)' });
+  }
+  if (env.NODE_ENV === 'production' && env.STRIPE_API_PROTOCOL === 'http') {
+    issues.addIssue({ code: 'custom', path: ['STRIPE_API_PROTOCOL'], message: 'must not be http in production (it would send the secret key in clear)' });
+  }
 });
 
 export type Env = z.infer<typeof schema>;
 
 /** Names of variables whose values must never be logged or echoed. */
-const SECRETS = new Set<keyof Env>(['DATABASE_URL', 'APP_DATABASE_URL', 'PLATFORM_DATABASE_URL', 'REDIS_URL', 'JWT_SECRET']);
+const SECRETS = new Set<keyof Env>(['DATABASE_URL', 'APP_DATABASE_URL', 'PLATFORM_DATABASE_URL', 'REDIS_URL', 'JWT_SECRET', 'SMTP_URL', 'CHAT_ENCRYPTION_KEY', 'STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET']);
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -69,6 +136,11 @@ export class AppConfig {
 
   get isProduction(): boolean {
     return this.env.NODE_ENV === 'production';
+  }
+
+  /** How email leaves: SMTP when configured, else files (development and tests). */
+  get mailTransport(): 'smtp' | 'file' | 'log' {
+    return this.env.MAIL_TRANSPORT ?? (this.env.SMTP_URL ? 'smtp' : 'file');
   }
 
   /** The configuration with secrets masked, safe to log. */

@@ -14,6 +14,8 @@ export interface ContextState {
   apiKeyId?: string;
   /** Who acts, for the audit log: a user, an API key, a platform admin, or the system (jobs). */
   actor?: ActorType;
+  /** The surface the request came through: the authenticated API (default) or the public widget. */
+  channel?: 'api' | 'widget';
   /** The user is a platform administrator (a flag on the user, not a tenant role). */
   isPlatformAdmin?: boolean;
   roles: readonly string[];

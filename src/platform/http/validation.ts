@@ -23,11 +23,31 @@ export function zodDto<S extends z.ZodObject>(schema: S): ZodDtoClass<S> {
         required?: string[];
       };
       return Object.fromEntries(
-        Object.entries(json.properties ?? {}).map(([name, prop]) => [name, { ...prop, required: json.required?.includes(name) ?? false }]),
+        Object.entries(json.properties ?? {}).map(([name, prop]) => [name, { ...toSwaggerProperty(prop), required: json.required?.includes(name) ?? false }]),
       );
     }
   }
   return Dto as unknown as ZodDtoClass<S>;
+}
+
+/**
+ * @nestjs/swagger needs a `type` on every property (without one it walks the value as a class and
+ * reports a circular dependency). JSON Schema's `anyOf: [X, {type: 'null'}]` becomes X + nullable;
+ * anything else without a type is documented as an object.
+ */
+function toSwaggerProperty(prop: Record<string, unknown>): Record<string, unknown> {
+  if (prop.type !== undefined) return prop;
+  const variants = (prop.anyOf ?? prop.oneOf) as Array<Record<string, unknown>> | undefined;
+  if (variants) {
+    const real = variants.filter((v) => v.type !== 'null');
+    const nullable = real.length < variants.length;
+    const { anyOf: _a, oneOf: _o, ...rest } = prop;
+    if (real.length === 1) return { ...rest, ...toSwaggerProperty(real[0]!), ...(nullable ? { nullable: true } : {}) };
+    const types = [...new Set(real.map((v) => v.type).filter((t): t is string => typeof t === 'string'))];
+    if (types.length === 1) return { ...rest, type: types[0], ...(nullable ? { nullable: true } : {}) };
+    return { ...rest, type: 'object', oneOf: real, ...(nullable ? { nullable: true } : {}) };
+  }
+  return { type: 'object', ...prop };
 }
 
 const WHERE: Record<string, string> = { body: 'request body', query: 'query string', param: 'path parameter' };

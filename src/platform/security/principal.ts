@@ -7,7 +7,10 @@ export type TenantStatusName = 'active' | 'suspended' | 'deleted';
 export interface Principal {
   tenantId: string;
   tenantStatus: TenantStatusName;
-  /** The user (access tokens); for an API key, the user who created it, if known. */
+  /**
+   * The user (access tokens). Undefined for API keys: a key acts as itself, never as its creator
+   * (user-owned data such as sessions and other tenants stay out of its reach).
+   */
   userId?: string;
   /** Set when the caller is an API key. */
   apiKeyId?: string;
