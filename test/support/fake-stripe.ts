@@ -11,6 +11,7 @@ import Stripe from 'stripe';
  * - POST /v1/checkout/sessions
  * - POST /v1/billing_portal/sessions
  * - GET /v1/subscriptions/:id, POST /v1/subscriptions/:id
+ * - POST /v1/billing/meter_events (deduplicated by identifier)
  *
  * Requests are form-encoded with bracketed keys (`line_items[0][price]=...`), as the library sends
  * them; answers are JSON shaped like Stripe's (objects, `{ error: { type, code, message } }`).
@@ -56,6 +57,8 @@ export interface FakeStripe {
   customers: Map<string, Params>;
   checkoutSessions: Map<string, Params>;
   subscriptions: Map<string, Params>;
+  /** Billing meter events by identifier (a repeated identifier is dropped, as Stripe does). */
+  meterEvents: Map<string, Params>;
   /** A subscription as Stripe would hold it after a completed checkout. */
   createSubscription(input: SubscriptionInput): Stripe.Subscription;
   /** Changes what Stripe holds (status, price, period end...). */
@@ -118,6 +121,7 @@ export async function startFakeStripe(options: FakeStripeOptions = {}): Promise<
   const prices = new Set(options.prices ?? Object.values(FAKE_PRICES));
   const customers = new Map<string, Params>();
   const checkoutSessions = new Map<string, Params>();
+  const meterEvents = new Map<string, Params>();
   const portalSessions = new Map<string, Params>();
   const subscriptions = new Map<string, Params>();
   const requests: RecordedRequest[] = [];
@@ -284,6 +288,27 @@ export async function startFakeStripe(options: FakeStripeOptions = {}): Promise<
         return subscription;
       },
     ],
+    [
+      'POST',
+      /^\/v1\/billing\/meter_events$/,
+      (_m, p) => {
+        const identifier = str(p.identifier) ?? newId('mev');
+        const existing = meterEvents.get(identifier);
+        if (existing) return existing;
+        if (!str(p.event_name)) throw invalid('event_name', 'Missing required param: event_name.');
+        const event = {
+          object: 'billing.meter_event',
+          created: now(),
+          event_name: str(p.event_name),
+          identifier,
+          livemode: false,
+          payload: metadataOf(p.payload),
+          timestamp: p.timestamp === undefined ? now() : Number(p.timestamp),
+        };
+        meterEvents.set(identifier, event);
+        return event;
+      },
+    ],
   ];
 
   function route(method: string, path: string, params: Params): { status: number; body: unknown } {
@@ -373,6 +398,7 @@ export async function startFakeStripe(options: FakeStripeOptions = {}): Promise<
     count: (method, path) => requests.filter((r) => r.method === method && r.path === path).length,
     customers,
     checkoutSessions,
+    meterEvents,
     subscriptions,
     createSubscription(input) {
       const id = newId('sub');

@@ -215,6 +215,20 @@ export const TENANT_FIXTURES: readonly TenantFixture[] = [
     patch: { amount: 999n } satisfies Prisma.UsageDailyUncheckedUpdateManyInput,
   }),
   fixture({
+    model: 'UsageMeterReport',
+    table: 'usage_meter_reports',
+    rowsPerTenant: 3,
+    data: (tenantId, n): Prisma.UsageMeterReportUncheckedCreateInput => ({
+      tenantId,
+      id: fixtureId(tenantId, 'usage-meter-report', n),
+      metric: 'tokens',
+      day: new Date(Date.UTC(2026, 10, n + 1)),
+      amount: 42n,
+    }),
+    key: (tenantId, n): Prisma.UsageMeterReportWhereUniqueInput => ({ tenantId_id: { tenantId, id: fixtureId(tenantId, 'usage-meter-report', n) } }),
+    patch: { amount: 999n } satisfies Prisma.UsageMeterReportUncheckedUpdateManyInput,
+  }),
+  fixture({
     model: 'BillingAccount',
     table: 'billing_accounts',
     rowsPerTenant: 1, // tenant_id is the primary key

@@ -7,6 +7,7 @@ import { StripeInboxModule } from './inbox/stripe-inbox.module.js';
 import { ApplyStripeEventJob } from './jobs/apply-stripe-event.job.js';
 import { BILLING_GRACE_QUEUE, BillingJobs, STRIPE_EVENTS_QUEUE } from './jobs/billing-jobs.js';
 import { EnforceGraceJob } from './jobs/enforce-grace.job.js';
+import { MetersModule } from './meters/meters.module.js';
 import { PlansController } from './plans/plans.controller.js';
 import { PlansRepository } from './plans/plans.repository.js';
 import { PlansService } from './plans/plans.service.js';
@@ -24,7 +25,7 @@ import { StripeWebhookService } from './webhooks/stripe-webhook.service.js';
  * plan and standing. docs/adr/0008-stripe-billing.md.
  */
 @Module({
-  imports: [BullModule.registerQueue({ name: STRIPE_EVENTS_QUEUE }, { name: BILLING_GRACE_QUEUE }), StripeInboxModule],
+  imports: [BullModule.registerQueue({ name: STRIPE_EVENTS_QUEUE }, { name: BILLING_GRACE_QUEUE }), StripeInboxModule, MetersModule],
   controllers: [PlansController, BillingController, StripeWebhookController],
   providers: [
     PlansService,

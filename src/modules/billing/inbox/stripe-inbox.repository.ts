@@ -85,4 +85,10 @@ export class StripeInbox {
     const account = await this.platform.client.billingAccount.findUnique({ where: { stripeCustomerId }, select: { tenantId: true } });
     return account?.tenantId ?? null;
   }
+
+  /** Tenants that have a Stripe customer (a billing account always has one; cross-tenant by nature): the daily meter report's fan-out. */
+  async tenantsWithCustomers(): Promise<string[]> {
+    const accounts = await this.platform.client.billingAccount.findMany({ select: { tenantId: true } });
+    return accounts.map((a) => a.tenantId);
+  }
 }
