@@ -13,7 +13,8 @@ export const TEST_PG = {
   adminUser: process.env.TEST_PG_ADMIN_USER || 'postgres',
 } as const;
 
-export const TEMPLATE_DATABASE = 'tenantry_test_template';
+/** TEST_TEMPLATE_DATABASE lets two checkouts run their suites side by side on one server. */
+export const TEMPLATE_DATABASE = process.env.TEST_TEMPLATE_DATABASE || 'tenantry_test_template';
 
 /** Login roles are cluster-wide, shared by every test database on the server. */
 export const TEST_ROLES = {
