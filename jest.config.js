@@ -1,4 +1,7 @@
 // Jest runs in ESM mode (NestJS 12 is ESM-only); @swc/jest keeps decorator metadata for DI.
+/** CommonJS packages that require() @nestjs/common or @nestjs/core, which Jest on Node < 24.9 cannot load. */
+const CJS_NEEDING_ESM = '(?:@nestjs/throttler|@nest-lab/throttler-storage-redis)';
+
 /** @type {import('jest').Config} */
 export default {
   testEnvironment: 'node',
@@ -18,7 +21,11 @@ export default {
         module: { type: 'es6' },
       },
     ],
+    // CommonJS dependencies that require() ESM-only Nest packages (test/support/esm-for-cjs.setup.ts).
+    [`/node_modules/${CJS_NEEDING_ESM}/.+\\.js$`]: '<rootDir>/test/support/require-esm-transform.cjs',
   },
+  transformIgnorePatterns: [`/node_modules/(?!${CJS_NEEDING_ESM}/)`],
+  setupFiles: ['<rootDir>/test/support/esm-for-cjs.setup.ts'],
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   testTimeout: 30000,
   // Every suite closes its apps, pools and queues; a stray reconnect timer of a Redis client (e.g.

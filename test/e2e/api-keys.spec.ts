@@ -109,6 +109,7 @@ describe('POST /api/v1/api-keys', () => {
       prefix: expect.stringMatching(/^tnry_[A-Za-z0-9_-]{8}$/),
       scopes: ['tenant:read', 'usage:read'],
       expiresAt: null,
+      rateLimitPerMinute: null,
       createdAt: expect.any(String),
       key: expect.stringMatching(/^tnry_[0-9a-f]{32}_[A-Za-z0-9_-]{43}$/),
     });
@@ -137,7 +138,7 @@ describe('POST /api/v1/api-keys', () => {
         target_id: key.id,
         ip: '127.0.0.1',
         user_agent: 'audit-probe/2.0',
-        data: { name: 'audited', prefix: key.prefix, scopes: ['tenant:read'], expiresAt: null },
+        data: { name: 'audited', prefix: key.prefix, scopes: ['tenant:read'], expiresAt: null, rateLimitPerMinute: null },
       }),
     ]);
     expect(JSON.stringify(events)).not.toContain(key.key.slice(-43));
@@ -376,6 +377,7 @@ describe('GET /api/v1/api-keys', () => {
       expiresAt: null,
       revokedAt: null,
       lastUsedAt: null,
+      rateLimitPerMinute: null,
     });
     const raw = JSON.stringify([...page1, ...page2]);
     for (const key of made) expect(raw).not.toContain(key.key.slice(-43));

@@ -114,6 +114,9 @@ export function testEnv(db: TestDatabaseUrls, overrides: NodeJS.ProcessEnv = {})
     PORT: '0',
     // Each test database gets its own job queues in the shared Redis.
     QUEUE_PREFIX: `test:${new URL(db.ownerUrl).pathname.slice(1)}`,
+    // Test files sign in far more often than people do, all from 127.0.0.1; rate-limit.spec.ts sets its own.
+    SIGNIN_RATE_PER_IP: '100000',
+    SIGNIN_RATE_PER_ACCOUNT: '100000',
     ...overrides,
   };
 }

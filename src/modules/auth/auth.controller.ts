@@ -1,5 +1,6 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { SignInRateLimited } from '../../platform/rate-limit/decorators.js';
 import { AllowSuspendedTenant, Public } from '../../platform/security/decorators.js';
 import {
   LoginBody,
@@ -28,6 +29,7 @@ export class AuthController {
 
   @Post('signup')
   @Public()
+  @SignInRateLimited()
   signup(@Body() body: SignupBody): Promise<SessionTokens> {
     return this.signups.signup(body);
   }
@@ -35,6 +37,7 @@ export class AuthController {
   @Post('login')
   @HttpCode(200)
   @Public()
+  @SignInRateLimited()
   login(@Body() body: LoginBody): Promise<SessionTokens> {
     return this.logins.login(body);
   }
@@ -65,6 +68,7 @@ export class AuthController {
   @Post('password-reset/request')
   @HttpCode(202)
   @Public()
+  @SignInRateLimited()
   requestPasswordReset(@Body() body: PasswordResetRequestBody): void {
     this.resets.request(body.email);
   }
@@ -72,6 +76,7 @@ export class AuthController {
   @Post('password-reset/confirm')
   @HttpCode(204)
   @Public()
+  @SignInRateLimited()
   confirmPasswordReset(@Body() body: PasswordResetConfirmBody): Promise<void> {
     return this.resets.confirm(body.token, body.password);
   }

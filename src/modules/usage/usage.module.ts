@@ -1,10 +1,15 @@
 import { Module } from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
+import { ThrottlerModule } from '@nestjs/throttler';
+import { FailOpenThrottlerStorage } from '../../platform/rate-limit/fail-open-throttler-storage.js';
 import { RateLimitModule } from '../../platform/rate-limit/rate-limit.module.js';
 import { BillingModule } from '../billing/billing.module.js';
 import { PlanUsageLimits } from './plan-usage-limits.js';
+import { ApiCallMeter } from './rate-limits/api-call-meter.js';
 import { ApiRateLimitInterceptor } from './rate-limits/api-rate-limit.interceptor.js';
 import { ApiRateLimits } from './rate-limits/api-rate-limits.js';
+import { ApiRateLimitsModule } from './rate-limits/api-rate-limits.module.js';
+import { ApiThrottlerGuard } from './rate-limits/api-throttler.guard.js';
 import { UsageLimits } from './usage-limits.js';
 import { UsageController } from './usage.controller.js';
 import { UsageRepository } from './usage.repository.js';
@@ -12,18 +17,28 @@ import { UsageService } from './usage.service.js';
 
 /**
  * Metering per tenant, metric and period. Other modules use UsageService (reserve, settle,
- * release, admitSeats); the limits are the tenant's plan limits (PlanUsageLimits, from billing).
- * It also rate-limits the API per tenant and API key (ApiRateLimitInterceptor).
+ * release, record, admitSeats); the limits are the tenant's plan limits (PlanUsageLimits, from
+ * billing). It also rate-limits the HTTP API with @nestjs/throttler on Redis (per tenant and API
+ * key from the plan, per IP and account on sign-in routes) and meters API calls
+ * (docs/adr/0009-rate-limits.md).
  */
 @Module({
-  imports: [BillingModule, RateLimitModule],
+  imports: [
+    BillingModule,
+    RateLimitModule,
+    ThrottlerModule.forRootAsync({
+      imports: [ApiRateLimitsModule, RateLimitModule],
+      inject: [ApiRateLimits, FailOpenThrottlerStorage],
+      useFactory: (limits: ApiRateLimits, storage: FailOpenThrottlerStorage) => limits.options(storage),
+    }),
+  ],
   controllers: [UsageController],
   providers: [
     UsageService,
     UsageRepository,
     { provide: UsageLimits, useClass: PlanUsageLimits },
-    ApiRateLimits,
-    // API requests per minute from the plan, on every authenticated route (docs/adr/0009-rate-limits.md).
+    ApiThrottlerGuard,
+    ApiCallMeter,
     { provide: APP_INTERCEPTOR, useClass: ApiRateLimitInterceptor },
   ],
   exports: [UsageService],

@@ -75,6 +75,17 @@ export class UsageService {
     await this.counters.settle(tenantId, reservation.periodStart, dayOf(now), changes);
   }
 
+  /**
+   * Records consumption that needs no reservation: a metered metric no quota caps (API calls,
+   * counted by ApiCallMeter). Same statement as settle's, so the daily history follows.
+   */
+  async record(amounts: UsageAmounts, now = new Date()): Promise<void> {
+    const tenantId = this.ctx.requireTenantId('recording usage');
+    const changes = entries(amounts).map(({ metric, amount }) => ({ metric, release: 0, use: amount }));
+    if (changes.length === 0) return;
+    await this.counters.settle(tenantId, periodStartOf(now), dayOf(now), changes);
+  }
+
   /** Gives the reservation back: the call consumed nothing (it failed before or at the provider). */
   async release(reservation: Reservation): Promise<void> {
     const tenantId = this.ownTenant(reservation);

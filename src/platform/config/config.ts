@@ -87,6 +87,9 @@ const schema = z.object({
   BILLING_PORTAL_RETURN_URL: optional(z.string().url()),
   /** Days a past_due subscription keeps its plan before the tenant is suspended (fractions allowed, for tests). */
   PAST_DUE_GRACE_DAYS: z.coerce.number().min(0).max(90).default(7),
+  /** Sign-in routes (login, signup, password reset), per client IP and per account, per minute (docs/adr/0009-rate-limits.md). */
+  SIGNIN_RATE_PER_IP: z.coerce.number().int().min(1).max(1_000_000).default(60),
+  SIGNIN_RATE_PER_ACCOUNT: z.coerce.number().int().min(1).max(1_000_000).default(10),
   /** true: this API process also runs the job processors; false: API only (run `npm run worker` beside it). */
   WORKER_ENABLED: bool.default(true),
 }).superRefine((env, issues) => {

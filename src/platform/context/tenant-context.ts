@@ -12,6 +12,8 @@ export interface ContextState {
   userId?: string;
   /** Set for API-key principals; undefined for users. */
   apiKeyId?: string;
+  /** The API key's own requests per minute, if it has one. */
+  apiKeyRateLimit?: number;
   /** Who acts, for the audit log: a user, an API key, a platform admin, or the system (jobs). */
   actor?: ActorType;
   /** The surface the request came through: the authenticated API (default) or the public widget. */

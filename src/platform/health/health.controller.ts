@@ -17,11 +17,14 @@ export class HealthController {
     return { status: 'ok' };
   }
 
-  /** The process can do useful work: 503 while a dependency is down or during shutdown. */
+  /**
+   * The process can do useful work: 200 when ok or degraded (Redis down, rate limits failing open:
+   * the body says so), 503 when PostgreSQL is down or during shutdown.
+   */
   @Get('ready')
   async ready(@Res({ passthrough: true }) reply: FastifyReply): Promise<Readiness> {
     const readiness = await this.health.readiness();
-    void reply.status(readiness.status === 'ok' ? 200 : 503);
+    void reply.status(readiness.status === 'unavailable' ? 503 : 200);
     return readiness;
   }
 }

@@ -1,10 +1,18 @@
 import { Injectable, type BeforeApplicationShutdown } from '@nestjs/common';
 import { TenantDb } from '../db/tenant-db.js';
+import { type RateLimitStatus, RateLimitHealth } from '../rate-limit/rate-limit-health.js';
 import { RedisClient } from '../redis/redis.module.js';
 
+/**
+ * ok: every dependency up. degraded: Redis is down or rate limits are failing open; the API still
+ * serves (rate limits fail open, jobs wait), so the instance stays in rotation: taking every
+ * instance out because a shared Redis is down would turn it into a full outage. unavailable:
+ * PostgreSQL is down or the process is shutting down.
+ */
 export interface Readiness {
-  status: 'ok' | 'unavailable';
+  status: 'ok' | 'degraded' | 'unavailable';
   checks: Record<string, { status: 'up' | 'down'; latencyMs?: number; error?: string }>;
+  rateLimits: RateLimitStatus;
 }
 
 const CHECK_TIMEOUT_MS = 1000;
@@ -28,6 +36,7 @@ export class HealthService implements BeforeApplicationShutdown {
   constructor(
     private readonly db: TenantDb,
     private readonly redis: RedisClient,
+    private readonly rateLimits: RateLimitHealth,
   ) {}
 
   /** Load balancers stop sending traffic as soon as shutdown begins. */
@@ -42,8 +51,14 @@ export class HealthService implements BeforeApplicationShutdown {
     ]);
     const checks: Readiness['checks'] = { postgres, redis };
     if (this.shuttingDown) checks.shutdown = { status: 'down', error: 'shutting down' };
-    const ok = Object.values(checks).every((c) => c.status === 'up');
-    return { status: ok ? 'ok' : 'unavailable', checks };
+    let rateLimits = this.rateLimits.status();
+    if (redis.status === 'down' && rateLimits.status === 'enforced') {
+      // No decision has failed yet (no traffic since Redis went), but the next one will.
+      rateLimits = { status: 'failing_open', reason: `redis: ${redis.error ?? 'down'}` };
+    }
+    const status =
+      postgres.status === 'down' || this.shuttingDown ? 'unavailable' : redis.status === 'down' || rateLimits.status === 'failing_open' ? 'degraded' : 'ok';
+    return { status, checks, rateLimits };
   }
 
   private async probe(fn: () => Promise<unknown>): Promise<Readiness['checks'][string]> {

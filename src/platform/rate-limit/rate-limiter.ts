@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { AppConfig } from '../config/config.js';
 import { RedisClient } from '../redis/redis.module.js';
+import { RateLimitHealth } from './rate-limit-health.js';
 
 /** The outcome of one `consume`: what the RateLimit-* and Retry-After headers are made of. */
 export interface RateLimitDecision {
@@ -15,10 +16,6 @@ export interface RateLimitDecision {
   failedOpen?: true;
 }
 
-/** How long a decision may wait for Redis before failing open. Redis answers in well under 1 ms. */
-export const RATE_LIMIT_TIMEOUT_MS = 250;
-/** At most one "failing open" warning per interval, not one per request, while Redis is down. */
-const WARN_INTERVAL_MS = 10_000;
 
 /**
  * Sliding-window log, atomic in one Lua script: the key is a sorted set of the requests counted in
@@ -56,21 +53,20 @@ type ConsumeCommand = (key: string, limit: number, windowMs: number, member: str
 
 /**
  * A rate limiter shared by every server instance (the counts live in Redis). Generic: callers pick
- * the key (`widget-chat:<tenant id>`, `plan:api_calls:<tenant id>`), the limit and the window.
+ * the key (`widget-chat:<tenant id>`, `auth:password-reset:<digest>`), the limit and the window.
  *
  * Redis being down or slow must not take the API down with it: a decision that Redis does not
- * answer within RATE_LIMIT_TIMEOUT_MS lets the request through (fail open) and logs a warning.
+ * answer within RATE_LIMIT_TIMEOUT_MS (rate-limit-health.ts) lets the request through (fail open), which RateLimitHealth
+ * logs and readiness reports.
  */
 @Injectable()
 export class RateLimiter {
-  private readonly logger = new Logger('RateLimiter');
   private readonly prefix: string;
-  private readonly timeoutMs = RATE_LIMIT_TIMEOUT_MS;
-  private lastWarning = 0;
 
   constructor(
     private readonly redisClient: RedisClient,
     config: AppConfig,
+    private readonly health: RateLimitHealth,
   ) {
     // The deployment's Redis namespace (the same prefix as its job queues; tests get one per database).
     this.prefix = `${config.env.QUEUE_PREFIX}:rl:`;
@@ -86,34 +82,14 @@ export class RateLimiter {
     if (!(windowSeconds > 0)) throw new RangeError(`windowSeconds must be positive, got ${windowSeconds}`);
     const windowMs = Math.ceil(windowSeconds * 1000);
     const redis = this.redisClient.redis;
-    if (redis.status !== 'ready') return this.failOpen(limit, windowSeconds, `Redis is ${redis.status}`);
-
     const command = (redis as unknown as Record<string, ConsumeCommand>)[COMMAND]!;
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<'timeout'>((resolve) => {
-      timer = setTimeout(() => resolve('timeout'), this.timeoutMs);
-    });
-    try {
-      const answer = await Promise.race([
-        command.call(redis, this.prefix + key, limit, windowMs, randomBytes(8).toString('hex')),
-        timeout,
-      ]);
-      if (answer === 'timeout') return this.failOpen(limit, windowSeconds, `no answer within ${this.timeoutMs} ms`);
-      const [allowed, remaining, resetMs] = answer;
-      return { allowed: allowed === 1, limit, remaining, resetSeconds: Math.max(1, Math.ceil(resetMs / 1000)) };
-    } catch (error) {
-      return this.failOpen(limit, windowSeconds, error instanceof Error ? error.message : String(error));
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-
-  private failOpen(limit: number, windowSeconds: number, reason: string): RateLimitDecision {
-    const now = Date.now();
-    if (now - this.lastWarning >= WARN_INTERVAL_MS) {
-      this.lastWarning = now;
-      this.logger.warn(`rate limits not enforced (failing open): ${reason}`);
-    }
-    return { allowed: true, limit, remaining: limit, resetSeconds: Math.max(1, Math.ceil(windowSeconds)), failedOpen: true };
+    const answer = await this.health.attempt(
+      'rate limiter',
+      () => command.call(redis, this.prefix + key, limit, windowMs, randomBytes(8).toString('hex')),
+      redis.status === 'ready',
+    );
+    if (answer === undefined) return { allowed: true, limit, remaining: limit, resetSeconds: Math.max(1, Math.ceil(windowSeconds)), failedOpen: true };
+    const [allowed, remaining, resetMs] = answer;
+    return { allowed: allowed === 1, limit, remaining, resetSeconds: Math.max(1, Math.ceil(resetMs / 1000)) };
   }
 }

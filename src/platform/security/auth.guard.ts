@@ -45,6 +45,7 @@ export class TenantAuthGuard extends AuthGuard('jwt') {
       tenantId: principal.tenantId,
       userId: principal.userId,
       apiKeyId: principal.apiKeyId,
+      apiKeyRateLimit: principal.apiKeyRateLimit,
       actor: principal.apiKeyId ? 'api_key' : 'user',
       isPlatformAdmin: principal.isPlatformAdmin,
       roles: principal.roles,

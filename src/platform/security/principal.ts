@@ -14,6 +14,8 @@ export interface Principal {
   userId?: string;
   /** Set when the caller is an API key. */
   apiKeyId?: string;
+  /** The key's own requests per minute, when it has one (below the plan's api_per_minute). */
+  apiKeyRateLimit?: number;
   isPlatformAdmin: boolean;
   roles: Role[];
   permissions: Permission[];

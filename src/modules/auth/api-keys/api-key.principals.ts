@@ -46,6 +46,7 @@ export class ApiKeyPrincipalResolver extends ApiKeyPrincipals {
       tenantId,
       tenantStatus: key.tenantStatus,
       apiKeyId: key.id,
+      ...(key.rateLimitPerMinute !== null && { apiKeyRateLimit: key.rateLimitPerMinute }),
       isPlatformAdmin: false,
       roles: [],
       permissions: key.scopes.filter(isPermission),

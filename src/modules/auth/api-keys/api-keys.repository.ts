@@ -13,6 +13,8 @@ export interface ApiKeyView {
   expiresAt: Date | null;
   revokedAt: Date | null;
   lastUsedAt: Date | null;
+  /** Requests per minute of this key alone; null: the plan's api_per_minute. */
+  rateLimitPerMinute: number | null;
 }
 
 /** What authentication needs to know about a key found by its hash. */
@@ -22,6 +24,7 @@ export interface ApiKeyCredential {
   expiresAt: Date | null;
   revokedAt: Date | null;
   lastUsedAt: Date | null;
+  rateLimitPerMinute: number | null;
   tenantStatus: TenantStatusName;
 }
 
@@ -33,6 +36,7 @@ export interface NewApiKey {
   scopes: string[];
   createdBy: string | null;
   expiresAt: Date | null;
+  rateLimitPerMinute: number | null;
 }
 
 const VIEW = {
@@ -45,6 +49,7 @@ const VIEW = {
   expiresAt: true,
   revokedAt: true,
   lastUsedAt: true,
+  rateLimitPerMinute: true,
 } as const;
 
 @Injectable()
@@ -86,7 +91,7 @@ export class ApiKeysRepository {
   async findByHash(tenantId: string, keyHash: Uint8Array<ArrayBuffer>): Promise<ApiKeyCredential | null> {
     const key = await this.db.client.apiKey.findFirst({
       where: { tenantId, keyHash },
-      select: { id: true, scopes: true, expiresAt: true, revokedAt: true, lastUsedAt: true, tenant: { select: { status: true } } },
+      select: { id: true, scopes: true, expiresAt: true, revokedAt: true, lastUsedAt: true, rateLimitPerMinute: true, tenant: { select: { status: true } } },
     });
     if (!key) return null;
     const { tenant, ...rest } = key;

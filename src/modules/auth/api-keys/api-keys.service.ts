@@ -18,6 +18,8 @@ export interface CreateApiKeyInput {
   scopes: Permission[];
   /** No expiry when left out. */
   expiresAt?: Date;
+  /** Requests per minute of this key alone; left out: the plan's api_per_minute. */
+  rateLimitPerMinute?: number;
 }
 
 /** The new key, with its raw value: the only time anyone sees it. */
@@ -27,6 +29,7 @@ export interface CreatedApiKey {
   prefix: string;
   scopes: string[];
   expiresAt: Date | null;
+  rateLimitPerMinute: number | null;
   createdAt: Date;
   key: string;
 }
@@ -55,14 +58,24 @@ export class ApiKeysService {
     const { raw, prefix } = newApiKey(tenantId);
     return this.db.transaction(async () => {
       const createdBy = await this.responsibleUser(tenantId);
-      const key = await this.keys.create({ tenantId, name: input.name, prefix, keyHash: tokenHash(raw), scopes, createdBy, expiresAt });
+      const rateLimitPerMinute = input.rateLimitPerMinute ?? null;
+      const key = await this.keys.create({ tenantId, name: input.name, prefix, keyHash: tokenHash(raw), scopes, createdBy, expiresAt, rateLimitPerMinute });
       await this.audit.record({
         action: 'api_key.created',
         targetType: 'api_key',
         targetId: key.id,
-        data: { name: key.name, prefix: key.prefix, scopes: key.scopes, expiresAt: key.expiresAt },
+        data: { name: key.name, prefix: key.prefix, scopes: key.scopes, expiresAt: key.expiresAt, rateLimitPerMinute },
       });
-      return { id: key.id, name: key.name, prefix: key.prefix, scopes: key.scopes, expiresAt: key.expiresAt, createdAt: key.createdAt, key: raw };
+      return {
+        id: key.id,
+        name: key.name,
+        prefix: key.prefix,
+        scopes: key.scopes,
+        expiresAt: key.expiresAt,
+        rateLimitPerMinute: key.rateLimitPerMinute,
+        createdAt: key.createdAt,
+        key: raw,
+      };
     });
   }
 

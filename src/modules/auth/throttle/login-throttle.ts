@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { AppConfig } from '../../../platform/config/config.js';
+import { RateLimitHealth } from '../../../platform/rate-limit/rate-limit-health.js';
 import { RedisClient } from '../../../platform/redis/redis.module.js';
 
 /** When failures start locking a key out, and for how long at most. */
@@ -26,9 +27,6 @@ export function lockSeconds(failures: number, policy: ThrottlePolicy): number {
   return Math.min(2 ** (failures - policy.threshold + 1), policy.maxLockSeconds);
 }
 
-/** How long a throttle decision may wait for Redis before failing open. */
-const REDIS_TIMEOUT_MS = 250;
-const WARN_INTERVAL_MS = 10_000;
 
 /**
  * Sign-in throttling in Redis, shared by every server instance: failed attempts are counted per
@@ -36,17 +34,16 @@ const WARN_INTERVAL_MS = 10_000;
  * Retry-After) before any password is checked. A successful sign-in clears the account's count.
  *
  * Redis down or slow must not lock everyone out, nor stall sign-in: every call fails open within
- * REDIS_TIMEOUT_MS and logs a warning (at most one per 10 s).
+ * RATE_LIMIT_TIMEOUT_MS, reported to RateLimitHealth (logs, readiness).
  */
 @Injectable()
 export class LoginThrottle {
-  private readonly logger = new Logger('LoginThrottle');
   private readonly prefix: string;
-  private lastWarning = 0;
 
   constructor(
     private readonly redisClient: RedisClient,
     config: AppConfig,
+    private readonly health: RateLimitHealth,
   ) {
     // The deployment's Redis namespace (as the job queues'; tests get one per database).
     this.prefix = `${config.env.QUEUE_PREFIX}:auth:`;
@@ -101,29 +98,8 @@ export class LoginThrottle {
     };
   }
 
-  private async guard<T>(what: string, fn: (redis: RedisClient['redis']) => Promise<T>): Promise<T | undefined> {
+  private guard<T>(what: string, fn: (redis: RedisClient['redis']) => Promise<T>): Promise<T | undefined> {
     const redis = this.redisClient.redis;
-    if (redis.status !== 'ready') return this.failOpen(what, `Redis is ${redis.status}`);
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<'timeout'>((resolve) => {
-      timer = setTimeout(() => resolve('timeout'), REDIS_TIMEOUT_MS);
-    });
-    try {
-      const answer = await Promise.race([fn(redis), timeout]);
-      return answer === 'timeout' ? this.failOpen(what, `no answer within ${REDIS_TIMEOUT_MS} ms`) : answer;
-    } catch (error) {
-      return this.failOpen(what, error instanceof Error ? error.message : String(error));
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-
-  private failOpen(what: string, reason: string): undefined {
-    const now = Date.now();
-    if (now - this.lastWarning >= WARN_INTERVAL_MS) {
-      this.lastWarning = now;
-      this.logger.warn(`sign-in throttling not enforced (${what}, failing open): ${reason}`);
-    }
-    return undefined;
+    return this.health.attempt(`sign-in throttle (${what})`, () => fn(redis), redis.status === 'ready');
   }
 }

@@ -1,28 +1,33 @@
 import { type CallHandler, type ExecutionContext, Injectable, type NestInterceptor } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { FastifyReply } from 'fastify';
 import { from, type Observable, switchMap } from 'rxjs';
+import { TenantContext } from '../../../platform/context/tenant-context.js';
 import { IS_PUBLIC } from '../../../platform/security/decorators.js';
-import { ApiRateLimits } from './api-rate-limits.js';
+import { ApiCallMeter } from './api-call-meter.js';
+import { ApiThrottlerGuard } from './api-throttler.guard.js';
 
 /**
- * Every authenticated API request counts against its tenant's (and API key's) rate limit. Runs
- * after the auth guard, so the tenant is in context. Public routes are exempt: health, the Stripe
- * webhook, the widget (its own chat_per_10s limit) and login (its own IP/account throttle).
+ * Every HTTP request passes the API throttlers (ApiThrottlerGuard: per tenant and API key from the
+ * plan, per IP and account on sign-in routes); an authenticated request that passes counts as one
+ * of its tenant's API calls (ApiCallMeter → usage_counters.api_calls). An interceptor, not a guard,
+ * so that it runs after the auth guard: the tenant and key are in TenantContext by then.
  */
 @Injectable()
 export class ApiRateLimitInterceptor implements NestInterceptor {
   constructor(
+    private readonly throttler: ApiThrottlerGuard,
+    private readonly meter: ApiCallMeter,
+    private readonly ctx: TenantContext,
     private readonly reflector: Reflector,
-    private readonly limits: ApiRateLimits,
   ) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     if (context.getType() !== 'http') return next.handle();
-    if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [context.getHandler(), context.getClass()])) return next.handle();
-    return from(this.limits.consume()).pipe(
-      switchMap(({ headers }) => {
-        if (Object.keys(headers).length > 0) void context.switchToHttp().getResponse<FastifyReply>().headers(headers);
+    return from(this.throttler.canActivate(context)).pipe(
+      switchMap(() => {
+        const tenantId = this.ctx.current()?.tenantId;
+        const isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [context.getHandler(), context.getClass()]);
+        if (tenantId !== undefined && !isPublic) this.meter.count(tenantId);
         return next.handle();
       }),
     );

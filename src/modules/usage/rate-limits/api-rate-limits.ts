@@ -1,62 +1,118 @@
-import { Injectable } from '@nestjs/common';
-import { PlansService } from '../../billing/plans/plans.service.js';
+import { createHash } from 'node:crypto';
+import { type ExecutionContext, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { ThrottlerModuleOptions, ThrottlerOptions } from '@nestjs/throttler';
+import { AppConfig } from '../../../platform/config/config.js';
 import { TenantContext } from '../../../platform/context/tenant-context.js';
-import { RateLimiter, type RateLimitDecision } from '../../../platform/rate-limit/rate-limiter.js';
-import { UsageError } from '../usage.errors.js';
+import { SIGN_IN_RATE_LIMITED } from '../../../platform/rate-limit/decorators.js';
+import type { FailOpenThrottlerStorage } from '../../../platform/rate-limit/fail-open-throttler-storage.js';
+import { IS_PUBLIC } from '../../../platform/security/decorators.js';
+import { PlansService } from '../../billing/plans/plans.service.js';
 
-const WINDOW_SECONDS = 60;
+/** Every limit here counts requests per minute. */
+export const RATE_WINDOW_MS = 60_000;
 /** A plan change reaches the limiter within this long (the limit is read from the plan, cached per tenant). */
 const LIMIT_CACHE_MS = 30_000;
-
-export interface ApiRateDecision {
-  headers: Record<string, string>;
-}
+/**
+ * No penalty box: a client over its limit is refused until its window resets, not for a further
+ * full window (the storage re-blocks every request while the window's count is over the limit;
+ * Retry-After is the time left in the window).
+ */
+const BLOCK_MS = 1;
 
 /**
- * API requests per minute from the tenant's plan (api_per_minute), counted in Redis so every
- * instance shares them: one window per tenant, and one per API key (a key cannot use more than
- * its tenant's rate either, and one busy key is visible on its own). Redis down: the limiter
- * fails open within its bounded delay and logs it (docs/adr/0009-rate-limits.md).
+ * The @nestjs/throttler throttlers of the HTTP API (docs/adr/0009-rate-limits.md), counted in
+ * Redis so that every instance shares them:
+ * - `api-key`: per API key, the key's own rate when it has one (rateLimitPerMinute, set at
+ *   creation), else the plan's. Checked first: a request refused here does not use up the
+ *   tenant's allowance, so one runaway key cannot starve the tenant's other keys and users;
+ * - `tenant`: every authenticated request of a tenant, limited to its plan's api_per_minute
+ *   (limit_overrides included), whichever key or user makes it;
+ * - `signin-ip`, `signin-account`: public sign-in routes (@SignInRateLimited) per client IP and
+ *   per email named in the body (hashed: Redis holds no addresses).
+ * Keys are one per tenant, key, IP or account (not per route) under the deployment's prefix.
  */
 @Injectable()
 export class ApiRateLimits {
   private readonly limits = new Map<string, { limit: number; until: number }>();
+  private readonly prefix: string;
 
   constructor(
     private readonly ctx: TenantContext,
-    private readonly limiter: RateLimiter,
     private readonly plans: PlansService,
-  ) {}
-
-  /** Counts one request of the tenant in context; refuses with 429 rate_limited when over. */
-  async consume(): Promise<ApiRateDecision> {
-    const state = this.ctx.current();
-    const tenantId = state?.tenantId;
-    if (!tenantId) return { headers: {} };
-    const limit = await this.limitOf(tenantId);
-    const decisions = [await this.limiter.consume(`api:tenant:${tenantId}`, limit, WINDOW_SECONDS)];
-    if (state.apiKeyId && decisions[0]!.allowed) decisions.push(await this.limiter.consume(`api:key:${state.apiKeyId}`, limit, WINDOW_SECONDS));
-    // The tightest window speaks for the request.
-    const decision = decisions.reduce((a, b) => (!b.allowed || b.remaining < a.remaining ? b : a));
-    const headers = rateLimitHeaders(decision);
-    if (!decision.allowed) throw UsageError.rateLimited(limit, decision.resetSeconds, headers);
-    return { headers };
+    private readonly reflector: Reflector,
+    private readonly config: AppConfig,
+  ) {
+    this.prefix = `${config.env.QUEUE_PREFIX}:throttle`;
   }
 
-  private async limitOf(tenantId: string): Promise<number> {
+  options(storage: FailOpenThrottlerStorage): ThrottlerModuleOptions {
+    const env = this.config.env;
+    const authenticated = (context: ExecutionContext) => !this.isPublic(context) && this.ctx.current()?.tenantId !== undefined;
+    // In this order (the guard counts them in turn and stops at the first refusal).
+    const throttlers: ThrottlerOptions[] = [
+      {
+        name: 'api-key',
+        ttl: RATE_WINDOW_MS,
+        blockDuration: BLOCK_MS,
+        limit: async () => Math.min(await this.planLimit(), this.ctx.current()?.apiKeyRateLimit ?? Infinity),
+        skipIf: (context) => !authenticated(context) || !this.ctx.current()?.apiKeyId,
+        getTracker: () => this.ctx.current()!.apiKeyId!,
+      },
+      {
+        name: 'tenant',
+        ttl: RATE_WINDOW_MS,
+        blockDuration: BLOCK_MS,
+        limit: () => this.planLimit(),
+        skipIf: (context) => !authenticated(context),
+        getTracker: () => this.ctx.current()!.tenantId!,
+      },
+      {
+        name: 'signin-ip',
+        ttl: RATE_WINDOW_MS,
+        blockDuration: BLOCK_MS,
+        limit: env.SIGNIN_RATE_PER_IP,
+        skipIf: (context) => !this.isSignIn(context),
+        getTracker: (req: { ip?: string }) => req.ip ?? 'unknown',
+      },
+      {
+        name: 'signin-account',
+        ttl: RATE_WINDOW_MS,
+        blockDuration: BLOCK_MS,
+        limit: env.SIGNIN_RATE_PER_ACCOUNT,
+        skipIf: (context) => !this.isSignIn(context) || emailOf(context) === undefined,
+        getTracker: (_req, context) => createHash('sha256').update(emailOf(context)!).digest('hex').slice(0, 32),
+      },
+    ];
+    return {
+      storage,
+      throttlers,
+      generateKey: (_context, tracker, name) => `${this.prefix}:${name}:${tracker}`,
+    };
+  }
+
+  /** api_per_minute of the tenant in context, from its plan and overrides. */
+  private async planLimit(): Promise<number> {
+    const tenantId = this.ctx.requireTenantId('rate limiting');
     const cached = this.limits.get(tenantId);
     if (cached && cached.until > Date.now()) return cached.limit;
     const limit = (await this.plans.effectiveLimits(tenantId)).api_per_minute;
     this.limits.set(tenantId, { limit, until: Date.now() + LIMIT_CACHE_MS });
     return limit;
   }
+
+  private isPublic(context: ExecutionContext): boolean {
+    return this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [context.getHandler(), context.getClass()]) === true;
+  }
+
+  private isSignIn(context: ExecutionContext): boolean {
+    return this.reflector.getAllAndOverride<boolean>(SIGN_IN_RATE_LIMITED, [context.getHandler(), context.getClass()]) === true;
+  }
 }
 
-/** RateLimit-* headers (IETF httpapi draft; seconds). */
-export function rateLimitHeaders(decision: RateLimitDecision): Record<string, string> {
-  return {
-    'ratelimit-limit': String(decision.limit),
-    'ratelimit-remaining': String(decision.remaining),
-    'ratelimit-reset': String(decision.resetSeconds),
-  };
+/** The email a sign-in request names (login, signup, password reset), normalized; undefined if none. */
+function emailOf(context: ExecutionContext): string | undefined {
+  const body = context.switchToHttp().getRequest<{ body?: unknown }>().body;
+  const email = body !== null && typeof body === 'object' ? (body as { email?: unknown }).email : undefined;
+  return typeof email === 'string' && email.trim() !== '' ? email.trim().toLowerCase() : undefined;
 }

@@ -12,6 +12,8 @@ export const createApiKeySchema = z.strictObject({
     .max(PERMISSIONS.length)
     .transform((scopes) => [...new Set(scopes)]),
   expiresAt: z.iso.datetime({ offset: true }).transform((value) => new Date(value)).optional(),
+  /** Requests per minute of this key alone, below the plan's rate (which still caps the tenant's sum). */
+  rateLimitPerMinute: z.number().int().min(1).max(1_000_000).optional(),
 });
 
 export class CreateApiKeyBody extends zodDto(createApiKeySchema) {}
