@@ -5,14 +5,16 @@ import { BillingController } from './billing.controller.js';
 import { BillingService } from './billing.service.js';
 import { StripeInboxModule } from './inbox/stripe-inbox.module.js';
 import { ApplyStripeEventJob } from './jobs/apply-stripe-event.job.js';
-import { BILLING_GRACE_QUEUE, BillingJobs, STRIPE_EVENTS_QUEUE } from './jobs/billing-jobs.js';
+import { BILLING_GRACE_QUEUE, BillingJobs, STRIPE_EVENTS_QUEUE, STRIPE_INBOX_QUEUE } from './jobs/billing-jobs.js';
 import { EnforceGraceJob } from './jobs/enforce-grace.job.js';
+import { SweepStripeInboxJob } from './jobs/sweep-stripe-inbox.job.js';
 import { MetersModule } from './meters/meters.module.js';
 import { PlansController } from './plans/plans.controller.js';
 import { PlansRepository } from './plans/plans.repository.js';
 import { PlansService } from './plans/plans.service.js';
 import { StripeClient } from './stripe/stripe-client.js';
 import { StripeEventsService } from './sync/stripe-events.service.js';
+import { StripeInboxSweepService } from './sync/stripe-inbox-sweep.service.js';
 import { SubscriptionSyncService } from './sync/subscription-sync.service.js';
 import { TenantStandingRepository } from './tenant-standing.repository.js';
 import { RawBodyCapture } from './webhooks/raw-body.js';
@@ -22,10 +24,11 @@ import { StripeWebhookService } from './webhooks/stripe-webhook.service.js';
 /**
  * Billing: plans as data (GET /billing/plans, effective limits), Stripe Checkout and the customer
  * portal, and the Stripe webhook (inbox + job) that applies subscription changes to the tenant's
- * plan and standing. docs/adr/0008-stripe-billing.md.
+ * plan and standing, with a sweep that re-queues lost events and deletes expired ones.
+ * docs/adr/0008-stripe-billing.md.
  */
 @Module({
-  imports: [BullModule.registerQueue({ name: STRIPE_EVENTS_QUEUE }, { name: BILLING_GRACE_QUEUE }), StripeInboxModule, MetersModule],
+  imports: [BullModule.registerQueue({ name: STRIPE_EVENTS_QUEUE }, { name: BILLING_GRACE_QUEUE }, { name: STRIPE_INBOX_QUEUE }), StripeInboxModule, MetersModule],
   controllers: [PlansController, BillingController, StripeWebhookController],
   providers: [
     PlansService,
@@ -37,10 +40,12 @@ import { StripeWebhookService } from './webhooks/stripe-webhook.service.js';
     BillingJobs,
     SubscriptionSyncService,
     StripeEventsService,
+    StripeInboxSweepService,
     StripeWebhookService,
     RawBodyCapture,
     ApplyStripeEventJob,
     EnforceGraceJob,
+    SweepStripeInboxJob,
   ],
   exports: [PlansService],
 })

@@ -38,6 +38,14 @@ describe('loadConfig', () => {
     expect(config.isProduction).toBe(false);
   });
 
+  it('defaults the Stripe inbox sweep: re-queue after 5 minutes, 30 attempts, 30 days of retention', () => {
+    expect(loadConfig(validEnv()).env).toMatchObject({
+      STRIPE_EVENTS_REQUEUE_AFTER_MINUTES: 5,
+      STRIPE_EVENTS_MAX_ATTEMPTS: 30,
+      STRIPE_EVENTS_RETENTION_DAYS: 30,
+    });
+  });
+
   it('coerces numbers and booleans from strings', () => {
     const config = loadConfig(validEnv({ PORT: '8080', DB_POOL_MAX: '25', TRUST_PROXY: '1', NODE_ENV: 'production', SMTP_URL: 'smtp://mail.internal:587' }));
 
@@ -79,6 +87,9 @@ describe('loadConfig', () => {
     ['TRUST_PROXY', 'yes', /^TRUST_PROXY .+/],
     ['BODY_LIMIT_BYTES', '512', /^BODY_LIMIT_BYTES .+/],
     ['CHAT_ENCRYPTION_KEY', Buffer.from('short-key-pw-abc123').toString('base64'), /^CHAT_ENCRYPTION_KEY must be 32 bytes, base64-encoded$/],
+    ['STRIPE_EVENTS_RETENTION_DAYS', '2', /^STRIPE_EVENTS_RETENTION_DAYS must be at least 7 \(Stripe redelivers an event for up to 3 days/],
+    ['STRIPE_EVENTS_MAX_ATTEMPTS', '5', /^STRIPE_EVENTS_MAX_ATTEMPTS must be at least 10/],
+    ['STRIPE_EVENTS_REQUEUE_AFTER_MINUTES', '0', /^STRIPE_EVENTS_REQUEUE_AFTER_MINUTES .+/],
   ])('names %s and the rule for an invalid value, never the value', (name, value, rule) => {
     const error = configError(validEnv({ [name]: value }));
 

@@ -90,6 +90,20 @@ const schema = z.object({
   /** Sign-in routes (login, signup, password reset), per client IP and per account, per minute (docs/adr/0009-rate-limits.md). */
   SIGNIN_RATE_PER_IP: z.coerce.number().int().min(1).max(1_000_000).default(60),
   SIGNIN_RATE_PER_ACCOUNT: z.coerce.number().int().min(1).max(1_000_000).default(10),
+  /**
+   * The Stripe inbox sweep re-queues an unapplied event received this many minutes ago or more
+   * (its job was lost, or exhausted its retries). Above the normal latency of the queue.
+   */
+  STRIPE_EVENTS_REQUEUE_AFTER_MINUTES: z.coerce.number().min(1).max(1440).default(5),
+  /** Attempts (inbox `attempts`) after which the sweep stops re-queueing an event and leaves it failed for an admin. */
+  STRIPE_EVENTS_MAX_ATTEMPTS: z.coerce.number().int().min(10, 'must be at least 10 (one job\'s retries)').max(1000).default(30),
+  /** Days applied or ignored Stripe events stay in the inbox; above Stripe's 3-day redelivery window. */
+  STRIPE_EVENTS_RETENTION_DAYS: z.coerce
+    .number()
+    .int()
+    .min(7, "must be at least 7 (Stripe redelivers an event for up to 3 days; the inbox must still know it)")
+    .max(3650)
+    .default(30),
   /** true: this API process also runs the job processors; false: API only (run `npm run worker` beside it). */
   WORKER_ENABLED: bool.default(true),
 }).superRefine((env, issues) => {

@@ -19,6 +19,14 @@ export interface RecordOutcome {
   status: InboxStatus;
 }
 
+/** An event not yet applied, as the inbox sweep sees it. */
+export interface UnfinishedEvent {
+  id: string;
+  status: InboxStatus;
+  attempts: number;
+  receivedAt: Date;
+}
+
 const MAX_ERROR_LENGTH = 2000;
 
 /**
@@ -78,6 +86,50 @@ export class StripeInbox {
       data: { status: 'failed', lastError: error.slice(0, MAX_ERROR_LENGTH) },
       select: { id: true },
     });
+  }
+
+  /**
+   * Events not applied yet and received before `before`, oldest first, after the keyset cursor
+   * `after` (the sweep pages through them). Events already given up (at `maxAttempts`, failed) are
+   * left out: nothing more happens to them until an admin acts. Served by stripe_events_open_idx.
+   */
+  async unfinished(before: Date, maxAttempts: number, limit: number, after?: { receivedAt: Date; id: string }): Promise<UnfinishedEvent[]> {
+    const rows = await this.platform.client.stripeEvent.findMany({
+      where: {
+        processedAt: null,
+        receivedAt: { lt: before },
+        OR: [{ attempts: { lt: maxAttempts } }, { status: { not: 'failed' } }],
+        ...(after && { AND: [{ OR: [{ receivedAt: { gt: after.receivedAt } }, { receivedAt: after.receivedAt, id: { gt: after.id } }] }] }),
+      },
+      select: { id: true, status: true, attempts: true, receivedAt: true },
+      orderBy: [{ receivedAt: 'asc' }, { id: 'asc' }],
+      take: limit,
+    });
+    return rows.map((row) => ({ ...row, status: row.status as InboxStatus }));
+  }
+
+  /**
+   * Marks an unapplied event failed for good (its attempts are used up and no job is left to run
+   * it). Returns false when it was applied or already failed meanwhile.
+   */
+  async giveUp(id: string, reason: string): Promise<boolean> {
+    const { count } = await this.platform.client.stripeEvent.updateMany({
+      where: { id, processedAt: null, status: { not: 'failed' } },
+      data: { status: 'failed', lastError: reason.slice(0, MAX_ERROR_LENGTH) },
+    });
+    return count === 1;
+  }
+
+  /**
+   * Deletes up to `limit` events applied or ignored before `before` (oldest first); returns how
+   * many. An unapplied event is never deleted, whatever its age.
+   */
+  async deleteFinishedBefore(before: Date, limit: number): Promise<number> {
+    const finished = { processedAt: { lt: before }, status: { in: ['processed', 'ignored'] } };
+    const batch = await this.platform.client.stripeEvent.findMany({ where: finished, select: { id: true }, orderBy: { processedAt: 'asc' }, take: limit });
+    if (batch.length === 0) return 0;
+    const { count } = await this.platform.client.stripeEvent.deleteMany({ where: { ...finished, id: { in: batch.map((row) => row.id) } } });
+    return count;
   }
 
   /** The tenant whose billing account holds this Stripe customer (cross-tenant by nature). */

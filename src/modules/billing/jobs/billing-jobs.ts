@@ -1,9 +1,11 @@
 import { InjectQueue } from '@nestjs/bullmq';
-import { Injectable } from '@nestjs/common';
-import type { Queue } from 'bullmq';
+import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import type { JobState, Queue } from 'bullmq';
+import { QueueWorkers } from '../../../platform/queue/queue-workers.js';
 
 export const STRIPE_EVENTS_QUEUE = 'billing-stripe-events';
 export const BILLING_GRACE_QUEUE = 'billing-grace';
+export const STRIPE_INBOX_QUEUE = 'billing-stripe-inbox';
 
 /**
  * Deterministic job ids (BullMQ refuses ':' in custom ids, hence '-'): one job per Stripe event
@@ -12,24 +14,77 @@ export const BILLING_GRACE_QUEUE = 'billing-grace';
 export const stripeEventJobId = (eventId: string): string => `stripe-event-${eventId}`;
 export const graceJobId = (tenantId: string): string => `billing-grace-${tenantId}`;
 
+/** The scheduler (one per deployment, whoever upserts it) of the inbox sweep: re-queue lost events, delete old ones. */
+export const INBOX_SWEEP_SCHEDULER = 'stripe-inbox-sweep';
+export const INBOX_SWEEP_JOB = 'sweep-stripe-inbox';
+export const INBOX_SWEEP_EVERY_MS = 60_000;
+
 /** Webhook events: retried for about half an hour (2 s, 4 s, ... 17 min), then left failed for an admin. */
-const STRIPE_EVENT_ATTEMPTS = 10;
+export const STRIPE_EVENT_ATTEMPTS = 10;
+
+/** States in which an event's job will still run (or runs now): re-queueing it would add nothing. */
+const LIVE_STATES: ReadonlySet<JobState | 'unknown'> = new Set(['waiting', 'active', 'delayed', 'prioritized', 'waiting-children']);
+
+export type RequeueOutcome = { requeued: true; previous: string } | { requeued: false; state: string };
 
 /** The billing module's queues, for the services that schedule work on them. */
 @Injectable()
-export class BillingJobs {
+export class BillingJobs implements OnApplicationBootstrap {
+  private readonly logger = new Logger('BillingJobs');
+
   constructor(
     @InjectQueue(STRIPE_EVENTS_QUEUE) private readonly events: Queue,
     @InjectQueue(BILLING_GRACE_QUEUE) private readonly grace: Queue,
+    @InjectQueue(STRIPE_INBOX_QUEUE) private readonly inbox: Queue,
+    private readonly workers: QueueWorkers,
   ) {}
 
+  /**
+   * A process that runs the processors upserts the sweep's scheduler (same id everywhere, so one
+   * schedule per deployment); an API-only process leaves it to the worker.
+   */
+  onApplicationBootstrap(): void {
+    if (!this.workers.enabled) return;
+    this.inbox
+      .upsertJobScheduler(INBOX_SWEEP_SCHEDULER, { every: INBOX_SWEEP_EVERY_MS }, { name: INBOX_SWEEP_JOB, data: {}, opts: { removeOnComplete: true, removeOnFail: 100 } })
+      .catch((error: unknown) => this.logger.error({ err: error }, 'could not schedule the Stripe inbox sweep'));
+  }
+
   /** Enqueues the processing of an inbox event; a second call for the same event adds nothing. */
-  async enqueueStripeEvent(eventId: string): Promise<void> {
+  async enqueueStripeEvent(eventId: string, attempts = STRIPE_EVENT_ATTEMPTS): Promise<void> {
     await this.events.add(
       'apply-stripe-event',
       { eventId },
-      { jobId: stripeEventJobId(eventId), attempts: STRIPE_EVENT_ATTEMPTS, backoff: { type: 'exponential', delay: 2000 } },
+      { jobId: stripeEventJobId(eventId), attempts, backoff: { type: 'exponential', delay: 2000 } },
     );
+  }
+
+  /** The state of the event's job ('missing' when there is none), and whether it will still run. */
+  async stripeEventJob(eventId: string): Promise<{ state: string; live: boolean }> {
+    const job = await this.events.getJob(stripeEventJobId(eventId));
+    const state = job ? await job.getState() : 'missing';
+    return { state, live: LIVE_STATES.has(state as JobState) };
+  }
+
+  /**
+   * Enqueues the event again unless its job will still run. A failed or completed job under the
+   * event's id is removed first (BullMQ would ignore an add under an id it still holds); one that
+   * became active meanwhile cannot be removed (locked) and is left to run. `attempts`: this job's
+   * share of the event's attempt budget.
+   */
+  async requeueStripeEvent(eventId: string, attempts: number): Promise<RequeueOutcome> {
+    const job = await this.events.getJob(stripeEventJobId(eventId));
+    const previous = job ? await job.getState() : 'missing';
+    if (LIVE_STATES.has(previous as JobState)) return { requeued: false, state: previous };
+    if (job) {
+      const removed = await job.remove().then(
+        () => true,
+        () => false,
+      );
+      if (!removed) return { requeued: false, state: await job.getState() };
+    }
+    await this.enqueueStripeEvent(eventId, attempts);
+    return { requeued: true, previous };
   }
 
   /**

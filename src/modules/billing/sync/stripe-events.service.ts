@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
-import type { Job } from 'bullmq';
+import { type Job, UnrecoverableError } from 'bullmq';
+import { AppConfig } from '../../../platform/config/config.js';
 import { TenantContext } from '../../../platform/context/tenant-context.js';
 import { runInTenant } from '../../../platform/queue/tenant-job.js';
 import { StripeInbox } from '../inbox/stripe-inbox.repository.js';
@@ -14,12 +15,15 @@ export type EventOutcome = { status: 'processed' | 'ignored'; note?: string; syn
  * from the customer id, re-fetch the subscription from Stripe, and apply it in the tenant's
  * context. Marks the inbox row processed (or ignored, saying why); a failure is written on the
  * row and thrown, so the job retries with backoff and, in the end, stays failed for an admin.
+ * The attempt that reaches STRIPE_EVENTS_MAX_ATTEMPTS (counted on the row, across jobs) is the
+ * last: it fails the job for good and is logged as an error; the inbox sweep re-queues nothing more.
  */
 @Injectable()
 export class StripeEventsService {
   private readonly logger = new Logger('StripeEvents');
 
   constructor(
+    private readonly config: AppConfig,
     private readonly ctx: TenantContext,
     private readonly inbox: StripeInbox,
     private readonly stripe: StripeClient,
@@ -35,8 +39,13 @@ export class StripeEventsService {
       return outcome;
     } catch (error) {
       const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-      this.logger.warn({ eventId, type: event.type, attempt: event.attempts, err: error }, 'stripe event failed; will retry');
       await this.inbox.fail(eventId, message).catch(() => undefined);
+      const maxAttempts = this.config.env.STRIPE_EVENTS_MAX_ATTEMPTS;
+      if (event.attempts >= maxAttempts) {
+        this.logger.error({ eventId, type: event.type, attempt: event.attempts, maxAttempts, err: error }, 'stripe event failed its last attempt; left failed');
+        throw new UnrecoverableError(`${message} (attempt ${event.attempts} of ${maxAttempts}: given up)`);
+      }
+      this.logger.warn({ eventId, type: event.type, attempt: event.attempts, err: error }, 'stripe event failed; will retry');
       throw error;
     }
   }

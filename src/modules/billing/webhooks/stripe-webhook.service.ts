@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { BillingError, BillingErrorCode } from '../billing.errors.js';
 import type { WebhookAck } from '../dto/billing.dto.js';
 import { StripeInbox } from '../inbox/stripe-inbox.repository.js';
-import { BillingJobs } from '../jobs/billing-jobs.js';
+import { BillingJobs, STRIPE_EVENT_ATTEMPTS } from '../jobs/billing-jobs.js';
 import { StripeClient } from '../stripe/stripe-client.js';
 import { HANDLED_EVENT_TYPES } from '../sync/stripe-event-refs.js';
 
@@ -30,9 +30,11 @@ export class StripeWebhookService {
       throw new BillingError(BillingErrorCode.InboxUnavailable, 'The event could not be stored; deliver it again');
     });
     // A redelivery of an event not yet done is enqueued again: the first delivery's enqueue may
-    // have failed after the insert. The deterministic job id keeps it to one job.
+    // have failed after the insert. The deterministic job id keeps it to one job. A failed event
+    // resent (from Stripe's dashboard) replaces its spent job with a fresh one.
     if (stored.status !== 'processed' && stored.status !== 'ignored') {
-      await this.jobs.enqueueStripeEvent(event.id).catch((error: unknown) => {
+      const enqueue = stored.status === 'failed' ? this.jobs.requeueStripeEvent(event.id, STRIPE_EVENT_ATTEMPTS) : this.jobs.enqueueStripeEvent(event.id);
+      await enqueue.catch((error: unknown) => {
         this.logger.error({ err: error, eventId: event.id }, 'stripe event stored but not enqueued; Stripe will retry');
         throw new BillingError(BillingErrorCode.InboxUnavailable, 'The event could not be queued; deliver it again');
       });
