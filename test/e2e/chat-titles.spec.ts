@@ -128,6 +128,20 @@ describe('after the first exchange', () => {
     expect(await detail(admin, id)).toMatchObject({ title: 'Shipping to Norway' });
   });
 
+  it('"first exchange" is the first complete answer and its question: a failed reply before it does not count', async () => {
+    const { tenantId, admin } = await tenantWithAdmin();
+    const id = await start(admin);
+    fake.enqueue({ kind: 'status', status: 500 }, { kind: 'ok', text: 'Yes, in blue.' }, { kind: 'ok', text: 'Blue sweater availability' });
+
+    expectProblem(await post(admin, id, 'first try'), 502, 'provider_failed');
+    expect(await queue.getJob(conversationTitleJobId(tenantId, id))).toBeUndefined();
+    expect((await post(admin, id, 'Do you have the sweater in blue?')).statusCode).toBe(200);
+
+    expect((await titleJob(tenantId, id)).returnvalue).toBe('titled');
+    expect(titleRequests()[0]!.body.messages?.[1]).toEqual({ role: 'user', content: 'User: Do you have the sweater in blue?\n\nAssistant: Yes, in blue.' });
+    expect(await detail(admin, id)).toMatchObject({ title: 'Blue sweater availability' });
+  });
+
   it('runs once: later replies ask for no title, and a repeated run calls no model and charges nothing', async () => {
     const { tenantId, admin } = await tenantWithAdmin();
     const id = await start(admin);

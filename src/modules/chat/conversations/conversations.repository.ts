@@ -143,17 +143,20 @@ export class ConversationsRepository {
     return rows.length > 0;
   }
 
-  /** The first complete question and the first complete answer, or null while there is no complete answer. */
+  /** The first complete answer and the question it answered, or null while there is no complete answer. */
   async firstExchange(tenantId: string, conversationId: string): Promise<{ question: string; answer: string } | null> {
-    const first = (role: 'user' | 'assistant') =>
-      this.db.client.message.findFirst({
-        where: { tenantId, conversationId, role, status: 'complete' },
-        orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
-        select: { content: true },
-      });
-    const question = await first('user');
-    const answer = question && (await first('assistant'));
-    return question && answer ? { question: question.content, answer: answer.content } : null;
+    const answer = await this.db.client.message.findFirst({
+      where: { tenantId, conversationId, role: 'assistant', status: 'complete' },
+      orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+      select: { content: true, createdAt: true },
+    });
+    if (!answer) return null;
+    const question = await this.db.client.message.findFirst({
+      where: { tenantId, conversationId, role: 'user', status: 'complete', createdAt: { lt: answer.createdAt } },
+      orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+      select: { content: true },
+    });
+    return question ? { question: question.content, answer: answer.content } : null;
   }
 
   /** The last `limit` complete messages, oldest first: the context sent to the model. */
