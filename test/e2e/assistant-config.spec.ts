@@ -50,6 +50,7 @@ const DEFAULTS = {
   baseUrl: null,
   hasApiKey: false,
   widgetEnabled: false,
+  autoTitles: false,
   activePromptVersion: null,
   updatedAt: null,
 };

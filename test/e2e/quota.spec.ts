@@ -1,17 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { Job } from 'bullmq';
 import { InvitationsModule } from '../../src/modules/auth/invitations/invitations.module.js';
 import { BillingModule } from '../../src/modules/billing/billing.module.js';
 import { ChatModule } from '../../src/modules/chat/chat.module.js';
+import { CONVERSATION_TITLE_QUEUE, conversationTitleJobId } from '../../src/modules/chat/jobs/conversation-title.jobs.js';
 import { MembersModule } from '../../src/modules/tenant/members/members.module.js';
 import { UsageModule } from '../../src/modules/usage/usage.module.js';
 import { UsageService } from '../../src/modules/usage/usage.service.js';
 import { TenantContext } from '../../src/platform/context/tenant-context.js';
-import { runTenantJob, tenantJobPayload } from '../../src/platform/queue/tenant-job.js';
+import { AppQueues } from '../../src/platform/queue/app-queues.js';
 import { type FakeOpenAi, startFakeOpenAi } from '../support/fake-openai.js';
 import { FAKE_PRICES, type FakeStripe, startFakeStripe, stripeEvent } from '../support/fake-stripe.js';
 import { createTestApp, expectProblem, type TestApp, type TestMember } from '../support/http-app.js';
-import { BillingWorld } from './billing-helpers.js';
+import { BillingWorld, waitFor } from './billing-helpers.js';
 
 /**
  * Quotas come from the tenant's plan and hold on every path: HTTP (chat, invitations), a job
@@ -94,16 +94,23 @@ describe('seats', () => {
 });
 
 describe('quotas off the HTTP path', () => {
-  it('a job in the tenant’s context is refused by the same check', async () => {
-    const { tenantId } = await tenantWith({ messages_per_month: 2 });
-    const usage = t.app.get(UsageService, { strict: false });
-    const ctx = t.app.get(TenantContext, { strict: false });
-    const job = { name: 'consume', queueName: 'test', id: `consume-${tenantId}`, data: { tenantId } } as unknown as Job;
-    const consume = () => runTenantJob(ctx, tenantJobPayload, job, () => usage.reserve({ messages: 1 }));
+  it('a job in the tenant’s context is refused by the same check: the title job asks no model over quota', async () => {
+    const { tenantId, admin } = await tenantWith({ tokens_per_month: 100 });
+    const assistant = { provider: 'openai_compatible', model: 'm', baseUrl: openai.baseUrl, maxTokens: 50, autoTitles: true };
+    expect((await t.inject({ method: 'PATCH', url: '/api/v1/assistant', headers: admin.auth, payload: assistant })).statusCode).toBe(200);
+    const conversation = (await t.inject({ method: 'POST', url: '/api/v1/conversations', headers: admin.auth })).json<{ id: string }>().id;
+    // The reply fits its reservation (estimate + 50) and leaves 5 tokens: too few for the title's.
+    openai.enqueue({ kind: 'ok', text: 'Answer.', usage: { prompt_tokens: 80, completion_tokens: 15 } });
+    expect((await t.inject({ method: 'POST', url: `/api/v1/conversations/${conversation}/messages`, headers: admin.auth, payload: { content: 'hi' } })).statusCode).toBe(200);
+    const sent = openai.requests.length;
 
-    await consume();
-    await consume();
-    await expect(consume()).rejects.toMatchObject({ code: 'quota_exceeded', extra: expect.objectContaining({ limit: 2, used: 0 }) });
+    const queue = t.app.get(AppQueues, { strict: false }).get(CONVERSATION_TITLE_QUEUE)!;
+    const jobId = conversationTitleJobId(tenantId, conversation);
+    await waitFor(async () => (await queue.getJob(jobId))?.isFailed(), (failed) => failed === true, 15_000, 'the title job to be refused');
+    const job = (await queue.getJob(jobId))!;
+
+    expect({ reason: job.failedReason, attemptsMade: job.attemptsMade }).toEqual({ reason: `quota_exceeded: tokens limit 100, used 95, resets ${nextMonth()}`, attemptsMade: 1 });
+    expect(openai.requests.length).toBe(sent);
   });
 
   it('a Stripe webhook that cancels the subscription puts the tenant back on free’s limits at once', async () => {

@@ -22,6 +22,8 @@ export type FakeBehaviour =
       noDone?: boolean;
       /** Answer JSON even to a streaming request (servers that ignore `stream`). */
       json?: boolean;
+      /** Answer only once this settles: the test decides when the model is done (no timing involved). */
+      gate?: Promise<void>;
     }
   /** An error status with an OpenAI-style error body. */
   | { kind: 'status'; status: number; retryAfter?: string }
@@ -110,6 +112,7 @@ export async function startFakeOpenAi(): Promise<FakeOpenAi> {
     const stream = body.stream === true;
     switch (behaviour.kind) {
       case 'ok': {
+        if (behaviour.gate) await behaviour.gate;
         const text = behaviour.text ?? fake.defaultText;
         const usage = behaviour.usage === undefined ? FAKE_USAGE : behaviour.usage;
         if (!stream || behaviour.json) {

@@ -1,3 +1,4 @@
+import { BullModule } from '@nestjs/bullmq';
 import { Module } from '@nestjs/common';
 import { AppConfig } from '../../platform/config/config.js';
 import { UsageModule } from '../usage/usage.module.js';
@@ -8,12 +9,15 @@ import { SecretBox } from './assistant/secret-box.js';
 import { ChatService } from './conversations/chat.service.js';
 import { ConversationsController } from './conversations/conversations.controller.js';
 import { ConversationsRepository } from './conversations/conversations.repository.js';
+import { ConversationTitlesService } from './conversations/conversation-titles.service.js';
 import { ConversationsService } from './conversations/conversations.service.js';
+import { ConversationTitleJob } from './jobs/conversation-title.job.js';
+import { CONVERSATION_TITLE_QUEUE, ConversationTitleJobs } from './jobs/conversation-title.jobs.js';
 import { ChatProviders } from './providers/chat-providers.js';
 
 /**
  * Chat: each tenant's assistant (configuration, prompt versions), model providers, conversations
- * (API and widget). Add a controller to CONTROLLERS and its services to PROVIDERS.
+ * (API and widget), and their titles (a job after the first exchange). Add a controller to CONTROLLERS and its services to PROVIDERS.
  */
 const CONTROLLERS = [AssistantController, ConversationsController];
 
@@ -24,11 +28,14 @@ const PROVIDERS = [
   ChatService,
   ConversationsRepository,
   ConversationsService,
+  ConversationTitlesService,
+  ConversationTitleJobs,
+  ConversationTitleJob,
   { provide: SecretBox, useFactory: (config: AppConfig) => SecretBox.fromBase64(config.env.CHAT_ENCRYPTION_KEY), inject: [AppConfig] },
 ];
 
 @Module({
-  imports: [UsageModule],
+  imports: [UsageModule, BullModule.registerQueue({ name: CONVERSATION_TITLE_QUEUE })],
   controllers: CONTROLLERS,
   providers: PROVIDERS,
   exports: [ChatService, AssistantService],

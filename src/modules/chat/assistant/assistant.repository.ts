@@ -13,6 +13,8 @@ export interface AssistantRow {
   baseUrl: string | null;
   apiKeyEncrypted: Uint8Array<ArrayBuffer> | null;
   widgetEnabled: boolean;
+  /** Opt-in: the model writes each conversation's title after its first exchange. */
+  autoTitles: boolean;
   activePromptVersion: number | null;
   updatedAt: Date | null;
 }
@@ -42,6 +44,7 @@ const CONFIG = {
   baseUrl: true,
   apiKeyEncrypted: true,
   widgetEnabled: true,
+  autoTitles: true,
   activePromptVersion: true,
   updatedAt: true,
 } as const;

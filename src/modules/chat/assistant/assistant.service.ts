@@ -23,6 +23,8 @@ export interface AssistantView {
   baseUrl: string | null;
   hasApiKey: boolean;
   widgetEnabled: boolean;
+  /** The model writes each conversation's title after its first exchange (tokens from the quota). */
+  autoTitles: boolean;
   activePromptVersion: number | null;
   /** null until the configuration was first saved (the defaults apply). */
   updatedAt: Date | null;
@@ -40,6 +42,7 @@ export interface ReplySettings {
   temperature: number;
   maxTokens: number;
   baseUrl: string | null;
+  autoTitles: boolean;
   /** Decrypted for this call only: never log it, never return it. */
   apiKey?: string;
   systemPrompt?: string;
@@ -57,6 +60,7 @@ export const DEFAULT_ASSISTANT: AssistantRow = {
   baseUrl: null,
   apiKeyEncrypted: null,
   widgetEnabled: false,
+  autoTitles: false,
   activePromptVersion: null,
   updatedAt: null,
 };
@@ -159,6 +163,7 @@ export class AssistantService {
       temperature: c.temperature,
       maxTokens: c.maxTokens,
       baseUrl: c.baseUrl,
+      autoTitles: c.autoTitles,
       ...(c.apiKeyEncrypted && { apiKey: this.secrets.open(c.apiKeyEncrypted, tenantId) }),
       ...(activeTemplate !== null && { systemPrompt: renderPrompt(activeTemplate, { tenantName, now }) }),
     };
@@ -167,7 +172,7 @@ export class AssistantService {
   /** The columns the patch really changes (a value equal to the stored one is no change). */
   private changesOf(tenantId: string, current: AssistantRow, patch: AssistantPatch): AssistantChanges {
     const changes: AssistantChanges = {};
-    const plain = ['provider', 'model', 'welcomeMessage', 'temperature', 'maxTokens', 'baseUrl', 'widgetEnabled'] as const;
+    const plain = ['provider', 'model', 'welcomeMessage', 'temperature', 'maxTokens', 'baseUrl', 'widgetEnabled', 'autoTitles'] as const;
     for (const field of plain) {
       const value = field === 'temperature' && patch.temperature !== undefined ? Math.round(patch.temperature * 100) / 100 : patch[field];
       if (value !== undefined && value !== current[field]) Object.assign(changes, { [field]: value });
@@ -208,6 +213,7 @@ function toView(row: AssistantRow): AssistantView {
     baseUrl: row.baseUrl,
     hasApiKey: row.apiKeyEncrypted !== null,
     widgetEnabled: row.widgetEnabled,
+    autoTitles: row.autoTitles,
     activePromptVersion: row.activePromptVersion,
     updatedAt: row.updatedAt,
   };

@@ -7,6 +7,7 @@ import { HttpError } from '../../../platform/http/app-error.js';
 import { type Reservation, UsageService } from '../../usage/usage.service.js';
 import { AssistantService } from '../assistant/assistant.service.js';
 import { ChatError } from '../chat.errors.js';
+import { ConversationTitleJobs } from '../jobs/conversation-title.jobs.js';
 import { type ChatProvider, type ChatRequest, ProviderError, type TokenUsage } from '../providers/chat-provider.js';
 import { ChatProviders } from '../providers/chat-providers.js';
 import { estimatePromptTokens, estimateTokens } from '../providers/token-estimate.js';
@@ -42,6 +43,8 @@ interface Turn {
   request: ChatRequest;
   reservation: Reservation;
   assistantMessageId: string;
+  /** The first answer of a conversation whose tenant turned titles on: once complete, it asks for a title. */
+  wantsTitle: boolean;
 }
 
 export const CLIENT_DISCONNECTED = 'the client disconnected before the reply was complete';
@@ -57,6 +60,9 @@ export const CLIENT_DISCONNECTED = 'the client disconnected before the reply was
  *
  * A streamed reply that the client abandons is aborted at the provider and stored as failed with
  * the text produced so far; its tokens are metered (the provider did produce them).
+ *
+ * The first complete answer of a conversation asks for its title (ConversationTitleJobs, when the
+ * tenant's assistant has autoTitles on); until then the first message, cut, is its placeholder title.
  *
  * Callers need chat:use in the tenant context in force: a user (access token), an API key, or the
  * widget acting for the tenant as no user. Which conversations each may use: ConversationsService.
@@ -74,6 +80,7 @@ export class ChatService {
     private readonly assistant: AssistantService,
     private readonly providers: ChatProviders,
     private readonly usage: UsageService,
+    private readonly titles: ConversationTitleJobs,
   ) {}
 
   async startConversation(channel: Channel): Promise<{ id: string; welcome: string }> {
@@ -144,10 +151,11 @@ export class ChatService {
     const settings = await this.assistant.replySettings();
     return this.db.transaction(async () => {
       const conversation = await this.conversations.findAccessible(conversationId);
+      const history = await this.repository.history(tenantId, conversation.id, HISTORY_MESSAGES);
       const request: ChatRequest = {
         model: settings.model,
         systemPrompt: settings.systemPrompt,
-        history: boundHistory(await this.repository.history(tenantId, conversation.id, HISTORY_MESSAGES)),
+        history: boundHistory(history),
         message,
         temperature: settings.temperature,
         maxTokens: settings.maxTokens,
@@ -163,13 +171,16 @@ export class ChatService {
         { ...base, id: assistantMessageId, role: 'assistant', content: '', status: 'pending', model: settings.model, promptTokens: 0, createdAt: new Date(now.getTime() + 1) },
       ]);
       await this.repository.touch(tenantId, conversation.id, titleOf(message), now);
-      return { tenantId, conversationId: conversation.id, provider: this.providers.for(settings), request, reservation, assistantMessageId };
+      // Built-in models would only echo the request: their conversations keep the placeholder title.
+      const wantsTitle = settings.autoTitles && settings.provider !== 'builtin' && !history.some((turn) => turn.role === 'assistant');
+      return { tenantId, conversationId: conversation.id, provider: this.providers.for(settings), request, reservation, assistantMessageId, wantsTitle };
     });
   }
 
   /** Unit of work 2 (success): the complete reply, and the real usage. */
   private async finish(turn: Turn, text: string, usage: TokenUsage): Promise<ReplyResult> {
     const message = await this.record(turn, { status: 'complete', content: text, error: null }, usage);
+    if (message && turn.wantsTitle) this.titles.request({ tenantId: turn.tenantId, conversationId: turn.conversationId });
     return {
       reply: text,
       model: turn.request.model,

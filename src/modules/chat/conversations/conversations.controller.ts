@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Page } from '../../../platform/http/pagination.js';
@@ -6,7 +6,7 @@ import { RequirePermission } from '../../../platform/security/decorators.js';
 import { ChatService } from './chat.service.js';
 import type { ConversationView, MessageView } from './conversations.repository.js';
 import { ConversationsService } from './conversations.service.js';
-import { ConversationParams, ListConversationsQuery, ListMessagesQuery, PostMessageBody } from './dto/conversation.dto.js';
+import { ConversationParams, ListConversationsQuery, ListMessagesQuery, PostMessageBody, RenameConversationBody } from './dto/conversation.dto.js';
 import { acceptsEventStream, sendEventStream } from './event-stream.js';
 
 @ApiTags('conversations')
@@ -28,6 +28,19 @@ export class ConversationsController {
   @RequirePermission('chat:use')
   list(@Query() query: ListConversationsQuery): Promise<Page<ConversationView>> {
     return this.conversations.list(query);
+  }
+
+  @Get(':id')
+  @RequirePermission('chat:use')
+  get(@Param() params: ConversationParams): Promise<ConversationView> {
+    return this.conversations.get(params.id);
+  }
+
+  /** Sets the title; a generated title never replaces one set here. */
+  @Patch(':id')
+  @RequirePermission('chat:use')
+  rename(@Param() params: ConversationParams, @Body() body: RenameConversationBody): Promise<ConversationView> {
+    return this.conversations.rename(params.id, body.title);
   }
 
   @Get(':id/messages')

@@ -3,6 +3,8 @@ import { TenantDb } from '../../../platform/db/tenant-db.js';
 import type { ChatTurn } from '../providers/chat-provider.js';
 
 export type Channel = 'api' | 'widget';
+/** Who wrote a conversation's title; null: no title, or the placeholder cut from its first message. */
+export type TitleSource = 'generated' | 'user';
 export type MessageStatus = 'pending' | 'complete' | 'failed';
 
 export interface ConversationView {
@@ -115,6 +117,46 @@ export class ConversationsRepository {
     await this.db.sql`
       update conversations set updated_at = ${at}, title = coalesce(title, ${title})
       where tenant_id = ${tenantId}::uuid and id = ${id}::uuid`;
+  }
+
+  /** Who wrote the title ('generated', 'user'; null: none or the placeholder); undefined when there is no such conversation. */
+  async titleSource(tenantId: string, id: string, scope: ConversationScope): Promise<TitleSource | null | undefined> {
+    const row = await this.db.client.conversation.findFirst({ where: { tenantId, id, ...scopeWhere(scope) }, select: { titleSource: true } });
+    return row ? (row.titleSource as TitleSource | null) : undefined;
+  }
+
+  /** A title set by a user: it replaces any other, and no generated title ever replaces it. Not new activity. */
+  async setUserTitle(tenantId: string, id: string, title: string): Promise<ConversationView | null> {
+    const [row] = await this.db.sql<ConversationView>`
+      update conversations set title = ${title}, title_source = 'user'
+      where tenant_id = ${tenantId}::uuid and id = ${id}::uuid
+      returning id, channel, user_id as "userId", title, created_at as "createdAt", updated_at as "updatedAt"`;
+    return row ?? null;
+  }
+
+  /** Stores a generated title unless a user set one (or one was generated) meanwhile; false when it did not. */
+  async setGeneratedTitle(tenantId: string, id: string, title: string): Promise<boolean> {
+    const rows = await this.db.sql<{ id: string }>`
+      update conversations set title = ${title}, title_source = 'generated'
+      where tenant_id = ${tenantId}::uuid and id = ${id}::uuid and title_source is null
+      returning id`;
+    return rows.length > 0;
+  }
+
+  /** The first complete answer and the question it answered, or null while there is no complete answer. */
+  async firstExchange(tenantId: string, conversationId: string): Promise<{ question: string; answer: string } | null> {
+    const answer = await this.db.client.message.findFirst({
+      where: { tenantId, conversationId, role: 'assistant', status: 'complete' },
+      orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+      select: { content: true, createdAt: true },
+    });
+    if (!answer) return null;
+    const question = await this.db.client.message.findFirst({
+      where: { tenantId, conversationId, role: 'user', status: 'complete', createdAt: { lt: answer.createdAt } },
+      orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+      select: { content: true },
+    });
+    return question ? { question: question.content, answer: answer.content } : null;
   }
 
   /** The last `limit` complete messages, oldest first: the context sent to the model. */

@@ -1,8 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { z } from 'zod';
 import { TenantContext } from '../../../platform/context/tenant-context.js';
+import { HttpError } from '../../../platform/http/app-error.js';
 import { decodeCursor, type Page, toPage } from '../../../platform/http/pagination.js';
 import { ChatError } from '../chat.errors.js';
+import { userTitleProblem } from './conversation-title.js';
 import { type Channel, type ConversationScope, type ConversationView, ConversationsRepository, type MessageView } from './conversations.repository.js';
 
 const listCursor = z.object({ updatedAt: z.iso.datetime(), id: z.guid() });
@@ -14,7 +16,7 @@ const messagesCursor = z.object({ createdAt: z.iso.datetime(), id: z.guid() });
  * - a user sees the conversations they started;
  * - a caller acting as no user sees those started by no user on its own channel: an API key the
  *   API's, the public widget the widget's (a widget session can never reach an API conversation).
- * Seeing a conversation is what it takes to use it (post, read, delete). Anything else answers
+ * Seeing a conversation is what it takes to use it (post, read, rename, delete). Anything else answers
  * 404 conversation_not_found, exactly like a conversation that does not exist.
  */
 @Injectable()
@@ -49,6 +51,23 @@ export class ConversationsService {
       after && { createdAt: new Date(after.createdAt), id: after.id },
     );
     return toPage(rows, query.limit, (row) => ({ createdAt: row.createdAt.toISOString(), id: row.id }));
+  }
+
+  async get(conversationId: string): Promise<ConversationView> {
+    this.ctx.requirePermission('chat:use');
+    return this.findAccessible(conversationId);
+  }
+
+  /** Sets the title the caller chose; a generated title never replaces it (docs/adr/0010-conversation-titles.md). */
+  async rename(conversationId: string, title: string): Promise<ConversationView> {
+    this.ctx.requirePermission('chat:use');
+    const trimmed = typeof title === 'string' ? title.trim() : '';
+    const problem = userTitleProblem(trimmed);
+    if (problem) throw HttpError.validation('request body', [{ field: 'title', message: problem }]);
+    const conversation = await this.findAccessible(conversationId);
+    const renamed = await this.conversations.setUserTitle(this.ctx.requireTenantId(), conversation.id, trimmed);
+    if (!renamed) throw ChatError.conversationNotFound();
+    return renamed;
   }
 
   /** Deletes the conversation and its messages. */

@@ -27,6 +27,8 @@ export const updateAssistantSchema = z
     /** Write-only; null removes the stored key. */
     apiKey: z.string().trim().min(1).max(1000).nullable(),
     widgetEnabled: z.boolean(),
+    /** The model titles each conversation after its first exchange (one more call, tokens from the quota). */
+    autoTitles: z.boolean(),
   })
   .partial()
   .refine((body) => Object.keys(body).length > 0, 'give at least one field to change');

@@ -10,3 +10,6 @@ export class ConversationParams extends zodDto(z.object({ id: z.guid() })) {}
 
 /** The length rule (1 to MAX_MESSAGE_CHARS after trimming) is the chat service's, for every channel. */
 export class PostMessageBody extends zodDto(z.strictObject({ content: z.string() })) {}
+
+/** The title rules (one line, 1 to 80 characters after trimming) are the conversations service's. */
+export class RenameConversationBody extends zodDto(z.strictObject({ title: z.string() })) {}
