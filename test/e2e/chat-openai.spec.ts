@@ -2,6 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/glo
 import { ChatModule } from '../../src/modules/chat/chat.module.js';
 import { type FakeOpenAi, startFakeOpenAi } from '../support/fake-openai.js';
 import { createTestApp, expectProblem, type TestApp, type TestMember, type TestTenant } from '../support/http-app.js';
+import { modelUsageOf } from '../support/usage.js';
 
 /**
  * Conversations with a tenant's OpenAI-compatible provider, end to end against a local fake
@@ -51,12 +52,7 @@ const rowsOf = async (conversationId: string) =>
     )
   ).rows;
 
-const usageOf = async (tenantId: string) =>
-  (
-    await t.owner.query<{ metric: string; used: string; reserved: string }>('select metric, used, reserved from usage_counters where tenant_id = $1 order by metric', [
-      tenantId,
-    ])
-  ).rows.map((r) => ({ metric: r.metric, used: Number(r.used), reserved: Number(r.reserved) }));
+const usageOf = (tenantId: string) => modelUsageOf(t.owner, tenantId);
 
 const today = () => new Date().toISOString().slice(0, 10);
 
@@ -152,10 +148,7 @@ describe('a provider failure', () => {
     ]);
     const { rows: ids } = await t.owner.query<{ id: string }>("select id from messages where conversation_id = $1 and role = 'assistant'", [id]);
     expect(problem.messageId).toBe(ids[0]!.id);
-    expect(await usageOf(tenant.id)).toEqual([
-      { metric: 'messages', used: 0, reserved: 0 },
-      { metric: 'tokens', used: 0, reserved: 0 },
-    ]);
+    expect(await usageOf(tenant.id)).toEqual({ messages: { used: 0, reserved: 0 }, tokens: { used: 0, reserved: 0 } });
   });
 
   it('leaves failed replies out of the history sent next time', async () => {

@@ -5,6 +5,7 @@ import { ChatModule } from '../../src/modules/chat/chat.module.js';
 import { CLIENT_DISCONNECTED } from '../../src/modules/chat/conversations/chat.service.js';
 import { type FakeOpenAi, startFakeOpenAi } from '../support/fake-openai.js';
 import { createTestApp, expectProblem, type TestApp, type TestMember } from '../support/http-app.js';
+import { modelUsageOf } from '../support/usage.js';
 
 /**
  * POST /api/v1/conversations/:id/messages as server-sent events (Accept: text/event-stream):
@@ -66,12 +67,7 @@ const rowsOf = async (conversationId: string) =>
     )
   ).rows;
 
-const usageOf = async (tenantId: string) =>
-  Object.fromEntries(
-    (await t.owner.query<{ metric: string; used: string; reserved: string }>('select metric, used, reserved from usage_counters where tenant_id = $1', [tenantId])).rows.map(
-      (r) => [r.metric, { used: Number(r.used), reserved: Number(r.reserved) }],
-    ),
-  );
+const usageOf = (tenantId: string) => modelUsageOf(t.owner, tenantId);
 
 describe('a streamed reply', () => {
   it('sends delta events that join to the reply, then done with the stored message id and token counts', async () => {

@@ -6,6 +6,7 @@ import { AppQueues } from '../../src/platform/queue/app-queues.js';
 import { type FakeOpenAi, type ReceivedRequest, startFakeOpenAi } from '../support/fake-openai.js';
 import { createTestApp, expectProblem, type TestApp, type TestMember } from '../support/http-app.js';
 import { waitFor } from './billing-helpers.js';
+import { modelUsageOf } from '../support/usage.js';
 
 /**
  * Conversation titles written by the tenant's model, through the real queue and worker: after the
@@ -61,12 +62,7 @@ const detail = async (who: TestMember, id: string) => (await t.inject({ method: 
 const stored = async (id: string) =>
   (await t.owner.query<{ title: string | null; title_source: string | null; updated_at: Date }>('select title, title_source, updated_at from conversations where id = $1', [id])).rows[0];
 
-const usageOf = async (tenantId: string) =>
-  Object.fromEntries(
-    (await t.owner.query<{ metric: string; used: string; reserved: string }>('select metric, used, reserved from usage_counters where tenant_id = $1', [tenantId])).rows.map(
-      (r) => [r.metric, { used: Number(r.used), reserved: Number(r.reserved) }],
-    ),
-  );
+const usageOf = (tenantId: string) => modelUsageOf(t.owner, tenantId);
 
 const isTitleRequest = (r: ReceivedRequest): boolean => r.body.messages?.[0]?.content === TITLE_INSTRUCTION;
 const titleRequests = (): ReceivedRequest[] => fake.requests.filter(isTitleRequest);
