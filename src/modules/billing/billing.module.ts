@@ -1,4 +1,3 @@
-import { BullModule } from '@nestjs/bullmq';
 import { Module } from '@nestjs/common';
 import { BillingAccountsRepository } from './billing-accounts.repository.js';
 import { BillingController } from './billing.controller.js';
@@ -20,6 +19,7 @@ import { TenantStandingRepository } from './tenant-standing.repository.js';
 import { RawBodyCapture } from './webhooks/raw-body.js';
 import { StripeWebhookController } from './webhooks/stripe-webhook.controller.js';
 import { StripeWebhookService } from './webhooks/stripe-webhook.service.js';
+import { registerQueues } from '../../platform/queue/register-queues.js';
 
 /**
  * Billing: plans as data (GET /billing/plans, effective limits), Stripe Checkout and the customer
@@ -28,7 +28,7 @@ import { StripeWebhookService } from './webhooks/stripe-webhook.service.js';
  * docs/adr/0008-stripe-billing.md.
  */
 @Module({
-  imports: [BullModule.registerQueue({ name: STRIPE_EVENTS_QUEUE }, { name: BILLING_GRACE_QUEUE }, { name: STRIPE_INBOX_QUEUE }), StripeInboxModule, MetersModule],
+  imports: [registerQueues(STRIPE_EVENTS_QUEUE, BILLING_GRACE_QUEUE, STRIPE_INBOX_QUEUE), StripeInboxModule, MetersModule],
   controllers: [PlansController, BillingController, StripeWebhookController],
   providers: [
     PlansService,

@@ -1,4 +1,3 @@
-import { BullModule } from '@nestjs/bullmq';
 import { Module } from '@nestjs/common';
 import { AppConfig } from '../../platform/config/config.js';
 import { UsageModule } from '../usage/usage.module.js';
@@ -14,6 +13,7 @@ import { ConversationsService } from './conversations/conversations.service.js';
 import { ConversationTitleJob } from './jobs/conversation-title.job.js';
 import { CONVERSATION_TITLE_QUEUE, ConversationTitleJobs } from './jobs/conversation-title.jobs.js';
 import { ChatProviders } from './providers/chat-providers.js';
+import { registerQueues } from '../../platform/queue/register-queues.js';
 
 /**
  * Chat: each tenant's assistant (configuration, prompt versions), model providers, conversations
@@ -35,7 +35,7 @@ const PROVIDERS = [
 ];
 
 @Module({
-  imports: [UsageModule, BullModule.registerQueue({ name: CONVERSATION_TITLE_QUEUE })],
+  imports: [UsageModule, registerQueues(CONVERSATION_TITLE_QUEUE)],
   controllers: CONTROLLERS,
   providers: PROVIDERS,
   exports: [ChatService, AssistantService],

@@ -1,6 +1,7 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import type { Queue } from 'bullmq';
+import { QueueProducer } from '../queue/queue-producer.js';
 
 export const MAIL_QUEUE = 'mail';
 /** The one job of the mail queue: deliver what is due in the outbox. */
@@ -21,7 +22,10 @@ export const NUDGE_DELAY_MS = 1_000;
 export class MailQueue implements OnApplicationBootstrap {
   private readonly logger = new Logger('Mail');
 
-  constructor(@InjectQueue(MAIL_QUEUE) private readonly queue: Queue) {}
+  constructor(
+    @InjectQueue(MAIL_QUEUE) private readonly queue: Queue,
+    private readonly producer: QueueProducer,
+  ) {}
 
   onApplicationBootstrap(): void {
     this.queue
@@ -31,8 +35,10 @@ export class MailQueue implements OnApplicationBootstrap {
 
   /** Asks for a drain soon. Nudges coalesce: while one is waiting, more are ignored. */
   nudge(): void {
-    this.queue
-      .add(DRAIN_JOB, {}, { delay: NUDGE_DELAY_MS, deduplication: { id: 'drain-outbox-nudge' }, removeOnComplete: true, removeOnFail: 100 })
+    this.producer
+      .run('nudging the outbox drain', () =>
+        this.queue.add(DRAIN_JOB, {}, { delay: NUDGE_DELAY_MS, deduplication: { id: 'drain-outbox-nudge' }, removeOnComplete: true, removeOnFail: 100 }),
+      )
       .catch((error: unknown) => this.logger.warn({ err: error }, 'could not nudge the outbox drain'));
   }
 }

@@ -1,8 +1,8 @@
-import { BullModule } from '@nestjs/bullmq';
 import { Global, Module } from '@nestjs/common';
 import { EmailOutbox } from './email-outbox.js';
 import { MailDeliveryModule } from './mail-delivery.module.js';
 import { MAIL_QUEUE, MailQueue } from './mail-queue.js';
+import { registerQueues } from '../queue/register-queues.js';
 
 /**
  * Outgoing email (docs/adr/0004-email-outbox.md): EmailOutbox for every module (write a message in
@@ -10,7 +10,7 @@ import { MAIL_QUEUE, MailQueue } from './mail-queue.js';
  */
 @Global()
 @Module({
-  imports: [BullModule.registerQueue({ name: MAIL_QUEUE }), MailDeliveryModule],
+  imports: [registerQueues(MAIL_QUEUE), MailDeliveryModule],
   providers: [EmailOutbox, MailQueue],
   exports: [EmailOutbox],
 })

@@ -3,6 +3,7 @@ import { DiscoveryModule } from '@nestjs/core';
 import { AppQueues } from './app-queues.js';
 import { FailedJobsController } from './failed-jobs.controller.js';
 import { FailedJobsService } from './failed-jobs.service.js';
+import { QueueProducer } from './queue-producer.js';
 import { QueueWorkers } from './queue-workers.js';
 
 /**
@@ -14,7 +15,7 @@ import { QueueWorkers } from './queue-workers.js';
 @Module({
   imports: [DiscoveryModule],
   controllers: [FailedJobsController],
-  providers: [QueueWorkers, AppQueues, FailedJobsService],
-  exports: [QueueWorkers, AppQueues],
+  providers: [QueueWorkers, AppQueues, FailedJobsService, QueueProducer],
+  exports: [QueueWorkers, AppQueues, QueueProducer],
 })
 export class QueueWorkersModule {}

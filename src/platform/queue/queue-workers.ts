@@ -5,6 +5,9 @@ import type { Worker } from 'bullmq';
 import { AppConfig } from '../config/config.js';
 import { RedisClient } from '../redis/redis.module.js';
 
+/** At most one error warning per worker and interval (a Redis outage makes one per reconnect attempt). */
+const WARN_INTERVAL_MS = 30_000;
+
 /**
  * Starts the application's job processors (every @Processor class) when this process runs them:
  * WORKER_ENABLED=true (the API process by default) or `npm run worker`. With WORKER_ENABLED=false
@@ -18,6 +21,7 @@ export class QueueWorkers implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger('QueueWorkers');
   private workers: Worker[] = [];
   private closing?: Promise<void>;
+  private readonly lastWarning = new Map<string, number>();
 
   constructor(
     private readonly config: AppConfig,
@@ -39,7 +43,17 @@ export class QueueWorkers implements OnModuleInit, OnModuleDestroy {
       .map((wrapper) => wrapper.instance as unknown)
       .filter((instance): instance is WorkerHost => instance instanceof WorkerHost)
       .map((host) => host.worker);
+    // At once, in the same tick as their creation: a connection error comes later, and without a
+    // listener BullMQ writes each one to console.error, outside the JSON logs.
+    for (const worker of this.workers) worker.on('error', (error) => this.reportError(worker.name, error));
     this.logger.log({ queues: this.workers.map((w) => w.name) }, 'job processors started');
+  }
+
+  private reportError(queue: string, error: Error): void {
+    const now = Date.now();
+    if (now - (this.lastWarning.get(queue) ?? 0) < WARN_INTERVAL_MS) return;
+    this.lastWarning.set(queue, now);
+    this.logger.warn({ queue, err: error }, `worker ${queue}: ${error.message} (further errors silenced for 30 s)`);
   }
 
   /** Queue names this process processes (empty when WORKER_ENABLED=false). */

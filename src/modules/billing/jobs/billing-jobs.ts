@@ -1,6 +1,7 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import type { JobState, Queue } from 'bullmq';
+import { QueueProducer } from '../../../platform/queue/queue-producer.js';
 import { QueueWorkers } from '../../../platform/queue/queue-workers.js';
 
 export const STRIPE_EVENTS_QUEUE = 'billing-stripe-events';
@@ -37,6 +38,7 @@ export class BillingJobs implements OnApplicationBootstrap {
     @InjectQueue(BILLING_GRACE_QUEUE) private readonly grace: Queue,
     @InjectQueue(STRIPE_INBOX_QUEUE) private readonly inbox: Queue,
     private readonly workers: QueueWorkers,
+    private readonly producer: QueueProducer,
   ) {}
 
   /**
@@ -50,20 +52,24 @@ export class BillingJobs implements OnApplicationBootstrap {
       .catch((error: unknown) => this.logger.error({ err: error }, 'could not schedule the Stripe inbox sweep'));
   }
 
-  /** Enqueues the processing of an inbox event; a second call for the same event adds nothing. */
+  /**
+   * Enqueues the processing of an inbox event; a second call for the same event adds nothing.
+   * Bounded (QueueProducer): with Redis away the webhook still answers at once, and the inbox
+   * sweep enqueues the event once Redis is back.
+   */
   async enqueueStripeEvent(eventId: string, attempts = STRIPE_EVENT_ATTEMPTS): Promise<void> {
-    await this.events.add(
-      'apply-stripe-event',
-      { eventId },
-      { jobId: stripeEventJobId(eventId), attempts, backoff: { type: 'exponential', delay: 2000 } },
+    await this.producer.run('enqueueing a Stripe event', () =>
+      this.events.add('apply-stripe-event', { eventId }, { jobId: stripeEventJobId(eventId), attempts, backoff: { type: 'exponential', delay: 2000 } }),
     );
   }
 
   /** The state of the event's job ('missing' when there is none), and whether it will still run. */
-  async stripeEventJob(eventId: string): Promise<{ state: string; live: boolean }> {
-    const job = await this.events.getJob(stripeEventJobId(eventId));
-    const state = job ? await job.getState() : 'missing';
-    return { state, live: LIVE_STATES.has(state as JobState) };
+  stripeEventJob(eventId: string): Promise<{ state: string; live: boolean }> {
+    return this.producer.run('reading a Stripe event job', async () => {
+      const job = await this.events.getJob(stripeEventJobId(eventId));
+      const state = job ? await job.getState() : 'missing';
+      return { state, live: LIVE_STATES.has(state as JobState) };
+    });
   }
 
   /**
@@ -72,7 +78,11 @@ export class BillingJobs implements OnApplicationBootstrap {
    * became active meanwhile cannot be removed (locked) and is left to run. `attempts`: this job's
    * share of the event's attempt budget.
    */
-  async requeueStripeEvent(eventId: string, attempts: number): Promise<RequeueOutcome> {
+  requeueStripeEvent(eventId: string, attempts: number): Promise<RequeueOutcome> {
+    return this.producer.run('re-queueing a Stripe event', () => this.requeue(eventId, attempts));
+  }
+
+  private async requeue(eventId: string, attempts: number): Promise<RequeueOutcome> {
     const job = await this.events.getJob(stripeEventJobId(eventId));
     const previous = job ? await job.getState() : 'missing';
     if (LIVE_STATES.has(previous as JobState)) return { requeued: false, state: previous };
@@ -92,16 +102,20 @@ export class BillingJobs implements OnApplicationBootstrap {
    * that already ran under the same id is removed first, or BullMQ would ignore the new one; a job
    * running right now is left alone (it re-reads the account).
    */
-  async scheduleGraceEnd(tenantId: string, at: Date): Promise<void> {
+  scheduleGraceEnd(tenantId: string, at: Date): Promise<void> {
     const jobId = graceJobId(tenantId);
-    const existing = await this.grace.getJob(jobId);
-    if (existing && !(await existing.isActive())) await existing.remove();
-    await this.grace.add('enforce-grace', { tenantId }, { jobId, delay: Math.max(0, at.getTime() - Date.now()), removeOnComplete: true });
+    return this.producer.run('scheduling the end of a grace period', async () => {
+      const existing = await this.grace.getJob(jobId);
+      if (existing && !(await existing.isActive())) await existing.remove();
+      await this.grace.add('enforce-grace', { tenantId }, { jobId, delay: Math.max(0, at.getTime() - Date.now()), removeOnComplete: true });
+    });
   }
 
   /** Drops a scheduled grace check (payment recovered). A running one re-reads the account and does nothing. */
-  async cancelGraceEnd(tenantId: string): Promise<void> {
-    const job = await this.grace.getJob(graceJobId(tenantId));
-    if (job && !(await job.isActive())) await job.remove();
+  cancelGraceEnd(tenantId: string): Promise<void> {
+    return this.producer.run('cancelling a grace period', async () => {
+      const job = await this.grace.getJob(graceJobId(tenantId));
+      if (job && !(await job.isActive())) await job.remove();
+    });
   }
 }

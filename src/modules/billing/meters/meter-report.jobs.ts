@@ -1,6 +1,7 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import type { Queue } from 'bullmq';
+import { QueueProducer } from '../../../platform/queue/queue-producer.js';
 
 export const METER_REPORT_QUEUE = 'billing-meter-report';
 
@@ -20,7 +21,10 @@ export const FAN_OUT_JOB = 'schedule-reports';
 export class MeterReportJobs implements OnApplicationBootstrap {
   private readonly logger = new Logger('MeterReports');
 
-  constructor(@InjectQueue(METER_REPORT_QUEUE) private readonly queue: Queue) {}
+  constructor(
+    @InjectQueue(METER_REPORT_QUEUE) private readonly queue: Queue,
+    private readonly producer: QueueProducer,
+  ) {}
 
   onApplicationBootstrap(): void {
     this.queue
@@ -29,10 +33,12 @@ export class MeterReportJobs implements OnApplicationBootstrap {
   }
 
   async enqueue(tenantId: string, at: Date = new Date()): Promise<void> {
-    await this.queue.add(
-      'report-usage',
-      { tenantId },
-      { jobId: meterReportJobId(tenantId, at), attempts: 8, backoff: { type: 'exponential', delay: 2000 }, removeOnComplete: { age: 2 * 86_400 } },
+    await this.producer.run('enqueueing a meter report', () =>
+      this.queue.add(
+        'report-usage',
+        { tenantId },
+        { jobId: meterReportJobId(tenantId, at), attempts: 8, backoff: { type: 'exponential', delay: 2000 }, removeOnComplete: { age: 2 * 86_400 } },
+      ),
     );
   }
 }

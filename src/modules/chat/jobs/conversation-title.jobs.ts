@@ -2,6 +2,7 @@ import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable, Logger } from '@nestjs/common';
 import type { Queue } from 'bullmq';
 import { z } from 'zod';
+import { QueueProducer } from '../../../platform/queue/queue-producer.js';
 import { tenantJobPayload } from '../../../platform/queue/tenant-job.js';
 
 export const CONVERSATION_TITLE_QUEUE = 'chat-conversation-titles';
@@ -22,7 +23,10 @@ const BACKOFF_MS = 2_000;
 export class ConversationTitleJobs {
   private readonly logger = new Logger(ConversationTitleJobs.name);
 
-  constructor(@InjectQueue(CONVERSATION_TITLE_QUEUE) private readonly queue: Queue) {}
+  constructor(
+    @InjectQueue(CONVERSATION_TITLE_QUEUE) private readonly queue: Queue,
+    private readonly producer: QueueProducer,
+  ) {}
 
   /**
    * Enqueues the title job and returns at once: the chat reply that asks for it never waits on
@@ -31,8 +35,10 @@ export class ConversationTitleJobs {
    */
   request(payload: ConversationTitlePayload): void {
     const jobId = conversationTitleJobId(payload.tenantId, payload.conversationId);
-    this.queue
-      .add(CONVERSATION_TITLE_JOB, payload, { jobId, attempts: CONVERSATION_TITLE_ATTEMPTS, backoff: { type: 'exponential', delay: BACKOFF_MS } })
+    this.producer
+      .run('enqueueing a conversation title', () =>
+        this.queue.add(CONVERSATION_TITLE_JOB, payload, { jobId, attempts: CONVERSATION_TITLE_ATTEMPTS, backoff: { type: 'exponential', delay: BACKOFF_MS } }),
+      )
       .catch((error: unknown) => {
         this.logger.warn({ err: error, tenantId: payload.tenantId, conversationId: payload.conversationId }, 'could not enqueue the conversation title job');
       });
