@@ -1,4 +1,4 @@
-import { AppError } from '../http/app-error.js';
+import { errorClass } from '../http/app-error.js';
 
 export enum QueueErrorCode {
   QueueNotFound = 'queue_not_found',
@@ -13,8 +13,4 @@ const STATUS: Record<QueueErrorCode, number> = {
   [QueueErrorCode.JobNotFailed]: 409,
 };
 
-export class QueueError extends AppError<QueueErrorCode> {
-  get status(): number {
-    return STATUS[this.code];
-  }
-}
+export class QueueError extends errorClass(STATUS) {}
