@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Body, Controller, Get, Module, Post } from '@nestjs/common';
 import { z } from 'zod';
 import { TenantDb } from '../../src/platform/db/tenant-db.js';
-import { AppError } from '../../src/platform/http/app-error.js';
+import { errorClass } from '../../src/platform/http/app-error.js';
 import { zodDto } from '../../src/platform/http/validation.js';
 import { Public } from '../../src/platform/security/decorators.js';
 import { createTestApp, expectProblem, type TestApp } from '../support/http-app.js';
@@ -23,11 +23,10 @@ class CreateWidgetBody extends zodDto(widgetSchema) {}
 enum WidgetErrorCode {
   Conflict = 'widget_conflict',
 }
-class WidgetError extends AppError<WidgetErrorCode> {
-  get status(): number {
-    return 409;
-  }
-}
+const WIDGET_STATUS: Record<WidgetErrorCode, number> = {
+  [WidgetErrorCode.Conflict]: 409,
+};
+class WidgetError extends errorClass(WIDGET_STATUS) {}
 
 /** What a careless internal error looks like: a connection string with a password, and SQL. */
 const INTERNAL_MESSAGE = 'connect to postgresql://tenantry_app:hunter2@db.internal:5432/tenantry failed during SELECT secret FROM api_keys';
@@ -149,7 +148,7 @@ describe('error responses are problem+json', () => {
     }
   });
 
-  it('an AppError subclass keeps its status, code, extra members and headers', async () => {
+  it('a module error keeps its status, code, extra members and headers', async () => {
     const res = await t.inject({ method: 'GET', url: '/api/v1/conventions-test/conflict' });
 
     const body = expectProblem(res, 409, 'widget_conflict');

@@ -1,4 +1,4 @@
-import { AppError } from '../../platform/http/app-error.js';
+import { errorClass } from '../../platform/http/app-error.js';
 
 export enum AuthErrorCode {
   /** Unknown email, wrong password, or an account without a password: one answer for all. */
@@ -46,11 +46,7 @@ const MESSAGES: Record<AuthErrorCode, string> = {
 const UNAUTHENTICATED = { 'www-authenticate': 'Bearer' };
 
 /** The auth module's errors; the ProblemFilter maps them to problem+json with these codes. */
-export class AuthError extends AppError<AuthErrorCode> {
-  get status(): number {
-    return STATUS[this.code];
-  }
-
+export class AuthError extends errorClass(STATUS) {
   static of(code: AuthErrorCode): AuthError {
     return new AuthError(code, MESSAGES[code], {}, STATUS[code] === 401 ? UNAUTHENTICATED : {});
   }

@@ -1,4 +1,4 @@
-import { AppError } from '../../platform/http/app-error.js';
+import { errorClass } from '../../platform/http/app-error.js';
 
 export enum BillingErrorCode {
   /** No Stripe keys in this environment: billing is off (plans are still listed, admins still set plans). */
@@ -32,11 +32,7 @@ const STATUS: Record<BillingErrorCode, number> = {
   [BillingErrorCode.UnknownPrice]: 500,
 };
 
-export class BillingError extends AppError<BillingErrorCode> {
-  get status(): number {
-    return STATUS[this.code];
-  }
-
+export class BillingError extends errorClass(STATUS) {
   static notConfigured(): BillingError {
     return new BillingError(BillingErrorCode.NotConfigured, 'Billing is not configured on this server (no Stripe keys)');
   }

@@ -1,4 +1,4 @@
-import { AppError } from '../../platform/http/app-error.js';
+import { errorClass } from '../../platform/http/app-error.js';
 
 export enum ChatErrorCode {
   /** Missing, deleted, another tenant's, or not the caller's: all look the same. */
@@ -14,11 +14,7 @@ const STATUS: Record<ChatErrorCode, number> = {
   [ChatErrorCode.ProviderFailed]: 502,
 };
 
-export class ChatError extends AppError<ChatErrorCode> {
-  get status(): number {
-    return STATUS[this.code];
-  }
-
+export class ChatError extends errorClass(STATUS) {
   static conversationNotFound(): ChatError {
     return new ChatError(ChatErrorCode.ConversationNotFound, 'No such conversation');
   }

@@ -1,4 +1,4 @@
-import { AppError } from '../../platform/http/app-error.js';
+import { errorClass } from '../../platform/http/app-error.js';
 
 export enum TenantErrorCode {
   NotFound = 'tenant_not_found',
@@ -27,11 +27,7 @@ const STATUS: Record<TenantErrorCode, number> = {
   [TenantErrorCode.ExportLinkExpired]: 403,
 };
 
-export class TenantError extends AppError<TenantErrorCode> {
-  get status(): number {
-    return STATUS[this.code];
-  }
-
+export class TenantError extends errorClass(STATUS) {
   static notFound(): TenantError {
     return new TenantError(TenantErrorCode.NotFound, 'No such tenant');
   }

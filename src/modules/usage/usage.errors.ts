@@ -1,4 +1,4 @@
-import { AppError } from '../../platform/http/app-error.js';
+import { errorClass } from '../../platform/http/app-error.js';
 
 export enum UsageErrorCode {
   /** A reservation would take a metric past the tenant's limit for the period. */
@@ -19,11 +19,7 @@ const RATE_LIMIT_MESSAGES: Record<string, string> = {
   'signin-account': 'Too many sign-in requests for this account; try again later',
 };
 
-export class UsageError extends AppError<UsageErrorCode> {
-  get status(): number {
-    return STATUS[this.code];
-  }
-
+export class UsageError extends errorClass(STATUS) {
   /** `resetAt`: when the period ends and the quota is available again (null: seats never reset). */
   static quotaExceeded(metric: string, limit: number, used: number, periodStart: string, resetAt: string | null): UsageError {
     return new UsageError(UsageErrorCode.QuotaExceeded, `The ${metric} quota of this period is used up`, { metric, limit, used, periodStart, resetAt });

@@ -1,8 +1,9 @@
 /**
  * The base of every module's error class. A module declares its codes as an enum and maps each to
- * an HTTP status once, in its `x.errors.ts`; the ProblemFilter turns any AppError into
- * application/problem+json with that stable `code`. Services throw these, never HttpExceptions, so
- * the same rule reads the same from a job or a webhook handler.
+ * an HTTP status once, in its `x.errors.ts`, then derives its class from that table with
+ * `errorClass`; the ProblemFilter turns any AppError into application/problem+json with that
+ * stable `code`. Services throw these, never HttpExceptions, so the same rule reads the same from a
+ * job or a webhook handler.
  */
 export abstract class AppError<Code extends string = string> extends Error {
   abstract readonly status: number;
@@ -18,6 +19,20 @@ export abstract class AppError<Code extends string = string> extends Error {
     super(message);
     this.name = new.target.name;
   }
+}
+
+/**
+ * The base class of one module's errors, its status read from the module's table:
+ * `export class UsageError extends errorClass(USAGE_STATUS) { static factories }`.
+ * Each call makes a new class, so `instanceof UsageError` holds for usage errors only, and
+ * `instanceof AppError` for all of them.
+ */
+export function errorClass<Code extends string>(statuses: Readonly<Record<Code, number>>) {
+  return class extends AppError<Code> {
+    get status(): number {
+      return statuses[this.code];
+    }
+  };
 }
 
 /** Errors of the HTTP layer itself (validation, pagination, bodies). */
@@ -36,11 +51,7 @@ export interface FieldError {
   message: string;
 }
 
-export class HttpError extends AppError<HttpErrorCode> {
-  get status(): number {
-    return HTTP_STATUS[this.code];
-  }
-
+export class HttpError extends errorClass(HTTP_STATUS) {
   static validation(where: string, errors: FieldError[]): HttpError {
     const fields = [...new Set(errors.map((e) => e.field))].join(', ');
     return new HttpError(HttpErrorCode.ValidationFailed, `Invalid ${where}: ${fields}`, { errors });

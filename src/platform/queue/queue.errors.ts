@@ -1,4 +1,4 @@
-import { AppError } from '../http/app-error.js';
+import { errorClass } from '../http/app-error.js';
 
 export enum QueueErrorCode {
   QueueNotFound = 'queue_not_found',
@@ -16,8 +16,4 @@ const STATUS: Record<QueueErrorCode, number> = {
   [QueueErrorCode.QueueUnavailable]: 503,
 };
 
-export class QueueError extends AppError<QueueErrorCode> {
-  get status(): number {
-    return STATUS[this.code];
-  }
-}
+export class QueueError extends errorClass(STATUS) {}

@@ -1,4 +1,4 @@
-import { AppError } from '../http/app-error.js';
+import { errorClass } from '../http/app-error.js';
 
 export enum AccessErrorCode {
   Forbidden = 'forbidden',
@@ -16,11 +16,7 @@ const STATUS: Record<AccessErrorCode, number> = {
   [AccessErrorCode.PlatformAdminRequired]: 403,
 };
 
-export class AccessError extends AppError<AccessErrorCode> {
-  get status(): number {
-    return STATUS[this.code];
-  }
-
+export class AccessError extends errorClass(STATUS) {
   static missingPermission(permission: string): AccessError {
     return new AccessError(AccessErrorCode.Forbidden, `This action needs the ${permission} permission`, { permission });
   }

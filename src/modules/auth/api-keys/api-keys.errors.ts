@@ -1,4 +1,4 @@
-import { AppError } from '../../../platform/http/app-error.js';
+import { errorClass } from '../../../platform/http/app-error.js';
 
 export enum ApiKeyErrorCode {
   NotFound = 'api_key_not_found',
@@ -15,11 +15,7 @@ const STATUS: Record<ApiKeyErrorCode, number> = {
   [ApiKeyErrorCode.InvalidExpiry]: 400,
 };
 
-export class ApiKeyError extends AppError<ApiKeyErrorCode> {
-  get status(): number {
-    return STATUS[this.code];
-  }
-
+export class ApiKeyError extends errorClass(STATUS) {
   static notFound(): ApiKeyError {
     return new ApiKeyError(ApiKeyErrorCode.NotFound, 'No such API key in this tenant');
   }

@@ -1,4 +1,4 @@
-import { AppError } from '../../../platform/http/app-error.js';
+import { errorClass } from '../../../platform/http/app-error.js';
 
 export enum InvitationsErrorCode {
   NotFound = 'invitation_not_found',
@@ -33,11 +33,7 @@ const HEADERS: Partial<Record<InvitationsErrorCode, Record<string, string>>> = {
   [InvitationsErrorCode.InvalidCredentials]: { 'www-authenticate': 'Bearer' },
 };
 
-export class InvitationsError extends AppError<InvitationsErrorCode> {
-  get status(): number {
-    return STATUS[this.code];
-  }
-
+export class InvitationsError extends errorClass(STATUS) {
   static of(code: InvitationsErrorCode): InvitationsError {
     return new InvitationsError(code, MESSAGES[code], {}, HEADERS[code] ?? {});
   }

@@ -1,4 +1,4 @@
-import { AppError } from '../../../platform/http/app-error.js';
+import { errorClass } from '../../../platform/http/app-error.js';
 import type { RateLimitDecision } from '../../../platform/rate-limit/rate-limiter.js';
 
 /**
@@ -32,11 +32,7 @@ export function rateLimitHeaders(decision: RateLimitDecision): Record<string, st
   };
 }
 
-export class WidgetError extends AppError<WidgetErrorCode> {
-  get status(): number {
-    return STATUS[this.code];
-  }
-
+export class WidgetError extends errorClass(STATUS) {
   static tenantNotFound(): WidgetError {
     return new WidgetError(WidgetErrorCode.TenantNotFound, 'Unknown tenant');
   }

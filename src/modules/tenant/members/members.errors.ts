@@ -1,4 +1,4 @@
-import { AppError } from '../../../platform/http/app-error.js';
+import { errorClass } from '../../../platform/http/app-error.js';
 
 export enum MembersErrorCode {
   NotFound = 'member_not_found',
@@ -30,11 +30,7 @@ const MESSAGES: Record<MembersErrorCode, string> = {
   [MembersErrorCode.NotAUser]: 'Only a signed-in user can leave a tenant',
 };
 
-export class MembersError extends AppError<MembersErrorCode> {
-  get status(): number {
-    return STATUS[this.code];
-  }
-
+export class MembersError extends errorClass(STATUS) {
   static of(code: MembersErrorCode): MembersError {
     return new MembersError(code, MESSAGES[code]);
   }
