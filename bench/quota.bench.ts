@@ -44,7 +44,7 @@ async function main(): Promise<void> {
   const db = app.get(TenantDb);
   const platform = app.get(PlatformDb);
   const ctx = app.get(TenantContext);
-  const usage = new UsageService(ctx, db, new UsageRepository(db), new PlanUsageLimits(new PlansService(new PlansRepository(db), config, ctx)));
+  const usage = new UsageService(ctx, db, new UsageRepository(db), new PlanUsageLimits(new PlansService(new PlansRepository(db), config, ctx)), config);
 
   let made = 0;
   const tenantsWithQuota = async (n: number, limit: number): Promise<string[]> => {

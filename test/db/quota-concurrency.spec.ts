@@ -18,7 +18,7 @@ let usage: UsageService;
 beforeAll(async () => {
   t = await createDataApp({ env: { DB_POOL_MAX: '20' } });
   const plans = new PlansService(new PlansRepository(t.db), t.config, t.ctx);
-  usage = new UsageService(t.ctx, t.db, new UsageRepository(t.db), new PlanUsageLimits(plans));
+  usage = new UsageService(t.ctx, t.db, new UsageRepository(t.db), new PlanUsageLimits(plans), t.config);
 });
 afterAll(async () => {
   await t?.close();
