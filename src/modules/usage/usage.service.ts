@@ -64,6 +64,11 @@ export class UsageService {
     private readonly config: AppConfig,
   ) {}
 
+  /**
+   * Holds `amounts` for one call, with its ledger row (expiring USAGE_RESERVATION_TTL_MS after
+   * `now`), or refuses with 402 quota_exceeded. A reservation of nothing still gets its row, so
+   * that its settle is recorded once like any other.
+   */
   async reserve(amounts: UsageAmounts, now = new Date()): Promise<Reservation> {
     const tenantId = this.ctx.requireTenantId('reserving usage');
     const periodStart = periodStartOf(now);
