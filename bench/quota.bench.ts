@@ -6,6 +6,11 @@
  * Consumers loop until the quota refuses them. Two scenarios, one run: 32 consumers on one
  * tenant (every statement queues on the same counter row), and 32 consumers spread over 10
  * tenants. Overshoot = used - limit when positive, read afterwards through the platform role.
+ *
+ * Then the cost of the reservation ledger, side by side in the same run (rounds alternate so the
+ * machine's noise hits both alike): the same consumption through UsageService (a ledger row
+ * written with the reservation and deleted by the settle) against the statements of the release
+ * before the ledger (counters only, bench/pre-ledger-usage.ts), on quotas that never run out.
  */
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
@@ -21,9 +26,13 @@ import { PlatformDb } from '../src/platform/db/platform-db.js';
 import { TenantDb } from '../src/platform/db/tenant-db.js';
 import { prepareBenchDatabase } from './bench-database.js';
 import { BenchDataModule } from './bench-module.js';
+import { compare, printTable } from './measure.js';
+import { PreLedgerUsage } from './pre-ledger-usage.js';
 
 const CONSUMERS = Number(process.env.BENCH_CONSUMERS ?? 32);
 const LIMIT_ONE = Number(process.env.BENCH_QUOTA ?? 3000);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 6);
+const ROUND_MS = Number(process.env.BENCH_ROUND_MS ?? 2000);
 
 interface Outcome {
   scenario: string;
@@ -44,7 +53,9 @@ async function main(): Promise<void> {
   const db = app.get(TenantDb);
   const platform = app.get(PlatformDb);
   const ctx = app.get(TenantContext);
-  const usage = new UsageService(ctx, db, new UsageRepository(db), new PlanUsageLimits(new PlansService(new PlansRepository(db), config, ctx)));
+  const limits = new PlanUsageLimits(new PlansService(new PlansRepository(db), config, ctx));
+  const usage = new UsageService(ctx, db, new UsageRepository(db), limits, config);
+  const preLedger = new PreLedgerUsage(ctx, db, limits);
 
   let made = 0;
   const tenantsWithQuota = async (n: number, limit: number): Promise<string[]> => {
@@ -98,6 +109,31 @@ async function main(): Promise<void> {
   const overshoot = outcomes.reduce((sum, o) => sum + o.overshoot, 0);
   const exact = outcomes.every((o) => o.succeeded === o.limit);
   console.log(`\novershoot: ${overshoot} (must be 0); every quota consumed exactly: ${exact ? 'yes' : 'NO'}`);
+
+  // The ledger's cost, side by side: each variant on tenants of its own, quotas that never run out.
+  const opts = { rounds: ROUNDS, roundMs: ROUND_MS, concurrency: CONSUMERS, warmupMs: 1000 };
+  for (const tenants of [1, 10]) {
+    const [ledgerTenants, plainTenants] = [await tenantsWithQuota(tenants, 1_000_000_000), await tenantsWithQuota(tenants, 1_000_000_000)];
+    let a = 0;
+    let b = 0;
+    const results = await compare(
+      [
+        {
+          name: 'with the ledger (UsageService reserve + settle)',
+          op: () => ctx.run({ tenantId: ledgerTenants[a++ % tenants]! }, async () => usage.settle(await usage.reserve({ messages: 1 }), { messages: 1 })),
+        },
+        { name: 'counters only (before the ledger)', op: () => ctx.run({ tenantId: plainTenants[b++ % tenants]! }, () => preLedger.consumeOneMessage()) },
+      ],
+      opts,
+    );
+    console.log(`\nledger cost, ${tenants} tenant(s), ${CONSUMERS} concurrent consumers, ${ROUNDS} alternating rounds of ${ROUND_MS} ms (consumptions/s)`);
+    printTable(results, 'counters only (before the ledger)');
+    const left = await platform.client.usageReservation.count({ where: { tenantId: { in: ledgerTenants } } });
+    if (left !== 0) {
+      console.log(`ledger rows left after settling every reservation: ${left} (must be 0)`);
+      process.exitCode = 1;
+    }
+  }
 
   await app.close();
   await database.drop();

@@ -18,7 +18,7 @@ let usage: UsageService;
 beforeAll(async () => {
   t = await createDataApp({ env: { DB_POOL_MAX: '20' } });
   const plans = new PlansService(new PlansRepository(t.db), t.config, t.ctx);
-  usage = new UsageService(t.ctx, t.db, new UsageRepository(t.db), new PlanUsageLimits(plans));
+  usage = new UsageService(t.ctx, t.db, new UsageRepository(t.db), new PlanUsageLimits(plans), t.config);
 });
 afterAll(async () => {
   await t?.close();
@@ -51,6 +51,7 @@ describe('quota consumption under concurrency', () => {
     expect(refusals).toHaveLength(150);
     expect(refusals.every((e) => e instanceof UsageError && e.code === UsageErrorCode.QuotaExceeded)).toBe(true);
     expect(await counter(tenantId, 'messages')).toEqual({ used: 100, reserved: 0 });
+    expect(await t.platform.client.usageReservation.count({ where: { tenantId } })).toBe(0);
   });
 
   it('a refusal carries the limit, the use and when the quota resets', async () => {

@@ -229,6 +229,20 @@ export const TENANT_FIXTURES: readonly TenantFixture[] = [
     patch: { amount: 999n } satisfies Prisma.UsageMeterReportUncheckedUpdateManyInput,
   }),
   fixture({
+    model: 'UsageReservation',
+    table: 'usage_reservations',
+    rowsPerTenant: 3,
+    data: (tenantId, n): Prisma.UsageReservationUncheckedCreateInput => ({
+      tenantId,
+      id: fixtureId(tenantId, 'usage-reservation', n),
+      periodStart: new Date(Date.UTC(2026, 10, 1)),
+      amounts: { messages: 1, tokens: 100 * (n + 1) },
+      expiresAt: new Date(Date.now() + 900_000),
+    }),
+    key: (tenantId, n): Prisma.UsageReservationWhereUniqueInput => ({ tenantId_id: { tenantId, id: fixtureId(tenantId, 'usage-reservation', n) } }),
+    patch: { releasedAt: new Date() } satisfies Prisma.UsageReservationUncheckedUpdateManyInput,
+  }),
+  fixture({
     model: 'BillingAccount',
     table: 'billing_accounts',
     rowsPerTenant: 1, // tenant_id is the primary key

@@ -2,8 +2,12 @@ import { Module } from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { FailOpenThrottlerStorage } from '../../platform/rate-limit/fail-open-throttler-storage.js';
+import { registerQueues } from '../../platform/queue/register-queues.js';
 import { RateLimitModule } from '../../platform/rate-limit/rate-limit.module.js';
 import { BillingModule } from '../billing/billing.module.js';
+import { ExpiredReservationsModule } from './expired-reservations/expired-reservations.module.js';
+import { ReconcileReservationsJob } from './jobs/reconcile-reservations.job.js';
+import { RESERVATION_RECONCILIATION_QUEUE, ReservationReconciliationJobs } from './jobs/reservation-reconciliation.jobs.js';
 import { PlanUsageLimits } from './plan-usage-limits.js';
 import { ApiCallMeter } from './rate-limits/api-call-meter.js';
 import { ApiRateLimitInterceptor } from './rate-limits/api-rate-limit.interceptor.js';
@@ -18,7 +22,8 @@ import { UsageService } from './usage.service.js';
 /**
  * Metering per tenant, metric and period. Other modules use UsageService (reserve, settle,
  * release, record, admitSeats); the limits are the tenant's plan limits (PlanUsageLimits, from
- * billing). It also rate-limits the HTTP API with @nestjs/throttler on Redis (per tenant and API
+ * billing). It gives back reservations whose process died (ReconcileReservationsJob, swept every
+ * minute). It also rate-limits the HTTP API with @nestjs/throttler on Redis (per tenant and API
  * key from the plan, per IP and account on sign-in routes) and meters API calls
  * (docs/adr/0009-rate-limits.md).
  */
@@ -26,6 +31,8 @@ import { UsageService } from './usage.service.js';
   imports: [
     BillingModule,
     RateLimitModule,
+    ExpiredReservationsModule,
+    registerQueues(RESERVATION_RECONCILIATION_QUEUE),
     ThrottlerModule.forRootAsync({
       imports: [ApiRateLimitsModule, RateLimitModule],
       inject: [ApiRateLimits, FailOpenThrottlerStorage],
@@ -36,6 +43,8 @@ import { UsageService } from './usage.service.js';
   providers: [
     UsageService,
     UsageRepository,
+    ReservationReconciliationJobs,
+    ReconcileReservationsJob,
     { provide: UsageLimits, useClass: PlanUsageLimits },
     ApiThrottlerGuard,
     ApiCallMeter,

@@ -8,67 +8,213 @@ export interface CounterRow {
   reserved: number;
 }
 
-export interface CounterChange {
+export interface UsageAmount {
   metric: UsageMetric;
-  /** Reserved amount to release. */
-  release: number;
-  /** Amount to add to `used` (and to the day's history). */
-  use: number;
+  amount: number;
+}
+
+/** A reservation's ledger row, as `reserve` writes it. */
+export interface LedgerEntry {
+  id: string;
+  periodStart: string;
+  createdAt: Date;
+  expiresAt: Date;
+  /** Positive, whole amounts; may be empty (the row then only makes settle and release idempotent). */
+  amounts: UsageAmount[];
+}
+
+/**
+ * What settle or release found: the reservation still held (its amounts were given back), already
+ * released by the reconciliation (nothing given back), or gone (settled, released, or reconciled
+ * so long ago that the row was forgotten: nothing given back, nothing recorded).
+ */
+export type LedgerOutcome = 'held' | 'reconciled' | 'gone';
+
+export interface Reconciled {
+  /** Expired reservations released by this run. */
+  reservations: number;
+  /** What they gave back, per period and metric. */
+  released: Array<{ periodStart: string; metric: UsageMetric; amount: number }>;
+  /** Reconciled rows old enough to forget, deleted. */
+  forgotten: number;
 }
 
 const num = (value: unknown): number => Number(value);
+const outcomeOf = (rows: Array<{ reconciled: boolean }>): LedgerOutcome => (rows.length === 0 ? 'gone' : rows[0]!.reconciled ? 'reconciled' : 'held');
 
 /**
- * usage_counters and usage_daily. Every change is one atomic statement (`x = x + n`): concurrent
- * calls never lose an update, and the row lock each takes orders them for the limit check.
+ * usage_counters, usage_daily and the reservation ledger (usage_reservations). Every change is one
+ * atomic statement (`x = x + n`, data-modifying CTEs for the ledger): concurrent calls never lose
+ * an update, the row lock each takes orders them for the limit check, and a reservation's ledger
+ * row and its share of `reserved` are written and removed together or not at all.
+ *
+ * Counter rows are always changed through INSERT ... SELECT ... ORDER BY metric ... ON CONFLICT DO
+ * UPDATE: the rows are locked in that order in every statement, so two units of work touching the
+ * same tenant's messages and tokens cannot deadlock (UPDATE ... FROM locks in plan order).
+ * Subtractions from `reserved` clamp at 0: while a deployment replaces the release before the
+ * ledger, an old process's release may already have taken a new reservation's amount.
  */
 @Injectable()
 export class UsageRepository {
   constructor(private readonly db: TenantDb) {}
 
-  /** Adds `amounts` to `reserved` (creating the period's rows); returns the counters after the change. */
-  async reserve(tenantId: string, periodStart: string, amounts: Array<{ metric: UsageMetric; amount: number }>): Promise<CounterRow[]> {
+  /**
+   * Writes the reservation's ledger row and adds its amounts to `reserved` (creating the period's
+   * counter rows), in one statement; returns the counters after the change.
+   */
+  async reserve(tenantId: string, entry: LedgerEntry): Promise<CounterRow[]> {
+    const amounts = JSON.stringify(Object.fromEntries(entry.amounts.map((a) => [a.metric, a.amount])));
     const rows = await this.db.sql<{ metric: UsageMetric; used: unknown; reserved: unknown }>`
+      with ledger as (
+        insert into usage_reservations (tenant_id, id, period_start, amounts, created_at, expires_at)
+        values (${tenantId}::uuid, ${entry.id}::uuid, ${entry.periodStart}::date, ${amounts}::jsonb,
+                ${entry.createdAt.toISOString()}::timestamptz, ${entry.expiresAt.toISOString()}::timestamptz)
+      )
       insert into usage_counters as c (tenant_id, metric, period_start, reserved)
-      select ${tenantId}::uuid, x.metric, ${periodStart}::date, x.amount
-      from unnest(${amounts.map((a) => a.metric)}::text[], ${amounts.map((a) => String(a.amount))}::bigint[]) as x(metric, amount)
+      select ${tenantId}::uuid, x.metric, ${entry.periodStart}::date, x.amount
+      from unnest(${entry.amounts.map((a) => a.metric)}::text[], ${entry.amounts.map((a) => String(a.amount))}::bigint[]) as x(metric, amount)
+      order by x.metric
       on conflict (tenant_id, metric, period_start)
       do update set reserved = c.reserved + excluded.reserved, updated_at = now()
       returning c.metric, c.used, c.reserved`;
     return rows.map((r) => ({ metric: r.metric, used: num(r.used), reserved: num(r.reserved) }));
   }
 
-  /** Releases reservations and records consumption, in the counters and in the day's history (one statement: PostgreSQL runs a data-modifying CTE whether or not it is referenced). */
-  async settle(tenantId: string, periodStart: string, day: string, changes: CounterChange[]): Promise<void> {
-    const metrics = changes.map((c) => c.metric);
-    const releases = changes.map((c) => String(c.release));
-    const uses = changes.map((c) => String(c.use));
-    await this.db.sql`
-      with change as (
-        select * from unnest(${metrics}::text[], ${releases}::bigint[], ${uses}::bigint[]) as x(metric, release, use)
+  /**
+   * Deletes the reservation's ledger row; releases what the row held unless the reconciliation
+   * already did; records `uses` in the counters (of the row's period) and the day's history when
+   * the row was there, whether still held or reconciled. A second settle finds no row: it changes
+   * nothing. One statement (PostgreSQL runs every data-modifying CTE, referenced or not).
+   */
+  async settle(tenantId: string, reservationId: string, day: string, uses: UsageAmount[]): Promise<LedgerOutcome> {
+    const rows = await this.db.sql<{ reconciled: boolean }>`
+      with gone as (
+        delete from usage_reservations
+        where tenant_id = ${tenantId}::uuid and id = ${reservationId}::uuid
+        returning period_start, amounts, released_at
+      ),
+      held as (
+        select a.key as metric, a.value::bigint as amount
+        from gone cross join jsonb_each_text(gone.amounts) as a
+        where gone.released_at is null
+      ),
+      consumed as (
+        select x.metric, x.amount
+        from unnest(${uses.map((u) => u.metric)}::text[], ${uses.map((u) => String(u.amount))}::bigint[]) as x(metric, amount)
+        where x.amount > 0 and exists (select 1 from gone)
+      ),
+      change as (
+        select parts.metric, sum(parts.release)::bigint as release, sum(parts.use)::bigint as use
+        from (select metric, amount as release, 0::bigint as use from held
+              union all
+              select metric, 0::bigint, amount from consumed) as parts
+        group by parts.metric
       ),
       counted as (
         insert into usage_counters as c (tenant_id, metric, period_start, used, reserved)
-        select ${tenantId}::uuid, change.metric, ${periodStart}::date, change.use, 0 from change
+        select ${tenantId}::uuid, change.metric, gone.period_start, change.use, 0
+        from change cross join gone
+        order by change.metric
         on conflict (tenant_id, metric, period_start)
         do update set
           used = c.used + excluded.used,
           reserved = greatest(c.reserved - (select change.release from change where change.metric = excluded.metric), 0),
           updated_at = now()
+      ),
+      history as (
+        insert into usage_daily as d (tenant_id, metric, day, amount)
+        select ${tenantId}::uuid, consumed.metric, ${day}::date, consumed.amount from consumed
+        order by consumed.metric
+        on conflict (tenant_id, metric, day) do update set amount = d.amount + excluded.amount
+      )
+      select gone.released_at is not null as reconciled from gone`;
+    return outcomeOf(rows);
+  }
+
+  /** Adds consumption that had no reservation (a metered metric no quota caps), to the counters and the day's history. */
+  async record(tenantId: string, periodStart: string, day: string, uses: UsageAmount[]): Promise<void> {
+    await this.db.sql`
+      with used as (
+        select * from unnest(${uses.map((u) => u.metric)}::text[], ${uses.map((u) => String(u.amount))}::bigint[]) as x(metric, amount)
+      ),
+      counted as (
+        insert into usage_counters as c (tenant_id, metric, period_start, used, reserved)
+        select ${tenantId}::uuid, used.metric, ${periodStart}::date, used.amount, 0 from used
+        order by used.metric
+        on conflict (tenant_id, metric, period_start) do update set used = c.used + excluded.used, updated_at = now()
       )
       insert into usage_daily as d (tenant_id, metric, day, amount)
-      select ${tenantId}::uuid, change.metric, ${day}::date, change.use from change
-      where change.use > 0
+      select ${tenantId}::uuid, used.metric, ${day}::date, used.amount from used
+      order by used.metric
       on conflict (tenant_id, metric, day) do update set amount = d.amount + excluded.amount`;
   }
 
-  /** Gives reserved amounts back without consuming anything. */
-  async release(tenantId: string, periodStart: string, amounts: Array<{ metric: UsageMetric; amount: number }>): Promise<void> {
-    await this.db.sql`
-      update usage_counters as c
-      set reserved = greatest(c.reserved - x.amount, 0), updated_at = now()
-      from unnest(${amounts.map((a) => a.metric)}::text[], ${amounts.map((a) => String(a.amount))}::bigint[]) as x(metric, amount)
-      where c.tenant_id = ${tenantId}::uuid and c.period_start = ${periodStart}::date and c.metric = x.metric`;
+  /** Deletes the reservation's ledger row and gives back what it held (unless reconciled already). */
+  async release(tenantId: string, reservationId: string): Promise<LedgerOutcome> {
+    const rows = await this.db.sql<{ reconciled: boolean }>`
+      with gone as (
+        delete from usage_reservations
+        where tenant_id = ${tenantId}::uuid and id = ${reservationId}::uuid
+        returning period_start, amounts, released_at
+      ),
+      held as (
+        select gone.period_start, a.key as metric, a.value::bigint as amount
+        from gone cross join jsonb_each_text(gone.amounts) as a
+        where gone.released_at is null
+      ),
+      released as (
+        insert into usage_counters as c (tenant_id, metric, period_start, reserved)
+        select ${tenantId}::uuid, held.metric, held.period_start, 0 from held
+        order by held.metric
+        on conflict (tenant_id, metric, period_start)
+        do update set
+          reserved = greatest(c.reserved - (select held.amount from held where held.metric = excluded.metric), 0),
+          updated_at = now()
+      )
+      select gone.released_at is not null as reconciled from gone`;
+    return outcomeOf(rows);
+  }
+
+  /**
+   * Releases every reservation of the tenant that expired before `now` (marking its row
+   * released_at = now, kept so that a late settle still records its use), and deletes rows
+   * released before `forgetBefore`. One statement.
+   */
+  async reconcile(tenantId: string, now: Date, forgetBefore: Date): Promise<Reconciled> {
+    const [row] = await this.db.sql<{ reservations: unknown; forgotten: unknown; released: Array<{ periodStart: string; metric: UsageMetric; amount: number }> }>`
+      with expired as (
+        update usage_reservations set released_at = ${now.toISOString()}::timestamptz
+        where tenant_id = ${tenantId}::uuid and released_at is null and expires_at < ${now.toISOString()}::timestamptz
+        returning period_start, amounts
+      ),
+      held as (
+        select expired.period_start, a.key as metric, sum(a.value::bigint)::bigint as amount
+        from expired cross join jsonb_each_text(expired.amounts) as a
+        group by expired.period_start, a.key
+      ),
+      released as (
+        insert into usage_counters as c (tenant_id, metric, period_start, reserved)
+        select ${tenantId}::uuid, held.metric, held.period_start, 0 from held
+        order by held.period_start, held.metric
+        on conflict (tenant_id, metric, period_start)
+        do update set
+          reserved = greatest(c.reserved - (select held.amount from held where held.metric = excluded.metric and held.period_start = excluded.period_start), 0),
+          updated_at = now()
+      ),
+      forgotten as (
+        delete from usage_reservations
+        where tenant_id = ${tenantId}::uuid and released_at < ${forgetBefore.toISOString()}::timestamptz
+        returning 1
+      )
+      select (select count(*) from expired) as reservations,
+             (select count(*) from forgotten) as forgotten,
+             coalesce((select jsonb_agg(jsonb_build_object('periodStart', held.period_start, 'metric', held.metric, 'amount', held.amount)
+                                        order by held.period_start, held.metric) from held), '[]'::jsonb) as released`;
+    return {
+      reservations: num(row?.reservations ?? 0),
+      forgotten: num(row?.forgotten ?? 0),
+      released: (row?.released ?? []).map((r) => ({ periodStart: r.periodStart, metric: r.metric, amount: num(r.amount) })),
+    };
   }
 
   async counters(tenantId: string, periodStart: string): Promise<CounterRow[]> {

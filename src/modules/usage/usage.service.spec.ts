@@ -21,7 +21,7 @@ class FixedLimits extends UsageLimits {
 
 let t: DataApp;
 let usage: UsageService;
-const withLimits = (limits: UsageLimitSet) => new UsageService(t.ctx, t.db, new UsageRepository(t.db), new FixedLimits(limits));
+const withLimits = (limits: UsageLimitSet) => new UsageService(t.ctx, t.db, new UsageRepository(t.db), new FixedLimits(limits), t.config);
 
 beforeAll(async () => {
   t = await createDataApp();
@@ -54,7 +54,7 @@ describe('reserve, settle, release', () => {
   it('reserve holds the amounts in the month’s counters; settle turns them into use and daily history', async () => {
     const reservation = await inTenant(() => usage.reserve({ messages: 1, tokens: 600 }, NOV));
 
-    expect(reservation).toEqual({ tenantId, periodStart: '2026-11-01', amounts: { messages: 1, tokens: 600 } });
+    expect(reservation).toEqual({ id: expect.any(String), tenantId, periodStart: '2026-11-01', amounts: { messages: 1, tokens: 600 } });
     expect(await countersInTable()).toEqual([
       { metric: 'messages', period: '2026-11-01', used: 0, reserved: 1 },
       { metric: 'tokens', period: '2026-11-01', used: 0, reserved: 600 },

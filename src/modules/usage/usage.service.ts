@@ -1,13 +1,23 @@
-import { Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { Injectable, Logger } from '@nestjs/common';
+import { AppConfig } from '../../platform/config/config.js';
 import { TenantContext } from '../../platform/context/tenant-context.js';
 import { TenantDb } from '../../platform/db/tenant-db.js';
 import { UsageError } from './usage.errors.js';
 import { UsageLimits } from './usage-limits.js';
 import { type UsageAmounts, type UsageMetric, dayOf, periodEndOf, periodStartOf, USAGE_METRICS } from './usage-metrics.js';
-import { type CounterRow, UsageRepository } from './usage.repository.js';
+import { type CounterRow, type LedgerOutcome, type Reconciled, UsageRepository } from './usage.repository.js';
 
-/** Amounts held for one call in flight. Settle or release it exactly once. */
+/**
+ * How long the reconciliation keeps a reservation it released: a settle arriving within this time
+ * (a call that outlived USAGE_RESERVATION_TTL_MS) still records its use; after it, nothing.
+ */
+export const RECONCILED_RESERVATIONS_KEPT_MS = 86_400_000;
+
+/** Amounts held for one call in flight. Settle or release it once; a repeat changes nothing. */
 export interface Reservation {
+  /** Its row in the reservation ledger (usage_reservations). */
+  readonly id: string;
   readonly tenantId: string;
   /** The period the amounts were reserved in; settling later still settles there. */
   readonly periodStart: string;
@@ -34,26 +44,40 @@ export interface UsageReport {
  * statement each, inside the caller's unit of work when there is one (a refusal then undoes the
  * caller's work too), else in a unit of work of their own. See docs/adr/0006-usage-seam.md.
  *
+ * Every reservation has a row in the ledger (usage_reservations), written with its amounts and
+ * removed with them: settle and release give back only what the row held, so repeating either
+ * changes nothing, and a reservation whose process died expires (USAGE_RESERVATION_TTL_MS) and is
+ * given back by `reconcileExpired` (the reconciliation job, jobs/).
+ *
  * No permission check here: callers are services that have checked theirs; this one only needs
  * the tenant in context (and refuses a reservation of another tenant).
  */
 @Injectable()
 export class UsageService {
+  private readonly logger = new Logger('Usage');
+
   constructor(
     private readonly ctx: TenantContext,
     private readonly db: TenantDb,
     private readonly counters: UsageRepository,
     private readonly limits: UsageLimits,
+    private readonly config: AppConfig,
   ) {}
 
+  /**
+   * Holds `amounts` for one call, with its ledger row (expiring USAGE_RESERVATION_TTL_MS after
+   * `now`), or refuses with 402 quota_exceeded. A reservation of nothing still gets its row, so
+   * that its settle is recorded once like any other.
+   */
   async reserve(amounts: UsageAmounts, now = new Date()): Promise<Reservation> {
     const tenantId = this.ctx.requireTenantId('reserving usage');
     const periodStart = periodStartOf(now);
     const wanted = entries(amounts);
-    const reservation: Reservation = { tenantId, periodStart, amounts: Object.fromEntries(wanted.map((e) => [e.metric, e.amount])) };
-    if (wanted.length === 0) return reservation;
+    const reservation: Reservation = { id: randomUUID(), tenantId, periodStart, amounts: Object.fromEntries(wanted.map((e) => [e.metric, e.amount])) };
+    const expiresAt = new Date(now.getTime() + this.config.env.USAGE_RESERVATION_TTL_MS);
     await this.db.transaction(async () => {
-      const after = await this.counters.reserve(tenantId, periodStart, wanted);
+      const after = await this.counters.reserve(tenantId, { id: reservation.id, periodStart, createdAt: now, expiresAt, amounts: wanted });
+      if (after.length === 0) return;
       const limits = await this.limits.limitsFor(tenantId);
       for (const counter of after) {
         const limit = limits[counter.metric];
@@ -66,32 +90,48 @@ export class UsageService {
     return reservation;
   }
 
-  /** Releases the reservation and records what was really consumed (which may differ). */
+  /**
+   * Releases the reservation and records what was really consumed (which may differ). Recorded
+   * once: a repeated settle, or one after release, changes nothing. After the reconciliation
+   * released an expired reservation, its settle still records the use (the call did consume) but
+   * releases nothing more.
+   */
   async settle(reservation: Reservation, actual: UsageAmounts, now = new Date()): Promise<void> {
     const tenantId = this.ownTenant(reservation);
-    const metrics = USAGE_METRICS.filter((m) => (reservation.amounts[m] ?? 0) > 0 || (actual[m] ?? 0) > 0);
-    if (metrics.length === 0) return;
-    const changes = metrics.map((metric) => ({ metric, release: reservation.amounts[metric] ?? 0, use: whole(actual[metric]) }));
-    await this.counters.settle(tenantId, reservation.periodStart, dayOf(now), changes);
+    const outcome = await this.counters.settle(tenantId, reservation.id, dayOf(now), entries(actual));
+    this.noteLate('settled', reservation, outcome);
   }
 
   /**
    * Records consumption that needs no reservation: a metered metric no quota caps (API calls,
-   * counted by ApiCallMeter). Same statement as settle's, so the daily history follows.
+   * counted by ApiCallMeter), in the counters and the day's history.
    */
   async record(amounts: UsageAmounts, now = new Date()): Promise<void> {
     const tenantId = this.ctx.requireTenantId('recording usage');
-    const changes = entries(amounts).map(({ metric, amount }) => ({ metric, release: 0, use: amount }));
-    if (changes.length === 0) return;
-    await this.counters.settle(tenantId, periodStartOf(now), dayOf(now), changes);
+    const uses = entries(amounts);
+    if (uses.length === 0) return;
+    await this.counters.record(tenantId, periodStartOf(now), dayOf(now), uses);
   }
 
-  /** Gives the reservation back: the call consumed nothing (it failed before or at the provider). */
+  /** Gives the reservation back: the call consumed nothing (it failed before or at the provider). Once. */
   async release(reservation: Reservation): Promise<void> {
     const tenantId = this.ownTenant(reservation);
-    const held = entries(reservation.amounts);
-    if (held.length === 0) return;
-    await this.counters.release(tenantId, reservation.periodStart, held);
+    const outcome = await this.counters.release(tenantId, reservation.id);
+    this.noteLate('released', reservation, outcome);
+  }
+
+  /**
+   * Gives back the tenant's reservations that expired before `now` (their process died, or their
+   * call outlived USAGE_RESERVATION_TTL_MS), and forgets those released more than
+   * RECONCILED_RESERVATIONS_KEPT_MS ago. Idempotent: a second run finds nothing to release.
+   */
+  async reconcileExpired(now = new Date()): Promise<Reconciled> {
+    const tenantId = this.ctx.requireTenantId('reconciling usage reservations');
+    const result = await this.counters.reconcile(tenantId, now, new Date(now.getTime() - RECONCILED_RESERVATIONS_KEPT_MS));
+    if (result.reservations > 0) {
+      this.logger.log({ tenantId, reservations: result.reservations, released: result.released }, 'released expired usage reservations');
+    }
+    return result;
   }
 
   /** The tenant's counters of the current period. */
@@ -133,6 +173,16 @@ export class UsageService {
       });
       return { periodStart, resetAt: periodEndOf(periodStart), metrics, daily };
     });
+  }
+
+  /** A settle or release that found its reservation already reconciled or gone: worth knowing, harmless. */
+  private noteLate(action: 'settled' | 'released', reservation: Reservation, outcome: LedgerOutcome): void {
+    if (outcome === 'held') return;
+    const what =
+      outcome === 'reconciled'
+        ? 'after the reconciliation had released it (the call outlived USAGE_RESERVATION_TTL_MS): nothing released again'
+        : 'that was already settled or released: nothing changed';
+    this.logger.warn({ tenantId: reservation.tenantId, reservationId: reservation.id }, `${action} a usage reservation ${what}`);
   }
 
   private ownTenant(reservation: Reservation): string {

@@ -102,6 +102,17 @@ describe('loadConfig', () => {
     // Nor the other, valid secrets.
     for (const secret of Object.values(SECRETS)) expect(error.message).not.toContain(secret);
   });
+
+  it('refuses a usage reservation TTL that a provider call with its retries could outlast', () => {
+    // (60 000 + 5 000) x (3 + 1) = 260 000 ms.
+    const slow = { PROVIDER_TIMEOUT_MS: '60000', PROVIDER_MAX_RETRIES: '3' };
+
+    expect(configError(validEnv({ ...slow, USAGE_RESERVATION_TTL_MS: '260000' })).problems).toEqual([
+      'USAGE_RESERVATION_TTL_MS must exceed the longest provider call, (PROVIDER_TIMEOUT_MS + 5000) x (PROVIDER_MAX_RETRIES + 1) = 260000 ms',
+    ]);
+    expect(loadConfig(validEnv({ ...slow, USAGE_RESERVATION_TTL_MS: '260001' })).env.USAGE_RESERVATION_TTL_MS).toBe(260_001);
+    expect(loadConfig(validEnv()).env.USAGE_RESERVATION_TTL_MS).toBe(900_000);
+  });
 });
 
 describe('AppConfig.describe', () => {

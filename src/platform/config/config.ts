@@ -68,6 +68,11 @@ const schema = z.object({
   PROVIDER_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
   /** Retries of a provider call on 5xx, 429 or network errors, before anything was streamed. */
   PROVIDER_MAX_RETRIES: z.coerce.number().int().min(0).max(10).default(2),
+  /**
+   * How long a usage reservation may stay held before the reconciliation job releases it (its
+   * process is presumed dead). Must outlast the longest call: see the rule below.
+   */
+  USAGE_RESERVATION_TTL_MS: z.coerce.number().int().min(60_000).max(86_400_000).default(900_000),
   /** Longest chat message accepted, in characters after trimming. */
   MAX_MESSAGE_CHARS: z.coerce.number().int().min(1).max(100_000).default(4000),
   /** Stripe billing (src/modules/billing, docs/adr/0008-stripe-billing.md); unset: billing routes answer 503. */
@@ -115,6 +120,16 @@ const schema = z.object({
   }
   if (env.STRIPE_SECRET_KEY && !env.STRIPE_WEBHOOK_SECRET) {
     issues.addIssue({ code: 'custom', path: ['STRIPE_WEBHOOK_SECRET'], message: 'is required when STRIPE_SECRET_KEY is set (without it no subscription change would ever be applied)' });
+  }
+  // Every attempt may wait PROVIDER_TIMEOUT_MS, and up to 5 s (the provider's cap) before the next:
+  // a reservation that expired while its call could still be running would be released under it.
+  const longestCall = (env.PROVIDER_TIMEOUT_MS + 5_000) * (env.PROVIDER_MAX_RETRIES + 1);
+  if (env.USAGE_RESERVATION_TTL_MS <= longestCall) {
+    issues.addIssue({
+      code: 'custom',
+      path: ['USAGE_RESERVATION_TTL_MS'],
+      message: `must exceed the longest provider call, (PROVIDER_TIMEOUT_MS + 5000) x (PROVIDER_MAX_RETRIES + 1) = ${longestCall} ms`,
+    });
   }
   if (env.NODE_ENV === 'production' && env.STRIPE_API_PROTOCOL === 'http') {
     issues.addIssue({ code: 'custom', path: ['STRIPE_API_PROTOCOL'], message: 'must not be http in production (it would send the secret key in clear)' });
