@@ -224,8 +224,9 @@ describe('the transaction-local tenant setting', () => {
       await single?.close();
     });
 
+    const outside = () => settingOf((text) => single.db.pool.query(text));
+
     it('does not outlive a unit of work, a failed one, or a standalone operation', async () => {
-      const outside = () => settingOf((text) => single.db.pool.query(text));
       const { pid } = await outside();
       const tenants = await makeTenants(single.platform, 3);
 
@@ -249,6 +250,24 @@ describe('the transaction-local tenant setting', () => {
           await single.ctx.run({ tenantId: id }, () => single.db.client.tenantSettings.findMany());
           expect(await outside()).toEqual({ tenant: null, pid });
         }
+      }
+    });
+
+    // Nothing in the code sets a session-level value; this proves a tenantless context binds its
+    // own ('' and the user, or '' and '') rather than trusting that nothing ever will.
+    it('a tenantless context never inherits a tenant or user left on the connection at session level', async () => {
+      const leftover = await makeTenant(single.platform);
+      const userId = randomUUID();
+      await single.db.pool.query(`select set_config('app.tenant_id', '${leftover}', false), set_config('app.user_id', '${userId}', false)`);
+      try {
+        expect(await outside()).toMatchObject({ tenant: leftover }); // the control: the leftover is there
+        const seen = () => single.db.sql<{ tenant: string; user: string; n: number }>`
+          select current_setting('app.tenant_id') as tenant, current_setting('app.user_id') as user,
+                 (select count(*)::int from tenant_settings) as n`;
+        expect(await single.ctx.runWithoutTenant({}, seen)).toEqual([{ tenant: '', user: '', n: 0 }]);
+        expect(await single.ctx.runWithoutTenant({}, () => single.db.transaction(seen))).toEqual([{ tenant: '', user: '', n: 0 }]);
+      } finally {
+        await single.db.pool.query('reset app.tenant_id; reset app.user_id');
       }
     });
   });
