@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import type pg from 'pg';
 import { Prisma } from '../../src/generated/prisma/client.js';
@@ -7,8 +8,9 @@ import { delegateOf, type ModelDelegate, TENANT_FIXTURES, TENANT_TABLES, type Te
 /**
  * Tenant isolation, proven against PostgreSQL through the tenant-facing role: for every tenant
  * table (driven by test/support/tenant-fixtures.ts), tenant A can neither see nor change tenant B's
- * rows, whatever the operation; without a tenant, nothing runs; and tenants sharing a small pool
- * never see each other's data.
+ * rows, whatever the operation; without a tenant, nothing runs; a tenantless context (user-level
+ * work) reaches no tenant's rows, even through raw SQL; and tenants sharing a small pool never see
+ * each other's data.
  */
 
 type Row = Record<string, unknown>;
@@ -23,6 +25,16 @@ const RLS_REJECTION = {
 const NOT_FOUND = { code: 'P2025' };
 /** An append-only table (no UPDATE/DELETE grant to the tenant role) refuses changes outright. */
 const PERMISSION_DENIED = { message: expect.stringMatching(/permission denied|42501/) };
+
+/** What PostgreSQL reports through db.sql when a policy's WITH CHECK rejects a row. */
+const RAW_RLS_REJECTION = { message: expect.stringContaining('new row violates row-level security policy') };
+
+/** A user who is a member of each of the given tenants (made through the platform role); returns its id. */
+async function makeMember(t: DataApp, tenantIds: string[]): Promise<string> {
+  const user = await t.platform.client.user.create({ data: { email: `${randomUUID()}@example.test`, name: 'Member' }, select: { id: true } });
+  for (const tenantId of tenantIds) await t.platform.client.membership.create({ data: { tenantId, userId: user.id, role: 'owner' } });
+  return user.id;
+}
 
 const jitter = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, Math.random() * 5));
 
@@ -226,10 +238,15 @@ describe.each(TENANT_FIXTURES)('tenant table $table', (fixture) => {
       ['deleteMany', (m) => m.deleteMany()],
     ];
 
-    it.each(operations)('%s throws tenant_context_missing, outside any context and in a context without a tenant', async (_name, op) => {
+    const named = 'outside any context, in a context without a tenant, and in a tenantless one';
+    it.each(operations)(`%s throws tenant_context_missing, ${named}`, async (_name, op) => {
       const model = delegateOf(t.db.client, fixture.model);
       await expect(op(model)).rejects.toMatchObject(MISSING_TENANT);
       await expect(t.ctx.run({ userId: 'anonymous' }, () => op(model))).rejects.toMatchObject(MISSING_TENANT);
+      const userId = randomUUID();
+      await expect(t.ctx.runWithoutTenant({ userId }, () => op(model))).rejects.toMatchObject(MISSING_TENANT);
+      await expect(t.ctx.runWithoutTenant({ userId }, () => t.db.transaction(() => op(model)))).rejects.toMatchObject(MISSING_TENANT);
+      await expect(t.ctx.runWithoutTenant({}, () => op(model))).rejects.toMatchObject(MISSING_TENANT);
       expect(await rowsOf(t, fixture, A)).toHaveLength(seededRows(fixture));
       expect(await rowsOf(t, fixture, C)).toEqual([]);
     });
@@ -239,6 +256,12 @@ describe.each(TENANT_FIXTURES)('tenant table $table', (fixture) => {
       await expect(t.ctx.run({}, () => t.db.sql`select 1`)).rejects.toMatchObject(MISSING_TENANT);
     });
 
+    it('the raw helper db.sql rejects with tenant_context_missing in a context that names a user but no tenant by accident', async () => {
+      const member = randomUUID();
+      await expect(t.ctx.run({ userId: member }, () => t.db.sql`select 1`)).rejects.toMatchObject(MISSING_TENANT);
+      await expect(t.ctx.run({ userId: member }, () => t.db.transaction(async () => 'ran'))).rejects.toMatchObject(MISSING_TENANT);
+    });
+
     it('a raw query on db.pool sees zero rows (never all of them)', async () => {
       const table = `"${fixture.table}"`;
       const everything = await t.platform.pool.query<{ n: number }>(`select count(*)::int as n from ${table}`);
@@ -246,6 +269,68 @@ describe.each(TENANT_FIXTURES)('tenant table $table', (fixture) => {
 
       const { rows } = (await t.db.pool.query(`select count(*)::int as n from ${table}`)) as pg.QueryResult<{ n: number }>;
       expect(rows[0]!.n).toBe(0);
+    });
+  });
+
+  describe('in a tenantless context (runWithoutTenant), even a member of A and B reaches none of their rows through raw SQL', () => {
+    const table = Prisma.raw(`"${fixture.table}"`);
+    let member: string;
+    /** What A and B hold once the member exists (a membership is a row of the memberships table). */
+    let before: { a: string[]; b: string[] };
+    beforeEach(async () => {
+      member = await makeMember(t, [A, B]);
+      before = { a: await rowsOf(t, fixture, A), b: await rowsOf(t, fixture, B) };
+    });
+    /** The member's user-level context, then the anonymous one, each standalone and in a unit of work. */
+    const scopes = (): Array<[string, <T>(fn: () => Promise<T>) => Promise<T>]> => [
+      ['as the member', (fn) => t.ctx.runWithoutTenant({ userId: member }, fn)],
+      ['as the member, in a unit of work', (fn) => t.ctx.runWithoutTenant({ userId: member }, () => t.db.transaction(fn))],
+      ['anonymously', (fn) => t.ctx.runWithoutTenant({}, fn)],
+      ['anonymously, in a unit of work', (fn) => t.ctx.runWithoutTenant({}, () => t.db.transaction(fn))],
+    ];
+    const expectNothingChanged = async (): Promise<void> => {
+      expect(await rowsOf(t, fixture, A)).toEqual(before.a);
+      expect(await rowsOf(t, fixture, B)).toEqual(before.b);
+      expect(await rowsOf(t, fixture, C)).toEqual([]);
+    };
+
+    it('a select sees zero rows, filtered by tenant or not', async () => {
+      for (const [, scope] of scopes()) {
+        expect(await scope(() => t.db.sql`select count(*)::int as n from ${table}`)).toEqual([{ n: 0 }]);
+        expect(await scope(() => t.db.sql`select count(*)::int as n from ${table} where tenant_id = ${A}::uuid`)).toEqual([{ n: 0 }]);
+      }
+    });
+
+    it('an update or delete touches no row (or is refused: append-only)', async () => {
+      for (const [, scope] of scopes()) {
+        const update = scope(() => t.db.sql`update ${table} set tenant_id = tenant_id returning 1`);
+        const remove = scope(() => t.db.sql`delete from ${table} where tenant_id in (${A}::uuid, ${B}::uuid) returning 1`);
+        if (fixture.appendOnly) {
+          await expect(update).rejects.toMatchObject(PERMISSION_DENIED);
+          await expect(remove).rejects.toMatchObject(PERMISSION_DENIED);
+        } else {
+          expect(await update).toEqual([]);
+          expect(await remove).toEqual([]);
+        }
+      }
+      await expectNothingChanged();
+    });
+
+    it('an insert of a row for A or for a tenant with no rows yet is rejected by the policy', async () => {
+      const { rows } = await t.platform.pool.query<{ row: string }>(
+        `select row_to_json(x)::text as row from "${fixture.table}" x where tenant_id = $1 limit 1`,
+        [A],
+      );
+      const copyOfA = rows[0]!.row;
+      // The same row for C: only tenant_id differs (any composite reference then names C).
+      const forC = JSON.stringify({ ...(JSON.parse(copyOfA) as Row), tenant_id: C });
+      for (const [, scope] of scopes()) {
+        for (const json of [copyOfA, forC]) {
+          const insert = scope(() => t.db.sql`insert into ${table} select * from json_populate_record(null::${table}, ${json}::json) returning 1`);
+          await expect(insert).rejects.toMatchObject(RAW_RLS_REJECTION);
+        }
+      }
+      await expectNothingChanged();
     });
   });
 });
@@ -281,6 +366,63 @@ describe('the tenants table', () => {
     await expect(asA(() => t.db.client.tenant.deleteMany({ where: { id: B } }))).rejects.toThrow('permission denied for table tenants');
     await expect(asA(() => t.db.client.tenant.deleteMany({ where: { id: A } }))).rejects.toThrow('permission denied for table tenants');
     expect(await tenantRow(B)).toMatchObject({ id: B });
+  });
+});
+
+describe('user-level work in a tenantless context (runWithoutTenant)', () => {
+  let A: string;
+  let B: string;
+  let X: string;
+  let Y: string;
+  beforeEach(async () => {
+    [A, B] = await makeTenants(t.platform, 2);
+    X = await makeMember(t, [A]);
+    Y = await makeMember(t, [A, B]);
+  });
+  const as = <T>(userId: string, fn: () => Promise<T>): Promise<T> => t.ctx.runWithoutTenant({ userId }, fn);
+  const session = async (userId: string): Promise<string> => {
+    const { rows } = await t.platform.pool.query<{ id: string }>(
+      `insert into refresh_tokens (user_id, family_id, active_tenant_id, token_hash, expires_at)
+       values ($1, gen_random_uuid(), $2, uuid_send(gen_random_uuid()), now() + interval '1 day') returning id`,
+      [userId, A],
+    );
+    return rows[0]!.id;
+  };
+  const revokedOf = async (id: string) => (await t.platform.client.refreshToken.findUniqueOrThrow({ where: { id } })).revokedAt;
+
+  it('the user sees and changes its own sessions only, never another user’s', async () => {
+    const mine = await session(X);
+    const theirs = await session(Y);
+
+    expect(await as(X, () => t.db.sql`select id::text from refresh_tokens`)).toEqual([{ id: mine }]);
+    expect(await as(X, () => t.db.sql`update refresh_tokens set revoked_at = now() returning id::text`)).toEqual([{ id: mine }]);
+    expect(await revokedOf(theirs)).toBeNull();
+    const forY = as(X, () =>
+      t.db.sql`insert into refresh_tokens (user_id, family_id, active_tenant_id, token_hash, expires_at)
+               values (${Y}::uuid, gen_random_uuid(), ${A}::uuid, uuid_send(gen_random_uuid()), now()) returning id`,
+    );
+    await expect(forY).rejects.toMatchObject(RAW_RLS_REJECTION);
+  });
+
+  it('the users table shows the user itself, not the other members of its tenants (in A’s context it does)', async () => {
+    expect(await as(X, () => t.db.sql`select id::text from users`)).toEqual([{ id: X }]);
+    const inA = await t.ctx.run({ tenantId: A, userId: X }, () => t.db.sql<{ id: string }>`select id::text from users`);
+    expect(inA.map((u) => u.id).sort()).toEqual([X, Y].sort());
+  });
+
+  it('auth_my_tenants() lists the user’s own tenants; anonymously it lists none', async () => {
+    const tenantsOf = (userId: string) => as(userId, () => t.db.sql<{ id: string }>`select tenant_id::text as id from auth_my_tenants()`);
+    expect((await tenantsOf(X)).map((r) => r.id)).toEqual([A]);
+    expect((await tenantsOf(Y)).map((r) => r.id).sort()).toEqual([A, B].sort());
+    expect(await t.ctx.runWithoutTenant({}, () => t.db.sql`select tenant_id from auth_my_tenants()`)).toEqual([]);
+  });
+
+  it('no tenant can be changed, neither its row in tenants nor its memberships', async () => {
+    const before = await t.platform.client.tenant.findUniqueOrThrow({ where: { id: A } });
+    expect(await as(Y, () => t.db.sql`update tenants set name = 'taken over' returning id`)).toEqual([]);
+    expect(await as(Y, () => t.db.sql`update memberships set role = 'member' returning tenant_id`)).toEqual([]);
+    expect(await t.platform.client.tenant.findUniqueOrThrow({ where: { id: A } })).toEqual(before);
+    expect(await t.platform.client.membership.findMany({ where: { userId: Y }, select: { role: true } })).toEqual([{ role: 'owner' }, { role: 'owner' }]);
   });
 });
 

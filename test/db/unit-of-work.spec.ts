@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import type { TenantTx } from '../../src/platform/db/tenant-db.js';
 import { createDataApp, type DataApp, makeTenant, makeTenants } from '../support/data-app.js';
@@ -144,6 +145,66 @@ describe('a unit of work without a tenant', () => {
   });
 });
 
+describe('a tenantless unit of work (TenantContext.runWithoutTenant)', () => {
+  let userId: string;
+  beforeEach(async () => {
+    userId = (await t.platform.client.user.create({ data: { email: `${randomUUID()}@example.test`, name: 'U' }, select: { id: true } })).id;
+  });
+  const asUser = <T>(fn: () => Promise<T>): Promise<T> => t.ctx.runWithoutTenant({ userId }, fn);
+  const settings = async () =>
+    (await t.db.sql<{ tenant: string; user: string }>`
+      select current_setting('app.tenant_id') as tenant, current_setting('app.user_id') as user`)[0];
+  const resetsInTable = async (): Promise<number> => t.platform.client.passwordReset.count({ where: { userId } });
+  const writeReset = () =>
+    t.db.sql`insert into password_resets (user_id, token_hash, expires_at)
+             values (${userId}::uuid, uuid_send(gen_random_uuid()), now() + interval '1 hour') returning id`;
+
+  it('runs as the user with no tenant set, standalone and in a unit of work', async () => {
+    expect(await asUser(() => settings())).toEqual({ tenant: '', user: userId });
+    expect(await asUser(() => t.db.transaction(() => settings()))).toEqual({ tenant: '', user: userId });
+  });
+
+  it('runs anonymously with neither set when no user is given', async () => {
+    expect(await t.ctx.runWithoutTenant({}, () => settings())).toEqual({ tenant: '', user: '' });
+    expect(await t.ctx.runWithoutTenant({}, () => t.db.transaction(() => settings()))).toEqual({ tenant: '', user: '' });
+  });
+
+  it('commits the user’s writes to user-owned tables, and a throw rolls all of them back', async () => {
+    await asUser(() => t.db.transaction(async () => writeReset()));
+    expect(await resetsInTable()).toBe(1);
+
+    const failed = asUser(() =>
+      t.db.transaction(async () => {
+        await writeReset();
+        await t.db.transaction(async () => writeReset()); // nested: joins
+        throw new Boom('fails after writing');
+      }),
+    );
+    await expect(failed).rejects.toBeInstanceOf(Boom);
+    expect(await resetsInTable()).toBe(1);
+  });
+
+  it('refuses a tenant id, and a user id that is not a uuid, before running anything', () => {
+    let ran = false;
+    const fn = (): void => {
+      ran = true;
+    };
+    expect(() => t.ctx.runWithoutTenant({ tenantId } as never, fn)).toThrow(TypeError);
+    expect(() => t.ctx.runWithoutTenant({ userId: 'anonymous' }, fn)).toThrow(TypeError);
+    expect(ran).toBe(false);
+  });
+
+  it('is a deliberate choice: a copy of its state in a plain run, without a tenant, is refused again', async () => {
+    const copied = asUser(() => t.ctx.run({ ...t.ctx.current() }, () => t.db.transaction(async () => 'ran')));
+    await expect(copied).rejects.toMatchObject(MISSING_TENANT);
+  });
+
+  it('ends where a tenant context begins: run with a tenant inside it binds that tenant', async () => {
+    const inner = await asUser(() => t.ctx.run({ tenantId, userId }, () => t.db.transaction(() => settings())));
+    expect(inner).toEqual({ tenant: tenantId, user: userId });
+  });
+});
+
 describe('the transaction-local tenant setting', () => {
   /**
    * A connection's app.tenant_id outside any transaction, as null when unset: PostgreSQL reads it
@@ -163,8 +224,9 @@ describe('the transaction-local tenant setting', () => {
       await single?.close();
     });
 
+    const outside = () => settingOf((text) => single.db.pool.query(text));
+
     it('does not outlive a unit of work, a failed one, or a standalone operation', async () => {
-      const outside = () => settingOf((text) => single.db.pool.query(text));
       const { pid } = await outside();
       const tenants = await makeTenants(single.platform, 3);
 
@@ -188,6 +250,24 @@ describe('the transaction-local tenant setting', () => {
           await single.ctx.run({ tenantId: id }, () => single.db.client.tenantSettings.findMany());
           expect(await outside()).toEqual({ tenant: null, pid });
         }
+      }
+    });
+
+    // Nothing in the code sets a session-level value; this proves a tenantless context binds its
+    // own ('' and the user, or '' and '') rather than trusting that nothing ever will.
+    it('a tenantless context never inherits a tenant or user left on the connection at session level', async () => {
+      const leftover = await makeTenant(single.platform);
+      const userId = randomUUID();
+      await single.db.pool.query(`select set_config('app.tenant_id', '${leftover}', false), set_config('app.user_id', '${userId}', false)`);
+      try {
+        expect(await outside()).toMatchObject({ tenant: leftover }); // the control: the leftover is there
+        const seen = () => single.db.sql<{ tenant: string; user: string; n: number }>`
+          select current_setting('app.tenant_id') as tenant, current_setting('app.user_id') as user,
+                 (select count(*)::int from tenant_settings) as n`;
+        expect(await single.ctx.runWithoutTenant({}, seen)).toEqual([{ tenant: '', user: '', n: 0 }]);
+        expect(await single.ctx.runWithoutTenant({}, () => single.db.transaction(seen))).toEqual([{ tenant: '', user: '', n: 0 }]);
+      } finally {
+        await single.db.pool.query('reset app.tenant_id; reset app.user_id');
       }
     });
   });

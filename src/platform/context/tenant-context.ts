@@ -26,9 +26,25 @@ export interface ContextState {
   /** The client's address and user agent, for the audit log (HTTP requests only). */
   ip?: string;
   userAgent?: string;
+  /**
+   * Set by `runWithoutTenant` only: this context names no tenant on purpose (user-level work such
+   * as sessions and password resets, or anonymous work such as the credential lookup).
+   */
+  withoutTenant?: true;
   /** Internal: the interactive transaction of the unit of work in progress, if any. */
   unitOfWork?: unknown;
 }
+
+/** What a context's database work is bound to (see TenantDb and TenantBoundPool). */
+export type DataScope =
+  | { kind: 'tenant'; tenantId: string; userId?: string }
+  /** No tenant: the user's own rows (policies on app.user_id); every tenant policy matches nothing. */
+  | { kind: 'user'; userId: string }
+  /** Neither tenant nor user: no tenant- or user-owned row; only the SECURITY DEFINER lookups. */
+  | { kind: 'anonymous' };
+
+/** The state a tenant-less context may be given: anything but a tenant. */
+export type TenantlessState = Partial<Omit<ContextState, 'tenantId' | 'withoutTenant' | 'unitOfWork'>>;
 
 interface TenantStore extends ClsStore {
   ctx?: ContextState;
@@ -36,8 +52,9 @@ interface TenantStore extends ClsStore {
 
 export class TenantContextMissingError extends Error {
   readonly code = 'tenant_context_missing';
-  constructor(what: string) {
-    super(`No tenant in context: ${what} must run inside a tenant context (TenantContext.run or an authenticated request)`);
+  constructor(what: string, options: { tenantlessAllowed?: boolean } = {}) {
+    const alternative = options.tenantlessAllowed ? ', or for user-level work in TenantContext.runWithoutTenant' : '';
+    super(`No tenant in context: ${what} must run inside a tenant context (TenantContext.run or an authenticated request)${alternative}`);
     this.name = 'TenantContextMissingError';
   }
 }
@@ -73,8 +90,39 @@ export class TenantContext {
       permissions: [],
       requestId: this.current()?.requestId ?? randomUUID(),
       ...state,
+      withoutTenant: undefined, // only runWithoutTenant sets it, never a copy of another context
       unitOfWork: undefined,
     };
+    return this.runFresh(ctx, fn);
+  }
+
+  /**
+   * Runs `fn` in a fresh context that deliberately names no tenant: as `state.userId` (user-level
+   * work: their sessions, password resets, the list of their tenants), or anonymously without one
+   * (the credential lookup). TenantDb opens units of work and runs raw SQL here, bound to the user
+   * alone; every tenant policy matches nothing and tenant models are still refused. A plain `run`
+   * without a tenant stays refused: forgetting the tenant is an error, choosing none is explicit.
+   */
+  runWithoutTenant<T>(state: TenantlessState, fn: () => T): T {
+    if ((state as Partial<ContextState>).tenantId !== undefined) {
+      throw new TypeError('TenantContext.runWithoutTenant: a tenantless context takes no tenantId');
+    }
+    if (state.userId !== undefined && !isUuid(state.userId)) {
+      throw new TypeError(`TenantContext.runWithoutTenant: userId must be a uuid, got ${JSON.stringify(state.userId)}`);
+    }
+    const ctx: ContextState = {
+      roles: [],
+      permissions: [],
+      requestId: this.current()?.requestId ?? randomUUID(),
+      ...state,
+      tenantId: undefined,
+      withoutTenant: true,
+      unitOfWork: undefined,
+    };
+    return this.runFresh(ctx, fn);
+  }
+
+  private runFresh<T>(ctx: ContextState, fn: () => T): T {
     return this.cls.run({ ifNested: 'override' }, () => {
       this.cls.set('ctx', ctx);
       return startInside(fn());
@@ -87,11 +135,13 @@ export class TenantContext {
   }
 
   /** Fills the request's context once its principal is known (the auth guard calls this). */
-  enter(state: Partial<Omit<ContextState, 'unitOfWork'>>): void {
+  enter(state: Partial<Omit<ContextState, 'unitOfWork' | 'withoutTenant'>>): void {
     if (!this.cls.isActive()) throw new Error('TenantContext.enter called outside a request context');
     if (state.tenantId !== undefined && !isUuid(state.tenantId)) throw new TypeError('tenantId must be a uuid');
     const current = this.cls.get('ctx');
-    this.cls.set('ctx', { roles: [], permissions: [], requestId: randomUUID(), ...current, ...state, unitOfWork: undefined });
+    // Entering a tenant ends a tenantless context; anything else keeps what the context was.
+    const withoutTenant = state.tenantId === undefined ? current?.withoutTenant : undefined;
+    this.cls.set('ctx', { roles: [], permissions: [], requestId: randomUUID(), ...current, ...state, withoutTenant, unitOfWork: undefined });
   }
 
   /** Runs `fn` in a child context whose operations join the unit of work `tx` (see TenantDb). */
@@ -113,6 +163,18 @@ export class TenantContext {
     const id = this.current()?.tenantId;
     if (!id) throw new TenantContextMissingError(what);
     return id;
+  }
+
+  /**
+   * What database work here is bound to: the tenant in context, or, in a runWithoutTenant context,
+   * the user (or nobody). Anything else is TenantContextMissingError: a context that merely lacks a
+   * tenant (a public route, a job that forgot to enter one) is a mistake, not a choice.
+   */
+  requireScope(what = 'this operation'): DataScope {
+    const state = this.current();
+    if (state?.tenantId) return { kind: 'tenant', tenantId: state.tenantId, userId: state.userId };
+    if (state?.withoutTenant) return state.userId ? { kind: 'user', userId: state.userId } : { kind: 'anonymous' };
+    throw new TenantContextMissingError(what, { tenantlessAllowed: true });
   }
 
   get userId(): string | undefined {

@@ -11,13 +11,18 @@ export const SET_ACTOR_SQL = "select set_config('app.tenant_id', $1, true), set_
 export interface Actor {
   tenantId?: string;
   userId?: string;
+  /**
+   * A context that names no tenant on purpose (TenantContext.runWithoutTenant). Bound even when
+   * anonymous, as ('', ''), so its statements never run with whatever a connection last held.
+   */
+  withoutTenant?: boolean;
 }
 type ActorOf = () => Actor | undefined;
 type PoolOptions = pg.PoolConfig & { actorOf: ActorOf };
 
 /** The actor's ids, validated: they are sent as parameters, or spliced into SQL text at BEGIN. */
 function bindingOf(actor: Actor | undefined): [string, string] | undefined {
-  if (!actor || (!actor.tenantId && !actor.userId)) return undefined;
+  if (!actor || (!actor.tenantId && !actor.userId && !actor.withoutTenant)) return undefined;
   const ids: [string, string] = [actor.tenantId ?? '', actor.userId ?? ''];
   if (ids.some((id) => id !== '' && !isUuid(id))) throw new Error('refusing to bind an actor id that is not a uuid');
   return ids;
@@ -119,6 +124,8 @@ class TenantBoundClient extends pg.Client {
  * - inside a transaction (a unit of work, or one Prisma opens itself): bound at BEGIN;
  * - outside one, with an actor in context: sent as a TenantBoundQuery (set in the same implicit
  *   transaction, one round trip);
+ * - in a tenantless context (runWithoutTenant): the same, with app.tenant_id bound to '' (NULL to
+ *   the policies: no tenant row matches, for reads and writes) and app.user_id to the user or '';
  * - with no actor in context: nothing is set, the settings read '' and every RLS policy matches
  *   no tenant- or user-owned row. (The Prisma extension refuses tenant models before that.)
  */

@@ -96,6 +96,11 @@ export type TenantTx = Omit<Clients['guarded'], '$connect' | '$disconnect' | '$o
  * - `db.transaction(fn)`: a unit of work. One interactive transaction, tenant set once; everything
  *   inside joins it, nested `transaction` calls included; a throw rolls all of it back.
  * - `db.sql\`...\``: the one way to run raw SQL against tenant data.
+ *
+ * Both `transaction` and `sql` need a scope: a tenant in context, or a context that names no tenant
+ * on purpose (`TenantContext.runWithoutTenant`, for user-level work). There app.tenant_id stays
+ * unset, every tenant policy compares tenant_id to NULL and matches nothing, for reads and writes,
+ * and the extension still refuses tenant models.
  */
 @Injectable()
 export class TenantDb implements OnModuleDestroy {
@@ -125,7 +130,7 @@ export class TenantDb implements OnModuleDestroy {
   async transaction<T>(fn: (tx: TenantTx) => Promise<T>, options?: { isolationLevel?: Prisma.TransactionIsolationLevel }): Promise<T> {
     const state = this.ctx.current();
     if (state?.unitOfWork) return fn(state.unitOfWork as TenantTx);
-    this.ctx.requireTenantId('a unit of work');
+    this.ctx.requireScope('a unit of work');
     return this.clients.guarded.$transaction(
       (tx) => this.ctx.withUnitOfWork(tx, () => fn(tx)),
       { isolationLevel: options?.isolationLevel, timeout: 30_000, maxWait: 10_000 },
@@ -134,10 +139,11 @@ export class TenantDb implements OnModuleDestroy {
 
   /**
    * Raw SQL for the tenant in context, as a tagged template (values become bind parameters).
-   * Joins the unit of work in progress; RLS applies exactly as for model operations.
+   * Joins the unit of work in progress; RLS applies exactly as for model operations. In a
+   * tenantless context (runWithoutTenant) it runs as the user, or as nobody: no tenant row matches.
    */
   async sql<T = Record<string, unknown>>(strings: TemplateStringsArray, ...values: unknown[]): Promise<T[]> {
-    this.ctx.requireTenantId('raw SQL');
+    this.ctx.requireScope('raw SQL');
     const runner = (this.ctx.current()?.unitOfWork as TenantTx | undefined) ?? this.clients.guarded;
     return runner.$queryRaw<T[]>(Prisma.sql(strings, ...values));
   }
