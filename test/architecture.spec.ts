@@ -98,6 +98,19 @@ describe('architecture of src/', () => {
     expect(violations(tree)).toEqual([]);
   });
 
+  it('queues are registered through registerQueues, and jobs are added through QueueProducer', () => {
+    // A queue registered directly would print Redis errors to console.error; an unbounded add or
+    // getJob would hang a request, and its transaction, for as long as Redis is away.
+    const direct = Object.entries(tree)
+      .filter(([file]) => !file.startsWith('src/platform/queue/'))
+      .flatMap(([file, source]) => [
+        ...(/BullModule\.registerQueue\(/.test(source) ? [`${file}: BullModule.registerQueue`] : []),
+        ...(/\.(add|getJob|addBulk)\(/.test(source) && /@InjectQueue\(/.test(source) && !/\bproducer\s*\.run\(/.test(source) ? [`${file}: queue calls outside QueueProducer.run`] : []),
+      ]);
+    expect(direct).toEqual([]);
+    expect(Object.values(tree).some((source) => /registerQueues\(/.test(source))).toBe(true);
+  });
+
   // Without this, a scanner that silently matched nothing would make the rule above pass.
   it('the scanner sees the data layer’s own database access', () => {
     const specifiers = (file: string) => importsOf(file, tree[file] ?? '').map((i) => i.resolved ?? i.specifier);

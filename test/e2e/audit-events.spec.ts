@@ -107,7 +107,7 @@ describe('GET /api/v1/audit-events', () => {
       targetId: key.id,
       ip: '127.0.0.1',
       userAgent: 'audit-e2e/1.0',
-      data: { name: 'deploys', prefix: key.prefix, scopes: ['tenant:read', 'api-keys:manage'], expiresAt: null },
+      data: { name: 'deploys', prefix: key.prefix, scopes: ['tenant:read', 'api-keys:manage'], expiresAt: null, rateLimitPerMinute: null },
       createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
       hash: expect.stringMatching(/^[0-9a-f]{64}$/),
     });

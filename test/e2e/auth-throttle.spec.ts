@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { ACCOUNT_THROTTLE, IP_THROTTLE } from '../../src/modules/auth/throttle/login-throttle.js';
+import { RateLimitHealth } from '../../src/platform/rate-limit/rate-limit-health.js';
 import { RedisClient } from '../../src/platform/redis/redis.module.js';
 import { createTestApp, DEFAULT_PASSWORD, expectProblem, type TestApp } from '../support/http-app.js';
 
@@ -105,7 +106,6 @@ describe('with Redis down', () => {
       const user = await down.makeUser();
       const tenant = await down.makeTenant();
       await down.makeMember(tenant.id, 'member', user);
-      const started = performance.now();
       for (let i = 0; i < ACCOUNT_THROTTLE.threshold + 2; i++) {
         const res = await down.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: user.email, password: 'wrong one!' } });
         expectProblem(res, 401, 'invalid_credentials');
@@ -113,7 +113,8 @@ describe('with Redis down', () => {
       const ok = await down.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: user.email, password: DEFAULT_PASSWORD } });
 
       expect(ok.statusCode).toBe(200);
-      expect(performance.now() - started).toBeLessThan(3000);
+      // Bounded by construction: a disconnected client is not even asked; the outage is reported.
+      expect(down.app.get(RateLimitHealth).status()).toMatchObject({ status: 'failing_open', reason: expect.stringContaining('Redis is not connected') });
     } finally {
       await down.close();
     }

@@ -21,6 +21,8 @@ const SLOW_MS = 300;
 
 /** Resolved when the slow handler has started, so the test closes the app mid-request. */
 let slowStarted: () => void = () => undefined;
+/** Set when the slow handler has done its database work. */
+let slowFinished = false;
 
 @Controller('shutdown-test')
 class SlowController {
@@ -33,6 +35,7 @@ class SlowController {
     slowStarted();
     await sleep(SLOW_MS);
     const { id, slug } = await this.tenants.getCurrent();
+    slowFinished = true;
     return { id, slug };
   }
 }
@@ -81,8 +84,10 @@ describe('app.close()', () => {
 
     const inFlight = get(port, '/api/v1/shutdown-test/slow', member.auth);
     await started;
-    const closeBegan = performance.now();
+    slowFinished = false;
     const closing = t.app.close();
+    let finishedWhenClosed: boolean | undefined;
+    void closing.then(() => (finishedWhenClosed = slowFinished));
 
     // Shutdown has begun: a newcomer is turned away (refused, or 503 on the way out), never served.
     await sleep(50);
@@ -97,7 +102,7 @@ describe('app.close()', () => {
     expect(JSON.parse(answer.body)).toEqual({ id: tenant.id, slug: tenant.slug });
 
     await closing;
-    expect(performance.now() - closeBegan).toBeGreaterThanOrEqual(SLOW_MS - 100); // close waited for it
+    expect(finishedWhenClosed).toBe(true); // close waited for the handler's database work
 
     await expect(get(port, '/health/live')).rejects.toMatchObject({ code: 'ECONNREFUSED' });
     const pool = t.app.get(TenantDb).pool;
@@ -116,10 +121,9 @@ describe('app.close()', () => {
       expect((await get(port, '/health/ready', {}, agent)).status).toBe(200);
       expect(t.app.get(TenantDb).pool.totalCount).toBeGreaterThan(0); // the probe used a connection
 
-      const began = performance.now();
+      // Waiting for the idle socket would take Fastify's keep-alive time-out (72 s), past this test's.
       await t.app.close();
 
-      expect(performance.now() - began).toBeLessThan(1000);
       expect(t.app.get(TenantDb).pool.totalCount).toBe(0);
     } finally {
       agent.destroy();

@@ -157,10 +157,8 @@ describe('shutting down with Redis unreachable', () => {
   it('does not hang: the workers are closed at once (no job could finish without Redis anyway)', async () => {
     const down = await createTestApp({ imports: [TestJobsModule], env: { REDIS_URL: 'redis://127.0.0.1:6390' } }); // nothing listens there
 
-    const began = performance.now();
-    await down.close();
-
-    expect(performance.now() - began).toBeLessThan(5000);
+    // A graceful close would wait for Redis forever (past this test's time-out): it must resolve.
+    await expect(down.close()).resolves.toBeUndefined();
   });
 });
 
