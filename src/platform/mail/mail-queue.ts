@@ -28,9 +28,7 @@ export class MailQueue implements OnApplicationBootstrap {
   ) {}
 
   onApplicationBootstrap(): void {
-    this.queue
-      .upsertJobScheduler('drain-outbox-every', { every: DRAIN_EVERY_MS }, { name: DRAIN_JOB, data: {}, opts: { removeOnComplete: true, removeOnFail: 100 } })
-      .catch((error: unknown) => this.logger.warn({ err: error }, 'could not schedule the outbox drain'));
+    this.producer.schedule(this.queue, 'drain-outbox-every', { every: DRAIN_EVERY_MS }, DRAIN_JOB);
   }
 
   /** Asks for a drain soon. Nudges coalesce: while one is waiting, more are ignored. */

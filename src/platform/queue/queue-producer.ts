@@ -1,4 +1,5 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
+import type { Queue, RepeatOptions } from 'bullmq';
 import { RedisClient } from '../redis/redis.module.js';
 import { QueueError, QueueErrorCode } from './queue.errors.js';
 
@@ -17,7 +18,20 @@ const TIMED_OUT = Symbol('timed out');
  */
 @Injectable()
 export class QueueProducer {
+  private readonly logger = new Logger('Queues');
+
   constructor(private readonly redis: RedisClient) {}
+
+  /**
+   * Upserts a repeatable job (BullMQ job scheduler): the same `schedulerId` on every instance makes
+   * one schedule per deployment. Never throws: a schedule that could not be written (Redis away at
+   * start-up) is logged, and the next start writes it.
+   */
+  schedule(queue: Queue, schedulerId: string, repeat: Omit<RepeatOptions, 'key'>, jobName: string): void {
+    this.run(`scheduling ${schedulerId}`, () =>
+      queue.upsertJobScheduler(schedulerId, repeat, { name: jobName, data: {}, opts: { removeOnComplete: true, removeOnFail: 100 } }),
+    ).catch((error: unknown) => this.logger.error({ err: error, queue: queue.name, schedulerId }, `could not schedule ${schedulerId}; the next start will`));
+  }
 
   async run<T>(what: string, fn: () => Promise<T>): Promise<T> {
     const status = this.redis.redis.status;

@@ -1,5 +1,5 @@
 import { InjectQueue } from '@nestjs/bullmq';
-import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import type { JobState, Queue } from 'bullmq';
 import { QueueProducer } from '../../../platform/queue/queue-producer.js';
 import { QueueWorkers } from '../../../platform/queue/queue-workers.js';
@@ -31,7 +31,6 @@ export type RequeueOutcome = { requeued: true; previous: string } | { requeued: 
 /** The billing module's queues, for the services that schedule work on them. */
 @Injectable()
 export class BillingJobs implements OnApplicationBootstrap {
-  private readonly logger = new Logger('BillingJobs');
 
   constructor(
     @InjectQueue(STRIPE_EVENTS_QUEUE) private readonly events: Queue,
@@ -47,9 +46,7 @@ export class BillingJobs implements OnApplicationBootstrap {
    */
   onApplicationBootstrap(): void {
     if (!this.workers.enabled) return;
-    this.inbox
-      .upsertJobScheduler(INBOX_SWEEP_SCHEDULER, { every: INBOX_SWEEP_EVERY_MS }, { name: INBOX_SWEEP_JOB, data: {}, opts: { removeOnComplete: true, removeOnFail: 100 } })
-      .catch((error: unknown) => this.logger.error({ err: error }, 'could not schedule the Stripe inbox sweep'));
+    this.producer.schedule(this.inbox, INBOX_SWEEP_SCHEDULER, { every: INBOX_SWEEP_EVERY_MS }, INBOX_SWEEP_JOB);
   }
 
   /**

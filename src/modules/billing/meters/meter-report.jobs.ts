@@ -1,5 +1,5 @@
 import { InjectQueue } from '@nestjs/bullmq';
-import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import type { Queue } from 'bullmq';
 import { QueueProducer } from '../../../platform/queue/queue-producer.js';
 
@@ -19,7 +19,6 @@ export const FAN_OUT_JOB = 'schedule-reports';
  */
 @Injectable()
 export class MeterReportJobs implements OnApplicationBootstrap {
-  private readonly logger = new Logger('MeterReports');
 
   constructor(
     @InjectQueue(METER_REPORT_QUEUE) private readonly queue: Queue,
@@ -27,9 +26,7 @@ export class MeterReportJobs implements OnApplicationBootstrap {
   ) {}
 
   onApplicationBootstrap(): void {
-    this.queue
-      .upsertJobScheduler('meter-report-daily', { pattern: '0 15 0 * * *', tz: 'UTC' }, { name: FAN_OUT_JOB, data: {}, opts: { removeOnComplete: true, removeOnFail: 100 } })
-      .catch((error: unknown) => this.logger.warn({ err: error }, 'could not schedule the daily meter report'));
+    this.producer.schedule(this.queue, 'meter-report-daily', { pattern: '0 15 0 * * *', tz: 'UTC' }, FAN_OUT_JOB);
   }
 
   async enqueue(tenantId: string, at: Date = new Date()): Promise<void> {

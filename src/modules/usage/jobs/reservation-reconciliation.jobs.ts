@@ -1,5 +1,5 @@
 import { InjectQueue } from '@nestjs/bullmq';
-import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import type { Queue } from 'bullmq';
 import { QueueProducer } from '../../../platform/queue/queue-producer.js';
 
@@ -22,7 +22,6 @@ export const reconcileJobId = (tenantId: string, at: Date): string =>
  */
 @Injectable()
 export class ReservationReconciliationJobs implements OnApplicationBootstrap {
-  private readonly logger = new Logger('ReservationReconciliation');
 
   constructor(
     @InjectQueue(RESERVATION_RECONCILIATION_QUEUE) private readonly queue: Queue,
@@ -30,9 +29,7 @@ export class ReservationReconciliationJobs implements OnApplicationBootstrap {
   ) {}
 
   onApplicationBootstrap(): void {
-    this.queue
-      .upsertJobScheduler(SWEEP_SCHEDULER_ID, { every: SWEEP_EVERY_MS }, { name: SWEEP_JOB, data: {}, opts: { removeOnComplete: true, removeOnFail: 100 } })
-      .catch((error: unknown) => this.logger.warn({ err: error }, 'could not schedule the usage reservation sweep'));
+    this.producer.schedule(this.queue, SWEEP_SCHEDULER_ID, { every: SWEEP_EVERY_MS }, SWEEP_JOB);
   }
 
   async enqueue(tenantId: string, at: Date = new Date()): Promise<void> {
