@@ -18,7 +18,7 @@ let t: TestApp;
 let second: NestFastifyApplication;
 
 beforeAll(async () => {
-  t = await createTestApp({ imports: [UsageModule], env: { SIGNIN_RATE_PER_IP: '6', SIGNIN_RATE_PER_ACCOUNT: '2' } });
+  t = await createTestApp({ imports: [UsageModule], env: { SIGNIN_RATE_PER_IP: '6', SIGNIN_RATE_PER_ACCOUNT: '2', WIDGET_RATE_PER_IP: '3' } });
   // A second instance: the same configuration, so the same database and Redis.
   second = await createApp(t.config, { imports: [UsageModule] });
   await second.init();
@@ -133,6 +133,27 @@ describe('sign-in rate limits per IP and per account', () => {
     expect(answers.map((a) => a.statusCode)).toEqual([401, 401, 401, 401, 401, 401, 429]);
     expect(expectProblem(answers[6]!, 429, 'rate_limited')).toMatchObject({ limit: 6, throttler: 'signin-ip' });
     expect((await login(`other-${Date.now()}@example.test`, '10.2.0.2')).statusCode).toBe(401); // another address
+  });
+});
+
+describe('the public widget API per client IP', () => {
+  it('limits /session and /chat together to WIDGET_RATE_PER_IP a minute per address, answering as the seed demo does', async () => {
+    const tenant = await t.makeTenant();
+    await t.owner.query("insert into assistant_configs (tenant_id, model, welcome_message, widget_enabled) values ($1, 'mock-1', 'Hi!', true)", [tenant.id]);
+    const session = (remoteAddress: string) => t.inject({ method: 'POST', url: '/session', payload: { tenant_id: tenant.slug }, remoteAddress });
+
+    const first = await session('10.3.0.1');
+    expect(first.statusCode).toBe(200);
+    const { session_id } = first.json<{ session_id: string }>();
+    const chat = await t.inject({ method: 'POST', url: '/chat', payload: { tenant_id: tenant.slug, session_id, message: 'hello' }, remoteAddress: '10.3.0.1' });
+    expect(chat.statusCode).toBe(200);
+    expect((await session('10.3.0.1')).statusCode).toBe(200);
+
+    const refused = await session('10.3.0.1');
+    expect(refused.statusCode).toBe(429);
+    expect(refused.json()).toEqual({ detail: 'Too many requests from this address; try again later' });
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    expect((await session('10.3.0.2')).statusCode).toBe(200); // another visitor
   });
 });
 

@@ -117,6 +117,7 @@ export function testEnv(db: TestDatabaseUrls, overrides: NodeJS.ProcessEnv = {})
     // Test files sign in far more often than people do, all from 127.0.0.1; rate-limit.spec.ts sets its own.
     SIGNIN_RATE_PER_IP: '100000',
     SIGNIN_RATE_PER_ACCOUNT: '100000',
+    WIDGET_RATE_PER_IP: '100000',
     ...overrides,
   };
 }

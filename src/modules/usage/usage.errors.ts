@@ -17,6 +17,7 @@ const RATE_LIMIT_MESSAGES: Record<string, string> = {
   'api-key': 'Too many requests: the plan’s API rate limit is reached for this API key',
   'signin-ip': 'Too many sign-in requests from this address; try again later',
   'signin-account': 'Too many sign-in requests for this account; try again later',
+  'widget-ip': 'Too many requests from this address; try again later',
 };
 
 export class UsageError extends errorClass(STATUS) {

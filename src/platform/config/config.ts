@@ -95,6 +95,8 @@ const schema = z.object({
   /** Sign-in routes (login, signup, password reset), per client IP and per account, per minute (docs/adr/0009-rate-limits.md). */
   SIGNIN_RATE_PER_IP: z.coerce.number().int().min(1).max(1_000_000).default(60),
   SIGNIN_RATE_PER_ACCOUNT: z.coerce.number().int().min(1).max(1_000_000).default(10),
+  /** The public widget API (/session, /chat), per client IP, per minute. */
+  WIDGET_RATE_PER_IP: z.coerce.number().int().min(1).max(1_000_000).default(60),
   /**
    * The Stripe inbox sweep re-queues an unapplied event received this many minutes ago or more
    * (its job was lost, or exhausted its retries). Above the normal latency of the queue.

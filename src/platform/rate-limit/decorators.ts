@@ -8,3 +8,12 @@ export const SIGN_IN_RATE_LIMITED = 'tenantry:sign-in-rate-limited';
  * login's own backoff on failed attempts (src/modules/auth/throttle).
  */
 export const SignInRateLimited = (): MethodDecorator & ClassDecorator => SetMetadata(SIGN_IN_RATE_LIMITED, true);
+
+export const WIDGET_RATE_LIMITED = 'tenantry:widget-rate-limited';
+
+/**
+ * The public widget API (POST /session, POST /chat): limited per client IP (WIDGET_RATE_PER_IP a
+ * minute), on top of each tenant's chat_per_10s, so that one visitor cannot use up a tenant's
+ * allowance nor create sessions without end.
+ */
+export const WidgetRateLimited = (): MethodDecorator & ClassDecorator => SetMetadata(WIDGET_RATE_LIMITED, true);

@@ -1,6 +1,7 @@
 import { Body, Controller, HttpCode, Post, Res, UseFilters } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
+import { WidgetRateLimited } from '../../../platform/rate-limit/decorators.js';
 import { Public } from '../../../platform/security/decorators.js';
 import { StartSessionBody, WidgetChatBody, type WidgetChatResponse, type WidgetSessionResponse } from './dto/widget.dto.js';
 import { WidgetErrorFilter } from './widget-error.filter.js';
@@ -9,10 +10,12 @@ import { WidgetService } from './widget.service.js';
 
 /**
  * The seed demo's widget API, unchanged: at the root (not /api/v1, see UNPREFIXED_ROUTES), public,
- * and answering errors as `{"detail": ...}`.
+ * and answering errors as `{"detail": ...}`. Limited per client IP (WIDGET_RATE_PER_IP a minute)
+ * and, for /chat, per tenant (chat_per_10s).
  */
 @ApiTags('widget')
 @Public()
+@WidgetRateLimited()
 @UseFilters(WidgetErrorFilter)
 @Controller()
 export class WidgetController {

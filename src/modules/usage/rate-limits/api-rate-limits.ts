@@ -4,7 +4,7 @@ import { Reflector } from '@nestjs/core';
 import type { ThrottlerModuleOptions, ThrottlerOptions } from '@nestjs/throttler';
 import { AppConfig } from '../../../platform/config/config.js';
 import { TenantContext } from '../../../platform/context/tenant-context.js';
-import { SIGN_IN_RATE_LIMITED } from '../../../platform/rate-limit/decorators.js';
+import { SIGN_IN_RATE_LIMITED, WIDGET_RATE_LIMITED } from '../../../platform/rate-limit/decorators.js';
 import type { FailOpenThrottlerStorage } from '../../../platform/rate-limit/fail-open-throttler-storage.js';
 import { IS_PUBLIC } from '../../../platform/security/decorators.js';
 import { PlansService } from '../../billing/plans/plans.service.js';
@@ -29,7 +29,9 @@ const BLOCK_MS = 1;
  * - `tenant`: every authenticated request of a tenant, limited to its plan's api_per_minute
  *   (limit_overrides included), whichever key or user makes it;
  * - `signin-ip`, `signin-account`: public sign-in routes (@SignInRateLimited) per client IP and
- *   per email named in the body (hashed: Redis holds no addresses).
+ *   per email named in the body (hashed: Redis holds no addresses);
+ * - `widget-ip`: the public widget API (@WidgetRateLimited) per client IP, on top of each
+ *   tenant's chat_per_10s.
  * Keys are one per tenant, key, IP or account (not per route) under the deployment's prefix.
  */
 @Injectable()
@@ -83,6 +85,14 @@ export class ApiRateLimits {
         skipIf: (context) => !this.isSignIn(context) || emailOf(context) === undefined,
         getTracker: (_req, context) => createHash('sha256').update(emailOf(context)!).digest('hex').slice(0, 32),
       },
+      {
+        name: 'widget-ip',
+        ttl: RATE_WINDOW_MS,
+        blockDuration: BLOCK_MS,
+        limit: env.WIDGET_RATE_PER_IP,
+        skipIf: (context) => !this.marked(context, WIDGET_RATE_LIMITED),
+        getTracker: (req: { ip?: string }) => req.ip ?? 'unknown',
+      },
     ];
     return {
       storage,
@@ -106,7 +116,11 @@ export class ApiRateLimits {
   }
 
   private isSignIn(context: ExecutionContext): boolean {
-    return this.reflector.getAllAndOverride<boolean>(SIGN_IN_RATE_LIMITED, [context.getHandler(), context.getClass()]) === true;
+    return this.marked(context, SIGN_IN_RATE_LIMITED);
+  }
+
+  private marked(context: ExecutionContext, key: string): boolean {
+    return this.reflector.getAllAndOverride<boolean>(key, [context.getHandler(), context.getClass()]) === true;
   }
 }
 
