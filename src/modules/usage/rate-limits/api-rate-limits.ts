@@ -13,6 +13,8 @@ import { PlansService } from '../../billing/plans/plans.service.js';
 export const RATE_WINDOW_MS = 60_000;
 /** A plan change reaches the limiter within this long (the limit is read from the plan, cached per tenant). */
 const LIMIT_CACHE_MS = 30_000;
+/** Past this many cached tenants, expired entries are dropped before adding one. */
+const MAX_CACHED_TENANTS = 10_000;
 /**
  * No penalty box: a client over its limit is refused until its window resets, not for a further
  * full window (the storage re-blocks every request while the window's count is over the limit;
@@ -107,6 +109,10 @@ export class ApiRateLimits {
     const cached = this.limits.get(tenantId);
     if (cached && cached.until > Date.now()) return cached.limit;
     const limit = (await this.plans.effectiveLimits(tenantId)).api_per_minute;
+    if (this.limits.size >= MAX_CACHED_TENANTS) {
+      const now = Date.now();
+      for (const [id, entry] of this.limits) if (entry.until <= now) this.limits.delete(id);
+    }
     this.limits.set(tenantId, { limit, until: Date.now() + LIMIT_CACHE_MS });
     return limit;
   }
