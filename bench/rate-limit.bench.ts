@@ -20,7 +20,13 @@
  * each on the limited and the skipped route;
  *   1. throughput at BENCH_CONCURRENCY clients (default 8): requests/s, and the process's CPU time
  *      per request (server and load generator share the process);
- *   2. latency at 1 client: mean, p50 and p99 of the client's round trip.
+ *   2. latency at 1 client: mean, p50 and p99 of the client's round trip, and where it goes: the
+ *      server's time (Fastify onRequest → onResponse) and the throttler guard's (ApiThrottlerGuard
+ *      .canActivate, which on the skipped route only reads the metadata), and within it the decisions
+ *      (FailOpenThrottlerStorage.increment: per request, their number and time). One client, so that no
+ *      request waits behind another in the event loop; under load those timers would count the queue;
+ *   3. for scale, one throttler decision alone (FailOpenThrottlerStorage.increment, the Lua
+ *      script) against a bare Redis PING, 1 caller, alternating rounds.
  * Ratios limited/skipped per principal. Every answer must be 200, and every limited answer must
  * carry RateLimit-* headers (none means the storage failed open and nothing was counted); the
  * counts are printed and any failure makes the run exit 1.
@@ -39,7 +45,9 @@ import { SkipThrottle } from '@nestjs/throttler';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { createApp } from '../src/bootstrap.js';
+import { ApiThrottlerGuard } from '../src/modules/usage/rate-limits/api-throttler.guard.js';
 import { loadConfig } from '../src/platform/config/config.js';
+import { FailOpenThrottlerStorage } from '../src/platform/rate-limit/fail-open-throttler-storage.js';
 import { RequirePermission } from '../src/platform/security/decorators.js';
 import { prepareBenchDatabase } from './bench-database.js';
 
@@ -116,8 +124,18 @@ interface Meter {
   cpuMs: number;
   /** Client round trip per request, in nanoseconds. */
   latency: RecordableHistogram;
+  /** Fastify onRequest → onResponse, summed. */
+  serverMs: number;
+  serverRequests: number;
+  /** Inside ApiThrottlerGuard.canActivate, summed. */
+  guardMs: number;
+  /** Inside FailOpenThrottlerStorage.increment (the decisions in Redis), summed, and their number. */
+  decisionMs: number;
+  decisions: number;
 }
-const newMeter = (): Meter => ({ requests: 0, failures: 0, wrongHeaders: 0, wallMs: 0, cpuMs: 0, latency: createHistogram() });
+const newMeter = (): Meter => ({ requests: 0, failures: 0, wrongHeaders: 0, wallMs: 0, cpuMs: 0, latency: createHistogram(), serverMs: 0, serverRequests: 0, guardMs: 0, decisionMs: 0, decisions: 0 });
+/** The meter of the variant being measured (undefined between measurements). */
+let active: Meter | undefined;
 
 interface BenchVariant {
   name: string;
@@ -141,6 +159,7 @@ async function runRound(port: number, v: BenchVariant, concurrency: number, ms: 
   let started = 0;
   const begin = performance.now();
   const cpu = process.cpuUsage();
+  active = meter;
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
       while (performance.now() < deadline && started < ROUND_MAX) {
@@ -149,6 +168,7 @@ async function runRound(port: number, v: BenchVariant, concurrency: number, ms: 
       }
     }),
   );
+  active = undefined;
   const used = process.cpuUsage(cpu);
   meter.cpuMs += (used.user + used.system) / 1000;
   meter.wallMs += performance.now() - begin;
@@ -164,6 +184,29 @@ async function measure(port: number, variants: BenchVariant[], concurrency: numb
     for (const v of order) await runRound(port, v, concurrency, ROUND_MS, meters.get(v.name)!);
   }
   return meters;
+}
+
+/** Mean time of `op` called one at a time, in alternating rounds per op; failures are answers `op` rejects. */
+async function serialMeans(ops: Array<{ name: string; op: () => Promise<boolean> }>, rounds: number): Promise<Array<{ name: string; calls: number; meanMs: number; failures: number }>> {
+  const totals = new Map(ops.map((o) => [o.name, { calls: 0, ms: 0, failures: 0 }]));
+  const round = async (o: (typeof ops)[number], ms: number, t: { calls: number; ms: number; failures: number }) => {
+    const deadline = performance.now() + ms;
+    for (let n = 0; performance.now() < deadline && n < ROUND_MAX; n++) {
+      const started = performance.now();
+      const ok = await o.op();
+      t.ms += performance.now() - started;
+      t.calls++;
+      if (!ok) t.failures++;
+    }
+  };
+  for (const o of ops) await round(o, WARMUP_MS, { calls: 0, ms: 0, failures: 0 });
+  for (let r = 0; r < rounds; r++) {
+    for (const o of r % 2 === 0 ? ops : [...ops].reverse()) await round(o, ROUND_MS, totals.get(o.name)!);
+  }
+  return ops.map((o) => {
+    const t = totals.get(o.name)!;
+    return { name: o.name, calls: t.calls, meanMs: t.ms / t.calls, failures: t.failures };
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -219,8 +262,47 @@ async function main(): Promise<void> {
   owner.on('error', () => undefined);
   const redis = new Redis(config.env.REDIS_URL, { maxRetriesPerRequest: 1 });
   try {
+    // Bench-only timers: the server's time per request, and the throttler guard's share of it.
+    const fastify = app.getHttpAdapter().getInstance();
+    const arrived = new WeakMap<object, number>();
+    fastify.addHook('onRequest', async (req) => {
+      arrived.set(req, performance.now());
+    });
+    fastify.addHook('onResponse', async (req) => {
+      const t0 = arrived.get(req);
+      if (active && t0 !== undefined) {
+        active.serverMs += performance.now() - t0;
+        active.serverRequests++;
+      }
+    });
     await app.listen(0, '127.0.0.1');
-    const port = (app.getHttpAdapter().getInstance().server.address() as { port: number }).port;
+    const port = (fastify.server.address() as { port: number }).port;
+    const guard = app.get(ApiThrottlerGuard, { strict: false });
+    const canActivate = guard.canActivate.bind(guard);
+    guard.canActivate = async (context) => {
+      const meter = active;
+      const t0 = performance.now();
+      try {
+        return await canActivate(context);
+      } finally {
+        if (meter) meter.guardMs += performance.now() - t0;
+      }
+    };
+    const storage = app.get(FailOpenThrottlerStorage, { strict: false });
+    const increment = storage.increment.bind(storage);
+    const timedIncrement: typeof increment = async (...args) => {
+      const meter = active;
+      const t0 = performance.now();
+      try {
+        return await increment(...args);
+      } finally {
+        if (meter) {
+          meter.decisionMs += performance.now() - t0;
+          meter.decisions++;
+        }
+      }
+    };
+    storage.increment = timedIncrement;
 
     // One tenant that is never refused; an admin (access token) who also makes the API key.
     const tenantId = randomUUID();
@@ -284,11 +366,13 @@ async function main(): Promise<void> {
       );
     }
     console.log(`\n2. Latency: 1 client, ${LATENCY_ROUNDS} rounds per variant (client round trip)`);
-    console.log(`${'variant'.padEnd(42)} ${col('requests', 9)} ${col('mean ms', 8)} ${col('p50 ms', 7)} ${col('p99 ms', 7)} ${col('failed', 7)} ${col('headers', 8)}`);
+    console.log(
+      `${'variant'.padEnd(42)} ${col('requests', 9)} ${col('mean ms', 8)} ${col('p50 ms', 7)} ${col('p99 ms', 7)} ${col('server ms', 10)} ${col('guard ms', 9)} ${col('decisions', 10)} ${col('Redis ms', 9)} ${col('failed', 7)} ${col('headers', 8)}`,
+    );
     for (const v of variants) {
       const m = latency.get(v.name)!;
       console.log(
-        `${v.name.padEnd(42)} ${col(String(m.requests), 9)} ${col(ms(m.latency.mean).toFixed(3), 8)} ${col(ms(m.latency.percentile(50)).toFixed(3), 7)} ${col(ms(m.latency.percentile(99)).toFixed(3), 7)} ${col(String(m.failures), 7)} ${col(String(m.wrongHeaders), 8)}`,
+        `${v.name.padEnd(42)} ${col(String(m.requests), 9)} ${col(ms(m.latency.mean).toFixed(3), 8)} ${col(ms(m.latency.percentile(50)).toFixed(3), 7)} ${col(ms(m.latency.percentile(99)).toFixed(3), 7)} ${col((m.serverMs / m.serverRequests).toFixed(3), 10)} ${col((m.guardMs / m.requests).toFixed(3), 9)} ${col((m.decisions / m.requests).toFixed(1), 10)} ${col((m.decisionMs / m.requests).toFixed(3), 9)} ${col(String(m.failures), 7)} ${col(String(m.wrongHeaders), 8)}`,
       );
     }
     console.log('failed: not 200 or not the handler\'s body; headers: limited without RateLimit-* (failed open) or skipped with them.');
@@ -303,11 +387,24 @@ async function main(): Promise<void> {
       );
     }
 
+    // For scale: what one decision costs on its own, next to the bare round trip to Redis.
+    const decisionKey = `${config.env.QUEUE_PREFIX}:throttle:bench-decision:${tenantId}`;
+    const alone = await serialMeans(
+      [
+        { name: 'one throttler decision (storage.increment)', op: async () => !(await storage.increment(decisionKey, 60_000, API_PER_MINUTE, 1, 'bench')).failedOpen },
+        { name: 'Redis PING (the bare round trip)', op: async () => (await redis.ping()) === 'PONG' },
+      ],
+      LATENCY_ROUNDS,
+    );
+    console.log(`\n4. For scale: 1 caller in this process, ${LATENCY_ROUNDS} rounds each`);
+    console.log(`${'operation'.padEnd(42)} ${col('calls', 9)} ${col('mean ms', 8)} ${col('failed', 7)}`);
+    for (const a of alone) console.log(`${a.name.padEnd(42)} ${col(String(a.calls), 9)} ${col(a.meanMs.toFixed(3), 8)} ${col(String(a.failures), 7)}`);
+
     const meters = [...throughput.values(), ...latency.values()];
     const total = meters.reduce((n, m) => n + m.requests, 0);
-    const failed = meters.reduce((n, m) => n + m.failures, 0);
+    const failed = meters.reduce((n, m) => n + m.failures, 0) + alone.reduce((n, a) => n + a.failures, 0);
     const wrong = meters.reduce((n, m) => n + m.wrongHeaders, 0);
-    console.log(`\nmeasured requests: ${total}; failed: ${failed} (must be 0); wrong RateLimit-* headers: ${wrong} (must be 0)`);
+    console.log(`\nmeasured requests: ${total}; failed requests and decisions: ${failed} (must be 0); wrong RateLimit-* headers: ${wrong} (must be 0)`);
     if (failed > 0 || wrong > 0) process.exitCode = 1;
   } finally {
     // The throttle counters expire on their own within a minute (the window).
