@@ -20,16 +20,18 @@
  * each on the limited and the skipped route;
  *   1. throughput at BENCH_CONCURRENCY clients (default 8): requests/s, and the process's CPU time
  *      per request (server and load generator share the process);
- *   2. latency at 1 client: mean, p50 and p99 of the client's round trip, and where it goes: the
- *      server's time (Fastify onRequest → onResponse) and the throttler guard's (ApiThrottlerGuard
- *      .canActivate, which on the skipped route only reads the metadata), and within it the decisions
- *      (FailOpenThrottlerStorage.increment: per request, their number and time). One client, so that no
- *      request waits behind another in the event loop; under load those timers would count the queue;
- *   3. for scale, one throttler decision alone (FailOpenThrottlerStorage.increment, the Lua
- *      script) against a bare Redis PING, 1 caller, alternating rounds.
- * Ratios limited/skipped per principal. Every answer must be 200, and every limited answer must
- * carry RateLimit-* headers (none means the storage failed open and nothing was counted); the
- * counts are printed and any failure makes the run exit 1.
+ *   2. latency at 1 client: mean, p50 and p99 of the client's round trip, and where it goes:
+ *      the server's time (Fastify onRequest → onResponse), the throttler guard's
+ *      (ApiThrottlerGuard.canActivate; on the skipped route it only reads metadata) and, within
+ *      it, the decisions (FailOpenThrottlerStorage.increment: their number and time per request).
+ *      One client, so that no request waits behind another in the event loop: under load those
+ *      timers would also count the queue;
+ *   3. the ratios limited / skipped per principal;
+ *   4. for scale, one throttler decision alone (the storage's Lua script) against a bare Redis
+ *      PING, one caller, alternating rounds.
+ * Every answer must be 200 with the handler's body, and every limited answer must carry RateLimit-*
+ * headers (none means the storage failed open and nothing was counted); the counts are printed
+ * and any failure makes the run exit 1.
  *
  * Bounded: each round stops after BENCH_ROUND_MS or BENCH_ROUND_MAX requests, whichever first.
  * Knobs: BENCH_CONCURRENCY, BENCH_ROUNDS, BENCH_LATENCY_ROUNDS, BENCH_ROUND_MS, BENCH_ROUND_MAX,
@@ -41,6 +43,7 @@ import http from 'node:http';
 import { createHistogram, type RecordableHistogram } from 'node:perf_hooks';
 import { Controller, Get, Module } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { SkipThrottle } from '@nestjs/throttler';
 import { Redis } from 'ioredis';
 import pg from 'pg';
@@ -133,9 +136,23 @@ interface Meter {
   decisionMs: number;
   decisions: number;
 }
-const newMeter = (): Meter => ({ requests: 0, failures: 0, wrongHeaders: 0, wallMs: 0, cpuMs: 0, latency: createHistogram(), serverMs: 0, serverRequests: 0, guardMs: 0, decisionMs: 0, decisions: 0 });
+const newMeter = (): Meter => ({
+  requests: 0,
+  failures: 0,
+  wrongHeaders: 0,
+  wallMs: 0,
+  cpuMs: 0,
+  latency: createHistogram(),
+  serverMs: 0,
+  serverRequests: 0,
+  guardMs: 0,
+  decisionMs: 0,
+  decisions: 0,
+});
 /** The meter of the variant being measured (undefined between measurements). */
 let active: Meter | undefined;
+/** Warm-up requests are not measured, but they must not fail either. */
+const warmup = newMeter();
 
 interface BenchVariant {
   name: string;
@@ -176,7 +193,6 @@ async function runRound(port: number, v: BenchVariant, concurrency: number, ms: 
 
 /** Warm-up, then `rounds` rounds per variant, alternating which goes first. */
 async function measure(port: number, variants: BenchVariant[], concurrency: number, rounds: number): Promise<Map<string, Meter>> {
-  const warmup = newMeter();
   for (const v of variants) await runRound(port, v, concurrency, WARMUP_MS, warmup);
   const meters = new Map(variants.map((v) => [v.name, newMeter()]));
   for (let round = 0; round < rounds; round++) {
@@ -187,7 +203,10 @@ async function measure(port: number, variants: BenchVariant[], concurrency: numb
 }
 
 /** Mean time of `op` called one at a time, in alternating rounds per op; failures are answers `op` rejects. */
-async function serialMeans(ops: Array<{ name: string; op: () => Promise<boolean> }>, rounds: number): Promise<Array<{ name: string; calls: number; meanMs: number; failures: number }>> {
+async function serialMeans(
+  ops: Array<{ name: string; op: () => Promise<boolean> }>,
+  rounds: number,
+): Promise<Array<{ name: string; calls: number; meanMs: number; failures: number }>> {
   const totals = new Map(ops.map((o) => [o.name, { calls: 0, ms: 0, failures: 0 }]));
   const round = async (o: (typeof ops)[number], ms: number, t: { calls: number; ms: number; failures: number }) => {
     const deadline = performance.now() + ms;
@@ -257,11 +276,12 @@ async function main(): Promise<void> {
     LOG_LEVEL: 'silent',
     NODE_ENV: 'development',
   });
-  const app = await createApp(config, { imports: [RateLimitProbeModule] });
   const owner = new pg.Pool({ connectionString: database.env.DATABASE_URL, max: 2 });
   owner.on('error', () => undefined);
   const redis = new Redis(config.env.REDIS_URL, { maxRetriesPerRequest: 1 });
+  let app: NestFastifyApplication | undefined;
   try {
+    app = await createApp(config, { imports: [RateLimitProbeModule] });
     // Bench-only timers: the server's time per request, and the throttler guard's share of it.
     const fastify = app.getHttpAdapter().getInstance();
     const arrived = new WeakMap<object, number>();
@@ -377,13 +397,13 @@ async function main(): Promise<void> {
     }
     console.log('failed: not 200 or not the handler\'s body; headers: limited without RateLimit-* (failed open) or skipped with them.');
 
-    console.log('\n3. Limited / skipped');
-    console.log(`${'principal'.padEnd(14)} ${col('req/s', 7)} ${col('CPU/req', 8)} ${col('mean latency', 13)} ${col('+ms/req', 8)}`);
+    console.log('\n3. Limited / skipped (req/s and CPU per request from 1., mean latency from 2.)');
+    console.log(`${'principal'.padEnd(14)} ${col('req/s', 7)} ${col('CPU/req', 8)} ${col('mean latency', 13)} ${col('+ms mean', 9)}`);
     for (const principal of ['access token', 'API key']) {
       const t = pair(principal, throughput);
       const l = pair(principal, latency);
       console.log(
-        `${principal.padEnd(14)} ${col((rps(t.limited) / rps(t.skipped)).toFixed(2), 7)} ${col((t.limited.cpuMs / t.limited.requests / (t.skipped.cpuMs / t.skipped.requests)).toFixed(2), 8)} ${col((l.limited.latency.mean / l.skipped.latency.mean).toFixed(2), 13)} ${col(ms(l.limited.latency.mean - l.skipped.latency.mean).toFixed(3), 8)}`,
+        `${principal.padEnd(14)} ${col((rps(t.limited) / rps(t.skipped)).toFixed(2), 7)} ${col((t.limited.cpuMs / t.limited.requests / (t.skipped.cpuMs / t.skipped.requests)).toFixed(2), 8)} ${col((l.limited.latency.mean / l.skipped.latency.mean).toFixed(2), 13)} ${col(ms(l.limited.latency.mean - l.skipped.latency.mean).toFixed(3), 9)}`,
       );
     }
 
@@ -400,17 +420,17 @@ async function main(): Promise<void> {
     console.log(`${'operation'.padEnd(42)} ${col('calls', 9)} ${col('mean ms', 8)} ${col('failed', 7)}`);
     for (const a of alone) console.log(`${a.name.padEnd(42)} ${col(String(a.calls), 9)} ${col(a.meanMs.toFixed(3), 8)} ${col(String(a.failures), 7)}`);
 
-    const meters = [...throughput.values(), ...latency.values()];
-    const total = meters.reduce((n, m) => n + m.requests, 0);
+    const meters = [...throughput.values(), ...latency.values(), warmup];
+    const total = meters.reduce((n, m) => n + m.requests, 0) - warmup.requests;
     const failed = meters.reduce((n, m) => n + m.failures, 0) + alone.reduce((n, a) => n + a.failures, 0);
     const wrong = meters.reduce((n, m) => n + m.wrongHeaders, 0);
-    console.log(`\nmeasured requests: ${total}; failed requests and decisions: ${failed} (must be 0); wrong RateLimit-* headers: ${wrong} (must be 0)`);
+    console.log(`\nmeasured requests: ${total} (and ${warmup.requests} to warm up); failed requests and decisions: ${failed} (must be 0); wrong RateLimit-* headers: ${wrong} (must be 0)`);
     if (failed > 0 || wrong > 0) process.exitCode = 1;
   } finally {
     // The throttle counters expire on their own within a minute (the window).
     agent.destroy();
     redis.disconnect();
-    await app.close();
+    await app?.close();
     await owner.end();
     await database.drop();
   }
