@@ -427,12 +427,21 @@ async function main(): Promise<void> {
     console.log(`\nmeasured requests: ${total} (and ${warmup.requests} to warm up); failed requests and decisions: ${failed} (must be 0); wrong RateLimit-* headers: ${wrong} (must be 0)`);
     if (failed > 0 || wrong > 0) process.exitCode = 1;
   } finally {
-    // The throttle counters expire on their own within a minute (the window).
     agent.destroy();
-    redis.disconnect();
     await app?.close();
+    await removeKeys(redis, config.env.QUEUE_PREFIX);
+    redis.disconnect();
     await owner.end();
     await database.drop();
+  }
+}
+
+/** Every Redis key of this run (queues, schedulers, throttle counters): the prefix is this run's own. */
+async function removeKeys(redis: Redis, prefix: string): Promise<void> {
+  for (const match of [`${prefix}:*`, `{${prefix}:*`]) {
+    for await (const keys of redis.scanStream({ match, count: 500 }) as AsyncIterable<string[]>) {
+      if (keys.length > 0) await redis.unlink(...keys);
+    }
   }
 }
 
