@@ -17,10 +17,4 @@ export default tseslint.config(
     files: ['scripts/**', 'bench/**', 'test/**'],
     rules: { 'no-console': 'off' },
   },
-  {
-    // CommonJS by necessity (Jest loads transformers with require()).
-    files: ['**/*.cjs'],
-    languageOptions: { sourceType: 'commonjs', globals: { ...globals.node } },
-    rules: { '@typescript-eslint/no-require-imports': 'off' },
-  },
 );

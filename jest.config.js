@@ -1,7 +1,4 @@
 // Jest runs in ESM mode (NestJS 12 is ESM-only); @swc/jest keeps decorator metadata for DI.
-/** CommonJS packages that require() @nestjs/common or @nestjs/core, which Jest on Node < 24.9 cannot load. */
-const CJS_NEEDING_ESM = '(?:@nestjs/throttler|@nest-lab/throttler-storage-redis)';
-
 /** @type {import('jest').Config} */
 export default {
   testEnvironment: 'node',
@@ -21,10 +18,8 @@ export default {
         module: { type: 'es6' },
       },
     ],
-    // CommonJS dependencies that require() ESM-only Nest packages (test/support/esm-for-cjs.setup.ts).
-    [`/node_modules/${CJS_NEEDING_ESM}/.+\\.js$`]: '<rootDir>/test/support/require-esm-transform.cjs',
   },
-  transformIgnorePatterns: [`/node_modules/(?!${CJS_NEEDING_ESM}/)`],
+  // CommonJS dependencies that require() ESM-only packages get the ESM instances (see the file).
   setupFiles: ['<rootDir>/test/support/esm-for-cjs.setup.ts'],
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   testTimeout: 30000,

@@ -1,12 +1,17 @@
+import { jest } from '@jest/globals';
 import * as common from '@nestjs/common';
 import * as core from '@nestjs/core';
+import * as contentDisposition from 'content-disposition';
+import * as cookie from 'cookie';
 
 /**
- * Jest on Node < 24.9 cannot require() an ES module, and two of our dependencies are CommonJS that
- * require the ESM-only @nestjs/common and @nestjs/core: @nestjs/throttler and
- * @nest-lab/throttler-storage-redis (Node itself, 20.19+, loads them natively, so the application
- * needs nothing of this). test/support/require-esm-transform.cjs rewrites their require() of the two
- * Nest packages to read these very module instances, so the throttler shares one @nestjs/common
- * (decorators, Logger, metadata) with the code under test.
+ * Jest on Node < 24.9 cannot require() an ES module; Node itself (20.19+) can, so the application
+ * needs nothing of this. Some CommonJS dependencies require ESM-only packages:
+ * - @nestjs/throttler and @nest-lab/throttler-storage-redis require @nestjs/common and @nestjs/core;
+ * - @fastify/static (Swagger UI) requires content-disposition 3, light-my-request (`inject`) cookie 2.
+ * Their require() is handed the very module instances the code under test imports (not mocks: the
+ * real modules), so the throttler shares one @nestjs/common (decorators, Logger, metadata) with it.
+ * Runs before every test file (jest.config.js setupFiles), ahead of the files' static imports.
  */
-(globalThis as { __tenantryEsmForCjs?: Record<string, unknown> }).__tenantryEsmForCjs = { '@nestjs/common': common, '@nestjs/core': core };
+const ESM_ONLY: Record<string, object> = { '@nestjs/common': common, '@nestjs/core': core, 'content-disposition': contentDisposition, cookie };
+for (const [name, instance] of Object.entries(ESM_ONLY)) jest.mock(name, () => instance);

@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { expect, jest } from '@jest/globals';
+import { expect } from '@jest/globals';
 import type { Type } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
@@ -12,6 +12,7 @@ import type { SessionTokens } from '../../src/modules/auth/sessions/sessions.ser
 import { type AppConfig, loadConfig } from '../../src/platform/config/config.js';
 import type { Role } from '../../src/platform/security/permissions.js';
 import { createTestDatabase, TEST_JWT_SECRET, type TestDatabase, testEnv } from './database.js';
+import { purgeRedisPrefix } from './redis-keys.js';
 
 /**
  * End-to-end harness: the real application (createApp, as main.ts builds it) on a fresh copy of the
@@ -45,24 +46,7 @@ export interface TestAppOptions {
   imports?: Type[];
 }
 
-/**
- * CommonJS packages that `require` ESM-only ones: @fastify/static (Swagger UI) needs
- * content-disposition 3, light-my-request (`inject`) needs cookie 2. Node 20.19+ does that
- * natively; Jest's CommonJS loader cannot below Node 24.9 (and Nest's loadPackage then calls
- * process.exit). Jest's ESM loader can load them, so hand those same modules to `require`.
- * Not mocks: the real modules. Removable once jest.config.js transforms them to CommonJS.
- */
-const ESM_ONLY_REQUIRED = { 'content-disposition': () => import('content-disposition'), cookie: () => import('cookie') };
-
-async function bridgeEsmOnlyDependencies(): Promise<void> {
-  for (const [name, load] of Object.entries(ESM_ONLY_REQUIRED)) {
-    const esm = await load();
-    jest.mock(name, () => esm);
-  }
-}
-
 export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
-  await bridgeEsmOnlyDependencies();
   const database = await createTestDatabase();
   const owner = new pg.Pool({ connectionString: database.ownerUrl, max: 2, application_name: 'tenantry-test-owner' });
   owner.on('error', () => undefined);
@@ -104,6 +88,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
         } finally {
           await owner.end();
           await database.drop();
+          await purgeRedisPrefix(config.env.REDIS_URL, config.env.QUEUE_PREFIX);
         }
       },
     };
