@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { SecretBox } from '../../src/modules/chat/assistant/secret-box.js';
 import { ChatModule } from '../../src/modules/chat/chat.module.js';
 import { TEST_CHAT_ENCRYPTION_KEY } from '../support/database.js';
+import { installFakeDns } from '../support/fake-dns.js';
 import { createTestApp, expectProblem, type TestApp, type TestMember, type TestTenant } from '../support/http-app.js';
 
 /**
@@ -15,6 +16,8 @@ const API_KEY = 'sk-live-SECRET-4f2a9c71b3';
 let t: TestApp;
 beforeAll(async () => {
   t = await createTestApp({ imports: [ChatModule] });
+  // Saving a base URL resolves its host (the SSRF guard): public addresses here, never real DNS.
+  installFakeDns(t.app, Object.fromEntries(['api.openai.com', 'models.example.com', 'one.example.com', 'two.example.com', 'three.example.com'].map((name) => [name, ['104.18.32.47']])));
 });
 afterAll(async () => {
   await t?.close();
@@ -129,7 +132,7 @@ describe('PATCH /api/v1/assistant', () => {
 
   it('checks the rules on the merged configuration: switching back to builtin needs a built-in model', async () => {
     const { admin } = await tenantWithTeam();
-    expect((await patch(admin, { provider: 'openai_compatible', model: 'llama3.1', baseUrl: 'http://127.0.0.1:11434/v1' })).statusCode).toBe(200);
+    expect((await patch(admin, { provider: 'openai_compatible', model: 'llama3.1', baseUrl: 'http://models.example.com:11434/v1' })).statusCode).toBe(200);
 
     const problem = expectProblem(await patch(admin, { provider: 'builtin' }), 400, 'validation_failed');
     expect(problem.errors).toEqual([{ field: 'model', message: expect.stringContaining("the current model is 'llama3.1'") }]);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { ChatModule } from '../../src/modules/chat/chat.module.js';
-import { type FakeOpenAi, startFakeOpenAi } from '../support/fake-openai.js';
+import { FAKE_PROVIDER_ENV, type FakeOpenAi, startFakeOpenAi } from '../support/fake-openai.js';
 import { createTestApp, expectProblem, type TestApp, type TestMember, type TestTenant } from '../support/http-app.js';
 import { modelUsageOf } from '../support/usage.js';
 
@@ -14,7 +14,7 @@ let t: TestApp;
 let fake: FakeOpenAi;
 beforeAll(async () => {
   fake = await startFakeOpenAi();
-  t = await createTestApp({ imports: [ChatModule], env: { PROVIDER_TIMEOUT_MS: '300', PROVIDER_MAX_RETRIES: '2' } });
+  t = await createTestApp({ imports: [ChatModule], env: { ...FAKE_PROVIDER_ENV, PROVIDER_TIMEOUT_MS: '300', PROVIDER_MAX_RETRIES: '2' } });
 });
 afterAll(async () => {
   await t?.close();

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { ChatModule } from '../../src/modules/chat/chat.module.js';
 import { CLIENT_DISCONNECTED } from '../../src/modules/chat/conversations/chat.service.js';
-import { type FakeOpenAi, startFakeOpenAi } from '../support/fake-openai.js';
+import { FAKE_PROVIDER_ENV, type FakeOpenAi, startFakeOpenAi } from '../support/fake-openai.js';
 import { createTestApp, expectProblem, type TestApp, type TestMember } from '../support/http-app.js';
 import { modelUsageOf } from '../support/usage.js';
 
@@ -16,7 +16,7 @@ let t: TestApp;
 let fake: FakeOpenAi;
 beforeAll(async () => {
   fake = await startFakeOpenAi();
-  t = await createTestApp({ imports: [ChatModule], env: { PROVIDER_MAX_RETRIES: '1' } });
+  t = await createTestApp({ imports: [ChatModule], env: { ...FAKE_PROVIDER_ENV, PROVIDER_MAX_RETRIES: '1' } });
 });
 afterAll(async () => {
   await t?.close();

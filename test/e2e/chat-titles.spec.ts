@@ -3,7 +3,7 @@ import type { Job, Queue } from 'bullmq';
 import { TITLE_INSTRUCTION, TITLE_MAX_TOKENS } from '../../src/modules/chat/conversations/conversation-title.js';
 import { CONVERSATION_TITLE_JOB, CONVERSATION_TITLE_QUEUE, conversationTitleJobId } from '../../src/modules/chat/jobs/conversation-title.jobs.js';
 import { AppQueues } from '../../src/platform/queue/app-queues.js';
-import { type FakeOpenAi, type ReceivedRequest, startFakeOpenAi } from '../support/fake-openai.js';
+import { FAKE_PROVIDER_ENV, type FakeOpenAi, type ReceivedRequest, startFakeOpenAi } from '../support/fake-openai.js';
 import { createTestApp, expectProblem, type TestApp, type TestMember } from '../support/http-app.js';
 import { waitFor } from './billing-helpers.js';
 import { modelUsageOf } from '../support/usage.js';
@@ -21,7 +21,7 @@ let queue: Queue;
 
 beforeAll(async () => {
   fake = await startFakeOpenAi();
-  t = await createTestApp({ env: { PROVIDER_MAX_RETRIES: '0' } });
+  t = await createTestApp({ env: { ...FAKE_PROVIDER_ENV, PROVIDER_MAX_RETRIES: '0' } });
   queue = t.app.get(AppQueues, { strict: false }).get(CONVERSATION_TITLE_QUEUE)!;
 });
 afterAll(async () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { ChatModule } from '../../src/modules/chat/chat.module.js';
-import { type FakeOpenAi, startFakeOpenAi } from '../support/fake-openai.js';
+import { FAKE_PROVIDER_ENV, type FakeOpenAi, startFakeOpenAi } from '../support/fake-openai.js';
 import { createTestApp, type TestApp, type TestMember } from '../support/http-app.js';
 
 /**
@@ -12,7 +12,7 @@ let t: TestApp;
 let fake: FakeOpenAi;
 beforeAll(async () => {
   fake = await startFakeOpenAi();
-  t = await createTestApp({ imports: [ChatModule], env: { PROVIDER_MAX_RETRIES: '0' } });
+  t = await createTestApp({ imports: [ChatModule], env: { ...FAKE_PROVIDER_ENV, PROVIDER_MAX_RETRIES: '0' } });
 });
 afterAll(async () => {
   await t?.close();

@@ -8,7 +8,7 @@ import { UsageModule } from '../../src/modules/usage/usage.module.js';
 import { UsageService } from '../../src/modules/usage/usage.service.js';
 import { TenantContext } from '../../src/platform/context/tenant-context.js';
 import { AppQueues } from '../../src/platform/queue/app-queues.js';
-import { type FakeOpenAi, startFakeOpenAi } from '../support/fake-openai.js';
+import { FAKE_PROVIDER_ENV, type FakeOpenAi, startFakeOpenAi } from '../support/fake-openai.js';
 import { FAKE_PRICES, type FakeStripe, startFakeStripe, stripeEvent } from '../support/fake-stripe.js';
 import { createTestApp, expectProblem, type TestApp, type TestMember } from '../support/http-app.js';
 import { BillingWorld, waitFor } from './billing-helpers.js';
@@ -29,7 +29,7 @@ beforeAll(async () => {
   stripe = await startFakeStripe();
   t = await createTestApp({
     imports: [ChatModule, MembersModule, InvitationsModule, BillingModule, UsageModule],
-    env: { ...stripe.env, PROVIDER_MAX_RETRIES: '0' },
+    env: { ...stripe.env, ...FAKE_PROVIDER_ENV, PROVIDER_MAX_RETRIES: '0' },
   });
   world = new BillingWorld(t);
 });

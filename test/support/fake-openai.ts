@@ -25,8 +25,8 @@ export type FakeBehaviour =
       /** Answer only once this settles: the test decides when the model is done (no timing involved). */
       gate?: Promise<void>;
     }
-  /** An error status with an OpenAI-style error body. */
-  | { kind: 'status'; status: number; retryAfter?: string }
+  /** An error status with an OpenAI-style error body (a 3xx with a Location, when given one). */
+  | { kind: 'status'; status: number; retryAfter?: string; location?: string }
   /** Accepts the request and never answers (until the client gives up). */
   | { kind: 'hang' }
   /** JSON: a body that is not JSON. SSE: one good delta, then a data line that is not JSON. */
@@ -61,6 +61,8 @@ export interface FakeOpenAi {
   /** `http://127.0.0.1:<port>/v1`: what a tenant would configure as its base URL. */
   baseUrl: string;
   requests: ReceivedRequest[];
+  /** TCP connections accepted so far: a refused call must not even open one. */
+  connections: number;
   /** Behaviours for the next requests, in order; once used up, requests get `ok`. */
   enqueue(...behaviours: FakeBehaviour[]): void;
   /** The text an `ok` without its own text answers (default 'Hello from the fake model.'). */
@@ -70,6 +72,13 @@ export interface FakeOpenAi {
 
 export const FAKE_USAGE: FakeUsage = { prompt_tokens: 11, completion_tokens: 7 };
 
+/**
+ * The fake listens on 127.0.0.1, which the SSRF guard refuses by default
+ * (docs/adr/0011-outbound-requests.md): specs that call it open exactly that address, explicitly,
+ * through the operator's escape hatch.
+ */
+export const FAKE_PROVIDER_ENV = { PROVIDER_ALLOWED_PRIVATE_HOSTS: '127.0.0.1/32' } as const;
+
 export async function startFakeOpenAi(): Promise<FakeOpenAi> {
   const queue: FakeBehaviour[] = [];
   const requests: ReceivedRequest[] = [];
@@ -77,6 +86,7 @@ export async function startFakeOpenAi(): Promise<FakeOpenAi> {
   const fake: FakeOpenAi = {
     baseUrl: '',
     requests,
+    connections: 0,
     defaultText: 'Hello from the fake model.',
     enqueue: (...behaviours) => queue.push(...behaviours),
     close: () =>
@@ -90,6 +100,7 @@ export async function startFakeOpenAi(): Promise<FakeOpenAi> {
     void handle(req, res);
   });
   server.on('connection', (socket) => {
+    fake.connections++;
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
   });
@@ -132,6 +143,7 @@ export async function startFakeOpenAi(): Promise<FakeOpenAi> {
         res.writeHead(behaviour.status, {
           'content-type': 'application/json',
           ...(behaviour.retryAfter !== undefined ? { 'retry-after': behaviour.retryAfter } : {}),
+          ...(behaviour.location !== undefined ? { location: behaviour.location } : {}),
         });
         res.end(JSON.stringify({ error: { message: `fake failure ${behaviour.status}`, type: 'server_error' } }));
         return;

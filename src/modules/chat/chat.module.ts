@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { AppConfig } from '../../platform/config/config.js';
+import { OutboundModule } from '../../platform/outbound/outbound.module.js';
 import { UsageModule } from '../usage/usage.module.js';
 import { AssistantController } from './assistant/assistant.controller.js';
 import { AssistantRepository } from './assistant/assistant.repository.js';
@@ -35,7 +36,7 @@ const PROVIDERS = [
 ];
 
 @Module({
-  imports: [UsageModule, registerQueues(CONVERSATION_TITLE_QUEUE)],
+  imports: [UsageModule, OutboundModule, registerQueues(CONVERSATION_TITLE_QUEUE)],
   controllers: CONTROLLERS,
   providers: PROVIDERS,
   exports: [ChatService, AssistantService],

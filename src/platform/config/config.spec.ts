@@ -137,3 +137,22 @@ describe('AppConfig.describe', () => {
     expect(printed).not.toMatch(/-pw-/);
   });
 });
+
+describe('PROVIDER_ALLOWED_PRIVATE_HOSTS (the SSRF guard escape hatch)', () => {
+  it('is empty by default: tenants reach public addresses only', () => {
+    expect(loadConfig(validEnv()).env.PROVIDER_ALLOWED_PRIVATE_HOSTS).toEqual([]);
+    expect(loadConfig(validEnv({ PROVIDER_ALLOWED_PRIVATE_HOSTS: '' })).env.PROVIDER_ALLOWED_PRIVATE_HOSTS).toEqual([]);
+  });
+
+  it('reads host names, *.domain, addresses and CIDR ranges, comma-separated, trimmed, lower-cased', () => {
+    const config = loadConfig(validEnv({ PROVIDER_ALLOWED_PRIVATE_HOSTS: ' VLLM.internal, *.svc.cluster.local,10.20.0.0/16 ,, 127.0.0.1, fd00::/8' }));
+
+    expect(config.env.PROVIDER_ALLOWED_PRIVATE_HOSTS).toEqual(['vllm.internal', '*.svc.cluster.local', '10.20.0.0/16', '127.0.0.1', 'fd00::/8']);
+  });
+
+  it('refuses to start on an entry it cannot read, naming it', () => {
+    expect(configError(validEnv({ PROVIDER_ALLOWED_PRIVATE_HOSTS: 'vllm.internal, http://ollama:11434, 10.0.0.0/40' })).problems).toEqual([
+      'PROVIDER_ALLOWED_PRIVATE_HOSTS has entries that are neither a host name, *.domain, an IP address nor a CIDR range: http://ollama:11434, 10.0.0.0/40',
+    ]);
+  });
+});

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PrivateAllowList } from '../outbound/allow-list.js';
 
 /**
  * The one typed configuration object, read from the environment and validated once at start-up.
@@ -68,6 +69,19 @@ const schema = z.object({
   PROVIDER_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
   /** Retries of a provider call on 5xx, 429 or network errors, before anything was streamed. */
   PROVIDER_MAX_RETRIES: z.coerce.number().int().min(0).max(10).default(2),
+  /**
+   * The SSRF guard's escape hatch (docs/adr/0011-outbound-requests.md): comma-separated host names
+   * (`vllm.internal`, `*.svc.cluster.local`), IP addresses or CIDR ranges that tenants' model base
+   * URLs may reach although they are private. Default: none (only public addresses).
+   */
+  PROVIDER_ALLOWED_PRIVATE_HOSTS: z
+    .string()
+    .default('')
+    .transform((v) => v.split(',').map((entry) => entry.trim().toLowerCase()).filter((entry) => entry !== ''))
+    .superRefine((entries, ctx) => {
+      const invalid = PrivateAllowList.invalidEntries(entries);
+      if (invalid.length > 0) ctx.addIssue({ code: 'custom', message: `has entries that are neither a host name, *.domain, an IP address nor a CIDR range: ${invalid.join(', ')}` });
+    }),
   /**
    * How long a usage reservation may stay held before the reconciliation job releases it (its
    * process is presumed dead). Must outlast the longest call: see the rule below.

@@ -5,6 +5,7 @@ import { TenantContext } from '../../../platform/context/tenant-context.js';
 import { TenantDb } from '../../../platform/db/tenant-db.js';
 import { type FieldError, HttpError } from '../../../platform/http/app-error.js';
 import { decodeCursor, type Page, toPage } from '../../../platform/http/pagination.js';
+import { OutboundPolicy, OutboundRefusedError } from '../../../platform/outbound/outbound-policy.js';
 import { ChatError } from '../chat.errors.js';
 import { BUILTIN_MODELS, isBuiltinModel } from '../providers/builtin-provider.js';
 import type { ProviderKind } from '../providers/chat-providers.js';
@@ -81,6 +82,7 @@ export class AssistantService {
     private readonly assistants: AssistantRepository,
     private readonly audit: AuditLog,
     private readonly secrets: SecretBox,
+    private readonly outbound: OutboundPolicy,
   ) {}
 
   async get(): Promise<AssistantView> {
@@ -89,10 +91,15 @@ export class AssistantService {
     return toView((await this.assistants.find(tenantId)) ?? DEFAULT_ASSISTANT);
   }
 
-  /** Creates the configuration on first use (upsert). Changing the base URL drops a stored key unless a new one comes with it. */
+  /**
+   * Creates the configuration on first use (upsert). Changing the base URL drops a stored key unless
+   * a new one comes with it. A base URL our servers may not call is refused before anything else
+   * (its DNS lookup stays outside the transaction); calls check it again at connect time.
+   */
   async update(patch: AssistantPatch): Promise<AssistantView> {
     this.ctx.requirePermission('chat:configure');
     const tenantId = this.ctx.requireTenantId('configuring the assistant');
+    if (patch.baseUrl) await this.checkBaseUrl(patch.baseUrl);
     return this.db.transaction(async () => {
       const current = (await this.assistants.find(tenantId)) ?? DEFAULT_ASSISTANT;
       const changes = this.changesOf(tenantId, current, patch);
@@ -167,6 +174,15 @@ export class AssistantService {
       ...(c.apiKeyEncrypted && { apiKey: this.secrets.open(c.apiKeyEncrypted, tenantId) }),
       ...(activeTemplate !== null && { systemPrompt: renderPrompt(activeTemplate, { tenantName, now }) }),
     };
+  }
+
+  private async checkBaseUrl(baseUrl: string): Promise<void> {
+    try {
+      await this.outbound.checkUrl(baseUrl);
+    } catch (error) {
+      if (error instanceof OutboundRefusedError) throw ChatError.baseUrlNotAllowed(error.message);
+      throw error;
+    }
   }
 
   /** The columns the patch really changes (a value equal to the stored one is no change). */

@@ -44,7 +44,8 @@ export interface ChatProvider {
   stream(request: ChatRequest): AsyncIterable<StreamChunk>;
 }
 
-export type ProviderFailureKind = 'http' | 'timeout' | 'network' | 'protocol' | 'aborted';
+/** `refused`: the SSRF guard would not connect to the base URL (docs/adr/0011-outbound-requests.md). */
+export type ProviderFailureKind = 'http' | 'timeout' | 'network' | 'protocol' | 'aborted' | 'refused';
 
 /**
  * Why a provider call failed, in words safe to store and show: never the provider's response body,

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AppConfig } from '../../../platform/config/config.js';
+import { OutboundHttp } from '../../../platform/outbound/outbound-http.js';
 import { BuiltinProvider } from './builtin-provider.js';
 import type { ChatProvider } from './chat-provider.js';
 import { OpenAiCompatibleProvider } from './openai-compatible-provider.js';
@@ -18,7 +19,10 @@ export interface ProviderSettings {
 export class ChatProviders {
   private readonly builtin = new BuiltinProvider();
 
-  constructor(private readonly config: AppConfig) {}
+  constructor(
+    private readonly config: AppConfig,
+    private readonly http: OutboundHttp,
+  ) {}
 
   for(settings: ProviderSettings): ChatProvider {
     if (settings.provider === 'builtin') return this.builtin;
@@ -28,6 +32,7 @@ export class ChatProviders {
       apiKey: settings.apiKey,
       timeoutMs: this.config.env.PROVIDER_TIMEOUT_MS,
       maxRetries: this.config.env.PROVIDER_MAX_RETRIES,
+      http: this.http,
     });
   }
 }

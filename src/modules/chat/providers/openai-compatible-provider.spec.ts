@@ -1,5 +1,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import { FAKE_USAGE, type FakeOpenAi, startFakeOpenAi } from '../../../../test/support/fake-openai.js';
+import { FakeDns } from '../../../../test/support/fake-dns.js';
+import { FAKE_PROVIDER_ENV, FAKE_USAGE, type FakeOpenAi, startFakeOpenAi } from '../../../../test/support/fake-openai.js';
+import { PrivateAllowList } from '../../../platform/outbound/allow-list.js';
+import { OutboundHttp } from '../../../platform/outbound/outbound-http.js';
+import { OutboundPolicy } from '../../../platform/outbound/outbound-policy.js';
 import type { ChatRequest, StreamChunk } from './chat-provider.js';
 import { ProviderError } from './chat-provider.js';
 import { OpenAiCompatibleProvider, type OpenAiCompatibleOptions } from './openai-compatible-provider.js';
@@ -7,14 +11,21 @@ import { OpenAiCompatibleProvider, type OpenAiCompatibleOptions } from './openai
 /**
  * The OpenAI-compatible provider against a real local HTTP server speaking chat completions
  * (test/support/fake-openai.ts): request shape, JSON and SSE answers, retries, time-outs, and
- * broken streams.
+ * broken streams, through the SSRF-guarded client with the fake's address allowed explicitly.
  */
+
+/** What the guard lets through: the fake's address (the tests' escape hatch), and public names. */
+const dns = new FakeDns({ 'models.example.com': ['104.18.32.47'] });
+const guarded = (allow: readonly string[]) =>
+  new OutboundHttp(new OutboundPolicy({ requireHttps: false, allowList: PrivateAllowList.parse(allow) }, dns));
+const http = guarded([FAKE_PROVIDER_ENV.PROVIDER_ALLOWED_PRIVATE_HOSTS]);
 
 let fake: FakeOpenAi;
 beforeAll(async () => {
   fake = await startFakeOpenAi();
 });
 afterAll(async () => {
+  http.onModuleDestroy();
   await fake?.close();
 });
 beforeEach(() => {
@@ -22,7 +33,7 @@ beforeEach(() => {
 });
 
 const provider = (options: Partial<OpenAiCompatibleOptions> = {}) =>
-  new OpenAiCompatibleProvider({ baseUrl: fake.baseUrl, apiKey: 'sk-test-123', timeoutMs: 2000, maxRetries: 2, retryBaseMs: 5, ...options });
+  new OpenAiCompatibleProvider({ baseUrl: fake.baseUrl, apiKey: 'sk-test-123', timeoutMs: 2000, maxRetries: 2, retryBaseMs: 5, http, ...options });
 
 const request = (overrides: Partial<ChatRequest> = {}): ChatRequest => ({
   model: 'llama3.1',
@@ -261,5 +272,43 @@ describe('time-outs and broken answers', () => {
     await closed.close();
 
     await expect(provider({ baseUrl, maxRetries: 1 }).complete(request())).rejects.toMatchObject({ kind: 'network', message: expect.stringContaining('ECONNREFUSED') });
+  });
+});
+
+describe('the SSRF guard (docs/adr/0011-outbound-requests.md)', () => {
+  const closed = guarded([]);
+  afterAll(() => closed.onModuleDestroy());
+
+  it('refuses a base URL on a loopback address without the escape hatch: not retried, no connection opened', async () => {
+    const before = fake.connections;
+
+    await expect(provider({ http: closed }).complete(request())).rejects.toMatchObject({
+      kind: 'refused',
+      retryable: false,
+      message: 'the base URL is not allowed: 127.0.0.1 is a loopback address',
+    });
+
+    expect(fake.connections).toBe(before);
+    expect(fake.requests).toEqual([]);
+  });
+
+  it('refuses a public-looking name that resolves to a loopback address at call time, streaming too', async () => {
+    dns.table['rebound.example.com'] = ['127.0.0.1'];
+    const before = fake.connections;
+    const baseUrl = fake.baseUrl.replace('127.0.0.1', 'rebound.example.com');
+
+    const { chunks, error } = await collectUntilFailure(provider({ http: closed, baseUrl }).stream(request()));
+
+    expect(chunks).toEqual([]);
+    expect(error).toMatchObject({ kind: 'refused', message: 'the base URL is not allowed: rebound.example.com resolves to a loopback address' });
+    expect(fake.connections).toBe(before);
+  });
+
+  it('does not follow a redirect, even to an address it would allow', async () => {
+    fake.enqueue({ kind: 'status', status: 307, location: `${fake.baseUrl}/chat/completions?again` });
+
+    await expect(provider().complete(request())).rejects.toMatchObject({ kind: 'http', message: 'provider answered HTTP 307 (a redirect, not followed)', retryable: false });
+
+    expect(fake.requests).toHaveLength(1);
   });
 });

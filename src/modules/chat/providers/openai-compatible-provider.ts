@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import type { OutboundFetch } from '../../../platform/outbound/outbound-http.js';
+import { OutboundRefusedError } from '../../../platform/outbound/outbound-policy.js';
 import type { ChatProvider, ChatRequest, Completion, StreamChunk, TokenUsage } from './chat-provider.js';
 import { ProviderError } from './chat-provider.js';
 import { SseParser } from './sse-parser.js';
@@ -14,6 +16,8 @@ export interface OpenAiCompatibleOptions {
   maxRetries: number;
   /** First backoff (doubled per attempt, plus jitter); a provider's Retry-After wins, capped. */
   retryBaseMs?: number;
+  /** The SSRF-guarded client (OutboundHttp): the base URL is a tenant's, never called with plain fetch. */
+  http: OutboundFetch;
 }
 
 const DEFAULT_RETRY_BASE_MS = 250;
@@ -37,10 +41,10 @@ const toUsage = (u: z.infer<typeof usageSchema>): TokenUsage => ({ promptTokens:
 
 /**
  * A chat-completions client for any OpenAI-compatible server (OpenAI, Ollama, vLLM, LiteLLM, ...),
- * over plain fetch: POST {baseUrl}/chat/completions, JSON or server-sent events.
+ * over the SSRF-guarded OutboundHttp: POST {baseUrl}/chat/completions, JSON or server-sent events.
  *
- * Failures: a non-2xx status, a time-out, a broken connection or an unreadable body is a
- * ProviderError. 5xx, 429 and network errors are retried with exponential backoff, but only while
+ * Failures: a non-2xx status (a redirect included: never followed), a time-out, a broken
+ * connection, an unreadable body or an address the guard refuses is a ProviderError. 5xx, 429 and network errors are retried with exponential backoff, but only while
  * nothing has been produced yet: once a delta left, a retry would repeat text the caller has
  * already shown. A time-out is not retried (the user has already waited that long).
  */
@@ -150,7 +154,7 @@ class Attempt {
       { role: 'user', content: request.message },
     ];
     this.touch();
-    const response = await fetch(this.url, {
+    const response = await this.options.http.fetch(this.url, {
       method: 'POST',
       headers: {
         'content-type': 'application/json',
@@ -170,7 +174,8 @@ class Attempt {
     if (!response.ok) {
       await response.body?.cancel().catch(() => undefined);
       const status = response.status;
-      throw new ProviderError('http', `provider answered HTTP ${status}`, status === 429 || status >= 500, {
+      const redirect = status >= 300 && status < 400 ? ' (a redirect, not followed)' : '';
+      throw new ProviderError('http', `provider answered HTTP ${status}${redirect}`, status === 429 || status >= 500, {
         status,
         retryAfterMs: retryAfterMs(response.headers.get('retry-after')),
       });
@@ -182,6 +187,7 @@ class Attempt {
   /** What any error of this attempt means, as a ProviderError. */
   failure(error: unknown): ProviderError {
     if (error instanceof ProviderError) return error;
+    if (error instanceof OutboundRefusedError) return new ProviderError('refused', `the base URL is not allowed: ${error.message}`, false);
     if (this.timedOut) return new ProviderError('timeout', `no answer within ${this.options.timeoutMs} ms`, false);
     if (this.request.signal?.aborted) return new ProviderError('aborted', 'the call was aborted', false);
     return new ProviderError('network', `connection failed (${networkCause(error)})`, true);
@@ -266,8 +272,10 @@ function retryAfterMs(header: string | null): number | undefined {
   return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
 }
 
-/** undici's "fetch failed" hides the reason in `cause` (ECONNREFUSED, ECONNRESET, ...). */
+/** A socket error's code (ECONNREFUSED, ECONNRESET, ...), on the error or its `cause`. */
 function networkCause(error: unknown): string {
+  const own = (error as { code?: unknown } | null)?.code;
+  if (typeof own === 'string') return own;
   const cause = (error as { cause?: { code?: unknown; message?: unknown } } | null)?.cause;
   if (typeof cause?.code === 'string') return cause.code;
   const message = (error as { message?: unknown } | null)?.message;
