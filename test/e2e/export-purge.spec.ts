@@ -68,6 +68,8 @@ describe('the export purge', () => {
     expect(scheduler).toMatchObject({ name: EXPORT_PURGE_SWEEP_JOB, every: EXPORT_PURGE_EVERY_MS });
   });
 
+  // The scheduler also runs a sweep when the app starts; it may be the one that purges this tenant
+  // (same job id within the hour): the outcome is the same either way.
   it('the sweep enqueues a job for each tenant with expired exports, which deletes them and their archives', async () => {
     const [expiring, unexpired] = [await t.makeTenant(), await t.makeTenant()];
     const expired = await exportsOf(expiring.id, 2, '-1 day', 1000);
@@ -75,7 +77,6 @@ describe('the export purge', () => {
     const [pending] = await exportsOf(expiring.id, 1, null);
     const untouched = await exportsOf(unexpired.id, 1, '1 hour');
     const admin = await t.makeMember(expiring.id, 'admin');
-    expect((await t.inject({ method: 'GET', url: `/api/v1/tenant/exports/${expired[0]}`, headers: admin.auth })).statusCode).toBe(200);
 
     const sweep = (await processor.process(fakeJob(EXPORT_PURGE_SWEEP_JOB, {}))) as { enqueued: number };
 
