@@ -21,6 +21,8 @@ const MAY_USE_PLATFORM_DB: readonly RegExp[] = [
   /^src\/platform\/mail\//, // the mail worker: platform infrastructure delivering email_outbox (the tenant role may only INSERT there), never a route
   /^src\/modules\/billing\/inbox\//, // the Stripe webhook inbox: platform infrastructure (events come before any tenant is known and name other tenants' customers), behind StripeInbox's methods
   /^src\/modules\/usage\/expired-reservations\//, // the reservation sweep's one cross-tenant read (which tenants have expired reservations), read only; the releases run per tenant under RLS
+  /^src\/modules\/chat\/interrupted-replies\//, // the interrupted-replies sweep's one cross-tenant read (which tenants have replies pending past the deadline), read only; the replies are failed per tenant under RLS
+  /^src\/modules\/tenant\/expired-exports\//, // the export purge's one cross-tenant read (which tenants have expired exports), read only; the deletes run per tenant under RLS
   // Platform tooling, never a route: `npm run tenants:import` and `npm run db:seed` upsert tenants by slug, across tenants; only scripts/ provide it
   /^src\/modules\/chat\/widget\/tenant-import\.service\.ts$/,
 ];

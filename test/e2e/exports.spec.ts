@@ -171,7 +171,7 @@ describe('a built export', () => {
     const audit = archive.tables.audit_events!;
     expect(audit.map((e) => e.seq)).toEqual(audit.map((_, i) => String(i + 1)));
     expect(audit[0]!.hash).toMatch(/^[0-9a-f]{64}$/);
-    expect(archive.tables.usage_counters?.[0]?.used).toBe('5');
+    expect(archive.tables.usage_counters?.find((c) => c.metric === 'messages')?.used).toBe('5');
   });
 
   it('is listed, newest first, with cursor pagination', async () => {

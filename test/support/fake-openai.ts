@@ -38,7 +38,9 @@ export type FakeBehaviour =
   /** The connection is destroyed before any response. */
   | { kind: 'drop' }
   /** SSE: one delta, then nothing until the client goes away (see `ReceivedRequest.closed`). */
-  | { kind: 'stall-mid-stream' };
+  | { kind: 'stall-mid-stream' }
+  /** SSE: a delta every `everyMs` (default 20), for ever: only the client going away ends it. */
+  | { kind: 'trickle'; everyMs?: number };
 
 export interface ReceivedRequest {
   method: string;
@@ -177,6 +179,12 @@ export async function startFakeOpenAi(): Promise<FakeOpenAi> {
         startSse(res);
         sse(res, deltaChunk(body.model, 'Partial '));
         return; // nothing more: the client must give up or go away
+      case 'trickle': {
+        startSse(res);
+        const timer = setInterval(() => sse(res, deltaChunk(body.model, 'more ')), behaviour.everyMs ?? 20);
+        res.on('close', () => clearInterval(timer));
+        return;
+      }
     }
   }
 

@@ -11,14 +11,19 @@ import { ConversationsController } from './conversations/conversations.controlle
 import { ConversationsRepository } from './conversations/conversations.repository.js';
 import { ConversationTitlesService } from './conversations/conversation-titles.service.js';
 import { ConversationsService } from './conversations/conversations.service.js';
+import { InterruptedRepliesService } from './conversations/interrupted-replies.service.js';
+import { InterruptedRepliesModule } from './interrupted-replies/interrupted-replies.module.js';
 import { ConversationTitleJob } from './jobs/conversation-title.job.js';
 import { CONVERSATION_TITLE_QUEUE, ConversationTitleJobs } from './jobs/conversation-title.jobs.js';
+import { FailInterruptedRepliesJob } from './jobs/fail-interrupted-replies.job.js';
+import { INTERRUPTED_REPLIES_QUEUE, InterruptedRepliesJobs } from './jobs/interrupted-replies.jobs.js';
 import { ChatProviders } from './providers/chat-providers.js';
 import { registerQueues } from '../../platform/queue/register-queues.js';
 
 /**
  * Chat: each tenant's assistant (configuration, prompt versions), model providers, conversations
- * (API and widget), and their titles (a job after the first exchange). Add a controller to CONTROLLERS and its services to PROVIDERS.
+ * (API and widget), their titles (a job after the first exchange), and the sweep that fails replies
+ * whose process died (FailInterruptedRepliesJob, every minute). Add a controller to CONTROLLERS and its services to PROVIDERS.
  */
 const CONTROLLERS = [AssistantController, ConversationsController];
 
@@ -32,11 +37,14 @@ const PROVIDERS = [
   ConversationTitlesService,
   ConversationTitleJobs,
   ConversationTitleJob,
+  InterruptedRepliesService,
+  InterruptedRepliesJobs,
+  FailInterruptedRepliesJob,
   { provide: SecretBox, useFactory: (config: AppConfig) => SecretBox.fromBase64(config.env.CHAT_ENCRYPTION_KEY), inject: [AppConfig] },
 ];
 
 @Module({
-  imports: [UsageModule, OutboundModule, registerQueues(CONVERSATION_TITLE_QUEUE)],
+  imports: [UsageModule, OutboundModule, InterruptedRepliesModule, registerQueues(CONVERSATION_TITLE_QUEUE, INTERRUPTED_REPLIES_QUEUE)],
   controllers: CONTROLLERS,
   providers: PROVIDERS,
   exports: [ChatService, AssistantService],

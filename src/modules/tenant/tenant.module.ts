@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TenantAdminModule } from './admin/tenant-admin.module.js';
+import { ExpiredExportsModule } from './expired-exports/expired-exports.module.js';
 import { ExportArchiveBuilder } from './exports/export-archive.js';
 import { ExportLinks } from './exports/export-links.js';
 import { TenantExportsController } from './exports/tenant-exports.controller.js';
@@ -7,6 +8,8 @@ import { TenantExportsRepository } from './exports/tenant-exports.repository.js'
 import { TenantExportsService } from './exports/tenant-exports.service.js';
 import { BuildExportJob } from './jobs/build-export.job.js';
 import { EraseTenantJob } from './jobs/erase-tenant.job.js';
+import { ExportPurgeJobs } from './jobs/export-purge.jobs.js';
+import { PurgeExpiredExportsJob } from './jobs/purge-expired-exports.job.js';
 import { TenantJobsModule } from './jobs/tenant-jobs.module.js';
 import { TenantLifecycleService } from './lifecycle/tenant-lifecycle.service.js';
 import { TenantTablesRepository } from './lifecycle/tenant-tables.repository.js';
@@ -14,9 +17,12 @@ import { TenantController } from './tenant.controller.js';
 import { TenantRepository } from './tenant.repository.js';
 import { TenantService } from './tenant.service.js';
 
-/** The tenant: its profile and settings, its lifecycle (deletion, erasure), data exports, and platform administration. */
+/**
+ * The tenant: its profile and settings, its lifecycle (deletion, erasure), data exports (built by a
+ * job, purged by an hourly sweep once expired), and platform administration.
+ */
 @Module({
-  imports: [TenantJobsModule, TenantAdminModule],
+  imports: [TenantJobsModule, TenantAdminModule, ExpiredExportsModule],
   controllers: [TenantController, TenantExportsController],
   providers: [
     TenantService,
@@ -29,6 +35,8 @@ import { TenantService } from './tenant.service.js';
     ExportLinks,
     EraseTenantJob,
     BuildExportJob,
+    ExportPurgeJobs,
+    PurgeExpiredExportsJob,
   ],
   exports: [TenantService],
 })

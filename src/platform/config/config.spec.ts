@@ -105,13 +105,22 @@ describe('loadConfig', () => {
 
   it('refuses a usage reservation TTL that a provider call with its retries could outlast', () => {
     // (60 000 + 5 000) x (3 + 1) = 260 000 ms.
-    const slow = { PROVIDER_TIMEOUT_MS: '60000', PROVIDER_MAX_RETRIES: '3' };
+    const slow = { PROVIDER_TIMEOUT_MS: '60000', PROVIDER_MAX_RETRIES: '3', CHAT_REPLY_DEADLINE_MS: '200000' };
 
     expect(configError(validEnv({ ...slow, USAGE_RESERVATION_TTL_MS: '260000' })).problems).toEqual([
       'USAGE_RESERVATION_TTL_MS must exceed the longest provider call, (PROVIDER_TIMEOUT_MS + 5000) x (PROVIDER_MAX_RETRIES + 1) = 260000 ms',
     ]);
     expect(loadConfig(validEnv({ ...slow, USAGE_RESERVATION_TTL_MS: '260001' })).env.USAGE_RESERVATION_TTL_MS).toBe(260_001);
     expect(loadConfig(validEnv()).env.USAGE_RESERVATION_TTL_MS).toBe(900_000);
+  });
+
+  it('refuses a chat reply deadline that a usage reservation would not outlast', () => {
+    expect(configError(validEnv({ CHAT_REPLY_DEADLINE_MS: '900000' })).problems).toEqual([
+      'CHAT_REPLY_DEADLINE_MS must be below USAGE_RESERVATION_TTL_MS (900000 ms)',
+    ]);
+    expect(configError(validEnv({ CHAT_REPLY_DEADLINE_MS: '99' })).problems).toEqual(['CHAT_REPLY_DEADLINE_MS Too small: expected number to be >=100']);
+    expect(loadConfig(validEnv({ CHAT_REPLY_DEADLINE_MS: '899999' })).env.CHAT_REPLY_DEADLINE_MS).toBe(899_999);
+    expect(loadConfig(validEnv()).env.CHAT_REPLY_DEADLINE_MS).toBe(300_000);
   });
 });
 

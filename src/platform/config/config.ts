@@ -87,6 +87,13 @@ const schema = z.object({
    * process is presumed dead). Must outlast the longest call: see the rule below.
    */
   USAGE_RESERVATION_TTL_MS: z.coerce.number().int().min(60_000).max(86_400_000).default(900_000),
+  /**
+   * Total time a chat reply may take, from the user's message to its last chunk (the provider
+   * time-out is per chunk, so a stream could otherwise last for ever). Past it the provider call is
+   * aborted and the reply stored as failed; the interrupted-replies sweep fails a reply still
+   * pending this long (plus a margin) after it began: its process died.
+   */
+  CHAT_REPLY_DEADLINE_MS: z.coerce.number().int().min(100).max(3_600_000).default(300_000),
   /** Longest chat message accepted, in characters after trimming. */
   MAX_MESSAGE_CHARS: z.coerce.number().int().min(1).max(100_000).default(4000),
   /** Stripe billing (src/modules/billing, docs/adr/0008-stripe-billing.md); unset: billing routes answer 503. */
@@ -109,6 +116,8 @@ const schema = z.object({
   /** Sign-in routes (login, signup, password reset), per client IP and per account, per minute (docs/adr/0009-rate-limits.md). */
   SIGNIN_RATE_PER_IP: z.coerce.number().int().min(1).max(1_000_000).default(60),
   SIGNIN_RATE_PER_ACCOUNT: z.coerce.number().int().min(1).max(1_000_000).default(10),
+  /** How often counted API calls are written to usage_counters (a crash loses at most this much of the count). */
+  API_CALL_FLUSH_MS: z.coerce.number().int().min(100).max(3_600_000).default(1000),
   /** The public widget API (/session, /chat), per client IP, per minute. */
   WIDGET_RATE_PER_IP: z.coerce.number().int().min(1).max(1_000_000).default(60),
   /**
@@ -145,6 +154,14 @@ const schema = z.object({
       code: 'custom',
       path: ['USAGE_RESERVATION_TTL_MS'],
       message: `must exceed the longest provider call, (PROVIDER_TIMEOUT_MS + 5000) x (PROVIDER_MAX_RETRIES + 1) = ${longestCall} ms`,
+    });
+  }
+  // A reply's outcome is recorded at its deadline at the latest: its reservation must still be held then.
+  if (env.CHAT_REPLY_DEADLINE_MS >= env.USAGE_RESERVATION_TTL_MS) {
+    issues.addIssue({
+      code: 'custom',
+      path: ['CHAT_REPLY_DEADLINE_MS'],
+      message: `must be below USAGE_RESERVATION_TTL_MS (${env.USAGE_RESERVATION_TTL_MS} ms)`,
     });
   }
   if (env.NODE_ENV === 'production' && env.STRIPE_API_PROTOCOL === 'http') {

@@ -13,6 +13,7 @@ import { ChatProviders } from '../providers/chat-providers.js';
 import { estimatePromptTokens, estimateTokens } from '../providers/token-estimate.js';
 import { type Channel, ConversationsRepository, type MessageView } from './conversations.repository.js';
 import { ConversationsService } from './conversations.service.js';
+import { ReplyDeadline } from './reply-deadline.js';
 
 /** Earlier messages sent to the model with each new one (complete ones only), and their size cap. */
 export const HISTORY_MESSAGES = 20;
@@ -43,6 +44,8 @@ interface Turn {
   request: ChatRequest;
   reservation: Reservation;
   assistantMessageId: string;
+  /** When the exchange began (the messages' creation time): the reply's deadline counts from it. */
+  startedAt: Date;
   /** The first answer of a conversation whose tenant turned titles on: once complete, it asks for a title. */
   wantsTitle: boolean;
 }
@@ -60,6 +63,11 @@ export const CLIENT_DISCONNECTED = 'the client disconnected before the reply was
  *
  * A streamed reply that the client abandons is aborted at the provider and stored as failed with
  * the text produced so far; its tokens are metered (the provider did produce them).
+ *
+ * Every reply has a total deadline (CHAT_REPLY_DEADLINE_MS from its start, ReplyDeadline): past it
+ * the provider call is aborted and the reply fails like a provider time-out (reservation released,
+ * 502 provider_failed). A reply whose process died stays pending until the interrupted-replies
+ * sweep marks it failed (InterruptedRepliesService).
  *
  * The first complete answer of a conversation asks for its title (ConversationTitleJobs, when the
  * tenant's assistant has autoTitles on); until then the first message, cut, is its placeholder title.
@@ -96,11 +104,14 @@ export class ChatService {
   /** The whole reply at once; a provider failure is ChatError provider_failed (502), both messages kept. */
   async reply(conversationId: string, content: string): Promise<ReplyResult> {
     const turn = await this.begin(conversationId, content);
+    const deadline = this.deadlineOf(turn);
     let completion;
     try {
-      completion = await turn.provider.complete(turn.request);
+      completion = await turn.provider.complete({ ...turn.request, signal: deadline.signal() });
     } catch (error) {
-      throw await this.failed(turn, error, '');
+      throw await this.failed(turn, deadline.expired ? deadline.error() : error, '');
+    } finally {
+      deadline.dispose();
     }
     return this.finish(turn, completion.text, completion.usage);
   }
@@ -119,9 +130,10 @@ export class ChatService {
     let text = '';
     let usage: TokenUsage | undefined;
     let settled = false;
+    const deadline = this.deadlineOf(turn);
     try {
       try {
-        for await (const chunk of turn.provider.stream({ ...turn.request, signal })) {
+        for await (const chunk of turn.provider.stream({ ...turn.request, signal: deadline.signal(signal) })) {
           if (chunk.type === 'usage') {
             usage = chunk.usage;
             continue;
@@ -132,12 +144,13 @@ export class ChatService {
       } catch (error) {
         if (signal?.aborted) return; // the finally below records the disconnect
         settled = true;
-        yield { type: 'error', error: await this.failed(turn, error, text) };
+        yield { type: 'error', error: await this.failed(turn, deadline.expired ? deadline.error() : error, text) };
         return;
       }
       settled = true;
       yield { type: 'done', result: await this.finish(turn, text, usage ?? this.estimate(turn, text)) };
     } finally {
+      deadline.dispose();
       // Reached without settling: the consumer stopped reading, or the signal aborted the call.
       if (!settled) await this.record(turn, { status: 'failed', content: text, error: CLIENT_DISCONNECTED }, this.estimate(turn, text));
     }
@@ -173,7 +186,7 @@ export class ChatService {
       await this.repository.touch(tenantId, conversation.id, titleOf(message), now);
       // Built-in models would only echo the request: their conversations keep the placeholder title.
       const wantsTitle = settings.autoTitles && settings.provider !== 'builtin' && !history.some((turn) => turn.role === 'assistant');
-      return { tenantId, conversationId: conversation.id, provider: this.providers.for(settings), request, reservation, assistantMessageId, wantsTitle };
+      return { tenantId, conversationId: conversation.id, provider: this.providers.for(settings), request, reservation, assistantMessageId, startedAt: now, wantsTitle };
     });
   }
 
@@ -215,6 +228,10 @@ export class ChatService {
       else await this.usage.release(turn.reservation);
       return message;
     });
+  }
+
+  private deadlineOf(turn: Turn): ReplyDeadline {
+    return new ReplyDeadline(this.config.env.CHAT_REPLY_DEADLINE_MS, turn.startedAt);
   }
 
   private estimate(turn: Turn, text: string): TokenUsage {

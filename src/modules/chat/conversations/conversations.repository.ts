@@ -190,6 +190,23 @@ export class ConversationsRepository {
     await this.db.client.message.createMany({ data: messages });
   }
 
+  /**
+   * Fails at most `limit` assistant replies still pending that began before `begunBefore` (their
+   * process died), oldest first; returns their ids. A reply that its process completes meanwhile is
+   * left alone: the status is checked again on the locked row.
+   */
+  async failPendingReplies(tenantId: string, begunBefore: Date, error: string, limit: number): Promise<string[]> {
+    const rows = await this.db.sql<{ id: string }>`
+      update messages set status = 'failed', error = ${error}
+      where tenant_id = ${tenantId}::uuid and status = 'pending' and id in (
+        select id from messages
+        where tenant_id = ${tenantId}::uuid and role = 'assistant' and status = 'pending' and created_at < ${begunBefore}
+        order by created_at
+        limit ${limit})
+      returning id`;
+    return rows.map((r) => r.id);
+  }
+
   /** Completes or fails a pending message; null when it is gone (its conversation was deleted meanwhile). */
   async finishMessage(tenantId: string, id: string, outcome: MessageOutcome): Promise<MessageView | null> {
     const [message] = await this.db.client.message.updateManyAndReturn({ where: { tenantId, id, status: 'pending' }, data: outcome, select: MESSAGE });

@@ -69,6 +69,24 @@ export class TenantExportsRepository {
     });
   }
 
+  /**
+   * Deletes at most `limit` exports (archive included) that expired before `now`, soonest expired
+   * first; returns how many and the archive bytes they held.
+   */
+  async deleteExpired(tenantId: string, now: Date, limit: number): Promise<{ deleted: number; bytes: number }> {
+    const [row] = await this.db.sql<{ deleted: number; bytes: number }>`
+      with gone as (
+        delete from tenant_exports
+        where tenant_id = ${tenantId}::uuid and id in (
+          select id from tenant_exports
+          where tenant_id = ${tenantId}::uuid and expires_at < ${now}
+          order by expires_at
+          limit ${limit})
+        returning size_bytes)
+      select count(*)::int as deleted, coalesce(sum(size_bytes), 0)::float8 as bytes from gone`;
+    return { deleted: row?.deleted ?? 0, bytes: row?.bytes ?? 0 };
+  }
+
   /** The users who are members of the tenant, without credentials. */
   members(tenantId: string): Promise<MemberUser[]> {
     return this.db.client.user.findMany({

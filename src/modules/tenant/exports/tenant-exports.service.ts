@@ -14,8 +14,10 @@ import { ExportArchiveBuilder } from './export-archive.js';
 import { ExportLinks } from './export-links.js';
 import { type ExportRow, type ExportStatus, TenantExportsRepository } from './tenant-exports.repository.js';
 
-/** How long a built archive stays downloadable. */
+/** How long a built archive stays downloadable; then the purge job deletes it (jobs/export-purge.jobs.ts). */
 export const ARCHIVE_RETENTION_MS = 7 * 86_400_000;
+/** Exports deleted per statement by the purge: each holds its archive, so a batch stays a short transaction. */
+export const EXPORT_PURGE_BATCH = 50;
 
 const cursorSchema = z.object({ createdAt: z.iso.datetime().transform((s) => new Date(s)), id: z.guid() });
 
@@ -103,6 +105,24 @@ export class TenantExportsService {
       if (options.lastAttempt) await this.exports.markFailed(tenantId, exportId, 'the archive could not be built');
       throw error;
     }
+  }
+
+  /**
+   * The purge job's work: deletes the tenant's expired exports and their archives, in batches of
+   * EXPORT_PURGE_BATCH (one statement each, so a crash loses nothing: the next sweep goes on).
+   */
+  async purgeExpired(now = new Date()): Promise<{ deleted: number; bytes: number }> {
+    this.ctx.requirePermission('tenant:export');
+    const tenantId = this.ctx.requireTenantId();
+    const total = { deleted: 0, bytes: 0 };
+    for (;;) {
+      const batch = await this.exports.deleteExpired(tenantId, now, EXPORT_PURGE_BATCH);
+      total.deleted += batch.deleted;
+      total.bytes += batch.bytes;
+      if (batch.deleted < EXPORT_PURGE_BATCH) break;
+    }
+    if (total.deleted > 0) this.logger.log({ tenantId, ...total }, 'expired tenant exports deleted');
+    return total;
   }
 
   /**

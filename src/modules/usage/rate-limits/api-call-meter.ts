@@ -1,15 +1,14 @@
 import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { AppConfig } from '../../../platform/config/config.js';
 import { TenantContext } from '../../../platform/context/tenant-context.js';
 import { UsageService } from '../usage.service.js';
 
-/** How often counted API calls are written to usage_counters. */
-export const API_CALL_FLUSH_MS = 1000;
 /** A tenant whose calls could not be written this many times in a row is dropped (e.g. erased meanwhile). */
 const MAX_FLUSH_ATTEMPTS = 10;
 
 /**
  * Meters API calls (usage_counters.api_calls and usage_daily) without a database write per request:
- * calls are summed in memory per tenant and written once a second, one statement per tenant (in
+ * calls are summed in memory per tenant and written every API_CALL_FLUSH_MS (1 s), one statement per tenant (in
  * its context, under RLS), and on shutdown (the usage module is destroyed before the database
  * pools). A crash loses at most the last second's count, an undercount; a failed write keeps the
  * count for the next flush. See docs/adr/0009-rate-limits.md.
@@ -25,6 +24,7 @@ export class ApiCallMeter implements OnModuleInit, OnModuleDestroy {
   constructor(
     private readonly ctx: TenantContext,
     private readonly usage: UsageService,
+    private readonly config: AppConfig,
   ) {}
 
   count(tenantId: string): void {
@@ -38,7 +38,7 @@ export class ApiCallMeter implements OnModuleInit, OnModuleDestroy {
   }
 
   onModuleInit(): void {
-    this.timer = setInterval(() => void this.flush(), API_CALL_FLUSH_MS);
+    this.timer = setInterval(() => void this.flush(), this.config.env.API_CALL_FLUSH_MS);
     this.timer.unref();
   }
 
@@ -56,6 +56,11 @@ export class ApiCallMeter implements OnModuleInit, OnModuleDestroy {
         await this.ctx.run({ tenantId }, () => this.usage.record({ api_calls: calls }, now));
         this.failures.delete(tenantId);
       } catch (error) {
+        if ((error as { code?: string }).code === '23503') {
+          // The tenant is gone (erased meanwhile): nothing to meter any more.
+          this.logger.warn({ tenantId, calls }, 'API calls of an erased tenant not metered');
+          continue;
+        }
         const attempts = (this.failures.get(tenantId) ?? 0) + 1;
         if (attempts >= MAX_FLUSH_ATTEMPTS) {
           this.failures.delete(tenantId);
