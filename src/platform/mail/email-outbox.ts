@@ -13,8 +13,15 @@ export interface OutgoingEmail {
   data: Record<string, string>;
 }
 
+export interface OutboxRow {
+  id: string;
+  toAddress: string;
+  template: EmailTemplate;
+  payload: Record<string, string>;
+}
+
 /** The email_outbox row of a message (address normalized), for `enqueue` and for platform transactions. */
-export function outboxRow(email: OutgoingEmail): { id: string; toAddress: string; template: EmailTemplate; payload: Record<string, string> } {
+export function outboxRow(email: OutgoingEmail): OutboxRow {
   return { id: randomUUID(), toAddress: email.to.trim().toLowerCase(), template: email.template, payload: email.data };
 }
 
