@@ -168,7 +168,9 @@ describe('GET /api/v1/admin/tenants', () => {
 
 describe('POST /api/v1/admin/tenants', () => {
   it('creates the tenant and its settings, and makes an existing user its owner', async () => {
-    const existing = await makeMember(h.owner, notAdminTenant.id, 'member');
+    const user = await h.t.makeUser(); // with a password (an account without one is sent a set-password link)
+    const existing = { userId: user.id, email: user.email };
+    await h.t.makeMember(notAdminTenant.id, 'member', user);
 
     const res = await call(admin, 'POST', '/tenants', { name: 'Acme Rockets', ownerEmail: existing.email.toUpperCase(), plan: 'pro' });
 
