@@ -168,7 +168,9 @@ describe('GET /api/v1/admin/tenants', () => {
 
 describe('POST /api/v1/admin/tenants', () => {
   it('creates the tenant and its settings, and makes an existing user its owner', async () => {
-    const existing = await makeMember(h.owner, notAdminTenant.id, 'member');
+    const user = await h.t.makeUser(); // with a password (an account without one is sent a set-password link)
+    const existing = { userId: user.id, email: user.email };
+    await h.t.makeMember(notAdminTenant.id, 'member', user);
 
     const res = await call(admin, 'POST', '/tenants', { name: 'Acme Rockets', ownerEmail: existing.email.toUpperCase(), plan: 'pro' });
 
@@ -180,11 +182,12 @@ describe('POST /api/v1/admin/tenants', () => {
     expect(settings).toEqual([{ display_name: 'Acme Rockets', locale: 'en', timezone: 'UTC' }]);
     const { rows: members } = await h.owner.query('select user_id, role from memberships where tenant_id = $1', [body.id]);
     expect(members).toEqual([{ user_id: existing.userId, role: 'owner' }]);
-    const { rows: mail } = await h.owner.query('select 1 from email_outbox where to_address = $1', [existing.email]);
-    expect(mail).toEqual([]);
+    // A notice without a token: the existing account signs in as usual (admin-sign-in.spec.ts).
+    const { rows: mail } = await h.owner.query('select template from email_outbox where to_address = $1', [existing.email]);
+    expect(mail).toEqual([{ template: 'owner_added' }]);
   });
 
-  it('creates an owner without a password for an unknown email, and queues them an invitation email', async () => {
+  it('creates an owner without a password for an unknown email, and queues them an email with a set-password link', async () => {
     const email = `new-owner-${randomBytes(4).toString('hex')}@example.test`;
 
     const res = await call(admin, 'POST', '/tenants', { name: 'Fresh Start', ownerEmail: email });
@@ -198,8 +201,10 @@ describe('POST /api/v1/admin/tenants', () => {
     expect(members).toEqual([{ role: 'owner' }]);
     const { rows: mail } = await h.owner.query('select template, payload from email_outbox where to_address = $1', [email]);
     expect(mail).toEqual([
-      { template: 'invitation', payload: expect.objectContaining({ tenantName: 'Fresh Start', role: 'owner', acceptUrl: expect.stringContaining(encodeURIComponent(email)) }) },
+      { template: 'invitation', payload: expect.objectContaining({ tenantName: 'Fresh Start', role: 'owner', acceptUrl: expect.stringContaining('/reset-password?token=') }) },
     ]);
+    const { rows: resets } = await h.owner.query('select used_at from password_resets where user_id = $1', [body.owner.userId]);
+    expect(resets).toEqual([{ used_at: null }]);
   });
 
   it('lets the new owner in at once (an access token for the new tenant works)', async () => {

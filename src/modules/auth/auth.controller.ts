@@ -14,7 +14,7 @@ import {
 import { LoginService } from './login/login.service.js';
 import { PasswordResetService } from './password-reset/password-reset.service.js';
 import { SessionId } from './sessions/session-id.decorator.js';
-import { type SessionTokens, SessionsService } from './sessions/sessions.service.js';
+import { type PlatformSessionTokens, type SessionTokens, SessionsService } from './sessions/sessions.service.js';
 import { SignupService } from './signup/signup.service.js';
 
 @ApiTags('auth')
@@ -38,14 +38,14 @@ export class AuthController {
   @HttpCode(200)
   @Public()
   @SignInRateLimited()
-  login(@Body() body: LoginBody): Promise<SessionTokens> {
+  login(@Body() body: LoginBody): Promise<SessionTokens | PlatformSessionTokens> {
     return this.logins.login(body);
   }
 
   @Post('refresh')
   @HttpCode(200)
   @Public()
-  refresh(@Body() body: RefreshBody): Promise<SessionTokens> {
+  refresh(@Body() body: RefreshBody): Promise<SessionTokens | PlatformSessionTokens> {
     return this.sessions.refresh(body.refreshToken);
   }
 

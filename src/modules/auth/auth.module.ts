@@ -10,6 +10,7 @@ import { MeController } from './me/me.controller.js';
 import { MeService } from './me/me.service.js';
 import { PasswordResetService } from './password-reset/password-reset.service.js';
 import { PasswordResetsRepository } from './password-reset/password-resets.repository.js';
+import { SetPasswordLinks } from './password-reset/set-password-links.js';
 import { PasswordHasher } from './passwords/password-hasher.js';
 import { PrincipalsRepository } from './principals.repository.js';
 import { AccessTokenIssuer } from './sessions/access-token.issuer.js';
@@ -44,10 +45,12 @@ import { UsersRepository } from './users.repository.js';
     SignupService,
     PasswordResetsRepository,
     PasswordResetService,
+    SetPasswordLinks,
     MeService,
   ],
   // PasswordHasher and the policy (passwords/password-policy.ts) are for every flow that sets a
-  // password, e.g. accepting an invitation as a new user.
-  exports: [AccessTokenPrincipals, PasswordHasher, SessionsService],
+  // password, e.g. accepting an invitation as a new user. SetPasswordLinks is for every flow that
+  // emails a set-password link, e.g. the owner a platform admin creates.
+  exports: [AccessTokenPrincipals, PasswordHasher, SessionsService, SetPasswordLinks],
 })
 export class AuthModule {}

@@ -10,6 +10,12 @@ export interface PrincipalRow {
   sessionLive: boolean;
 }
 
+export interface PlatformPrincipalRow {
+  isPlatformAdmin: boolean;
+  /** The session family is not revoked, and is a platform session (no active tenant). */
+  sessionLive: boolean;
+}
+
 /** What the guard needs to know about an access token's user, on every request. */
 @Injectable()
 export class PrincipalsRepository {
@@ -34,6 +40,24 @@ export class PrincipalsRepository {
         join tenants t on t.id = m.tenant_id
         join users u on u.id = m.user_id
        where m.tenant_id = ${tenantId}::uuid and m.user_id = ${userId}::uuid`;
+    return rows[0];
+  }
+
+  /**
+   * A platform session's user: the platform flag and whether the session (a family with no active
+   * tenant) is alive, in ONE statement. Runs as the user in no tenant: users' and refresh_tokens'
+   * RLS show that user's rows only.
+   */
+  async findPlatformSession(userId: string, sessionId: string): Promise<PlatformPrincipalRow | undefined> {
+    const rows = await this.db.sql<PlatformPrincipalRow>`
+      select u.is_platform_admin as "isPlatformAdmin",
+             exists (
+               select 1 from refresh_tokens r
+                where r.user_id = u.id and r.family_id = ${sessionId}::uuid
+                  and r.active_tenant_id is null and r.revoked_at is null
+             ) as "sessionLive"
+        from users u
+       where u.id = ${userId}::uuid`;
     return rows[0];
   }
 }

@@ -7,6 +7,7 @@ export interface Credentials {
   userId: string;
   /** null for an account that never set a password (e.g. made by a platform admin). */
   passwordHash: string | null;
+  isPlatformAdmin: boolean;
 }
 
 export interface UserView {
@@ -35,8 +36,8 @@ export class UsersRepository {
   constructor(private readonly db: TenantDb) {}
 
   async credentialsByEmail(email: string): Promise<Credentials | undefined> {
-    const rows = await this.db.sql<{ userId: string; passwordHash: string | null }>`
-      select user_id as "userId", password_hash as "passwordHash" from auth_credentials(${email})`;
+    const rows = await this.db.sql<Credentials>`
+      select user_id as "userId", password_hash as "passwordHash", is_platform_admin as "isPlatformAdmin" from auth_credentials(${email})`;
     return rows[0];
   }
 

@@ -144,6 +144,18 @@ export class TenantContext {
     this.cls.set('ctx', { roles: [], permissions: [], requestId: randomUUID(), ...current, ...state, withoutTenant, unitOfWork: undefined });
   }
 
+  /**
+   * Fills the request's context for a principal that chose no tenant (a platform session): like
+   * `runWithoutTenant`, database work is bound to the user alone and tenant models are refused.
+   */
+  enterWithoutTenant(state: TenantlessState): void {
+    if (!this.cls.isActive()) throw new Error('TenantContext.enterWithoutTenant called outside a request context');
+    if ((state as Partial<ContextState>).tenantId !== undefined) throw new TypeError('a tenantless context takes no tenantId');
+    if (state.userId !== undefined && !isUuid(state.userId)) throw new TypeError('userId must be a uuid');
+    const current = this.cls.get('ctx');
+    this.cls.set('ctx', { roles: [], permissions: [], requestId: randomUUID(), ...current, ...state, tenantId: undefined, withoutTenant: true, unitOfWork: undefined });
+  }
+
   /** Runs `fn` in a child context whose operations join the unit of work `tx` (see TenantDb). */
   withUnitOfWork<T>(tx: unknown, fn: () => Promise<T>): Promise<T> {
     const parent = this.current();

@@ -4,13 +4,25 @@ import { TenantDb } from '../db/tenant-db.js';
 import { MailQueue } from './mail-queue.js';
 
 /** Templates the mailer knows how to render (src/platform/mail/templates.ts). */
-export type EmailTemplate = 'invitation' | 'password_reset' | 'welcome';
+export type EmailTemplate = 'invitation' | 'password_reset' | 'welcome' | 'owner_added';
 
 export interface OutgoingEmail {
   to: string;
   template: EmailTemplate;
   /** Template variables. Links may carry single-use tokens: the outbox row is never exposed by the API. */
   data: Record<string, string>;
+}
+
+export interface OutboxRow {
+  id: string;
+  toAddress: string;
+  template: EmailTemplate;
+  payload: Record<string, string>;
+}
+
+/** The email_outbox row of a message (address normalized), for `enqueue` and for platform transactions. */
+export function outboxRow(email: OutgoingEmail): OutboxRow {
+  return { id: randomUUID(), toAddress: email.to.trim().toLowerCase(), template: email.template, payload: email.data };
 }
 
 /**
@@ -27,12 +39,18 @@ export class EmailOutbox {
   ) {}
 
   async enqueue(email: OutgoingEmail): Promise<string> {
-    const id = randomUUID();
-    await this.db.client.emailOutbox.createMany({
-      data: [{ id, toAddress: email.to.trim().toLowerCase(), template: email.template, payload: email.data }],
-    });
+    const row = outboxRow(email);
+    await this.db.client.emailOutbox.createMany({ data: [row] });
     // A delayed drain, for after the commit; never awaited (see MailQueue).
     this.queue.nudge();
-    return id;
+    return row.id;
+  }
+
+  /**
+   * Asks for a drain soon: for a platform transaction that wrote `outboxRow`s itself (PlatformDb),
+   * once it has committed. Never waits; the repeatable drain picks the rows up anyway.
+   */
+  nudge(): void {
+    this.queue.nudge();
   }
 }

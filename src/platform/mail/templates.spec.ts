@@ -28,6 +28,13 @@ describe('renderEmail', () => {
     expect(renderEmail('welcome', { name: 'Cy', tenantName: 'Globex' }).subject).toBe('Welcome to Globex on Tenantry');
   });
 
+  it('renders the notice to an existing user made owner of a tenant, with the sign-in link and no token', () => {
+    const email = renderEmail('owner_added', { tenantName: 'Initech', signInUrl: 'https://app.example.test/login' });
+
+    expect(email.subject).toBe('You are the owner of Initech on Tenantry');
+    expect(email.text).toContain('\nhttps://app.example.test/login');
+  });
+
   it.each([
     ['an unknown template', 'newsletter', {}],
     ['a missing variable', 'invitation', { ...invitation, acceptUrl: undefined }],

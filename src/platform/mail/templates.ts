@@ -31,6 +31,10 @@ const SCHEMAS = {
     name: z.string().min(1),
     tenantName: z.string().min(1).optional(),
   }),
+  owner_added: z.object({
+    tenantName: z.string().min(1),
+    signInUrl: url,
+  }),
 } satisfies Record<EmailTemplate, z.ZodType>;
 
 type Vars<T extends EmailTemplate> = z.output<(typeof SCHEMAS)[T]>;
@@ -63,6 +67,15 @@ const RENDER: { [T in EmailTemplate]: (v: Vars<T>) => RenderedEmail } = {
   welcome: (v) => ({
     subject: v.tenantName ? `Welcome to ${v.tenantName} on Tenantry` : 'Welcome to Tenantry',
     text: [`Hello ${v.name},`, '', `Your Tenantry account is ready${v.tenantName ? ` and ${v.tenantName} is set up` : ''}.`].join('\n'),
+  }),
+  owner_added: (v) => ({
+    subject: `You are the owner of ${v.tenantName} on Tenantry`,
+    text: [
+      `The Tenantry team made you the owner of ${v.tenantName}.`,
+      '',
+      'Sign in with your existing Tenantry account to use it:',
+      v.signInUrl,
+    ].join('\n'),
   }),
 };
 

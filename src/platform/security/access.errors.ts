@@ -6,6 +6,8 @@ export enum AccessErrorCode {
   TenantSuspended = 'tenant_suspended',
   TenantDeleted = 'tenant_deleted',
   PlatformAdminRequired = 'platform_admin_required',
+  /** A platform session (no tenant) on a route that acts inside a tenant. */
+  TenantRequired = 'tenant_required',
 }
 
 const STATUS: Record<AccessErrorCode, number> = {
@@ -14,11 +16,23 @@ const STATUS: Record<AccessErrorCode, number> = {
   [AccessErrorCode.TenantSuspended]: 403,
   [AccessErrorCode.TenantDeleted]: 403,
   [AccessErrorCode.PlatformAdminRequired]: 403,
+  [AccessErrorCode.TenantRequired]: 403,
 };
 
 export class AccessError extends errorClass(STATUS) {
   static missingPermission(permission: string): AccessError {
     return new AccessError(AccessErrorCode.Forbidden, `This action needs the ${permission} permission`, { permission });
+  }
+
+  static platformAdminRequired(): AccessError {
+    return new AccessError(AccessErrorCode.PlatformAdminRequired, 'Platform administrators only');
+  }
+
+  static tenantRequired(): AccessError {
+    return new AccessError(
+      AccessErrorCode.TenantRequired,
+      'This route acts inside a tenant and this platform session has none: sign in to a tenant you are a member of',
+    );
   }
 
   static unauthenticated(detail = 'Authentication is required'): AccessError {

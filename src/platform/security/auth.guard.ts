@@ -6,14 +6,16 @@ import { PinoLogger } from 'nestjs-pino';
 import { TenantContext } from '../context/tenant-context.js';
 import { AccessError, AccessErrorCode } from './access.errors.js';
 import type { AccessTokenClaims } from './access-token.js';
-import { ALLOW_SUSPENDED_TENANT, IS_PUBLIC, PLATFORM_ADMIN_ONLY, REQUIRED_PERMISSION } from './decorators.js';
+import { ALLOW_PLATFORM_SESSION, ALLOW_SUSPENDED_TENANT, IS_PUBLIC, PLATFORM_ADMIN_ONLY, REQUIRED_PERMISSION } from './decorators.js';
 import { AccessTokenPrincipals, API_KEY_PREFIX, ApiKeyPrincipals, type Principal } from './principal.js';
 
 /**
  * Global guard: every route is authenticated unless marked @Public(). It verifies the caller (an
  * access token through passport-jwt, or an API key), resolves the principal from the database,
  * refuses suspended or deleted tenants, fills the TenantContext, and checks the route's
- * @RequirePermission and @PlatformAdminOnly.
+ * @RequirePermission and @PlatformAdminOnly. A platform session (a platform admin signed in to no
+ * tenant) passes only on @PlatformAdminOnly and @AllowPlatformSession routes, with no tenant in
+ * context; any other route answers 403 tenant_required.
  */
 @Injectable()
 export class TenantAuthGuard extends AuthGuard('jwt') {
@@ -33,6 +35,16 @@ export class TenantAuthGuard extends AuthGuard('jwt') {
 
     const request = context.switchToHttp().getRequest<FastifyRequest & { user?: AccessTokenClaims }>();
     const principal = await this.authenticate(context, request);
+    const platformAdminOnly = this.reflector.getAllAndOverride<boolean>(PLATFORM_ADMIN_ONLY, targets) === true;
+
+    if (principal.tenantId === undefined) {
+      // A platform session: a platform admin acting in no tenant. Platform routes only, no tenant in context.
+      if (!platformAdminOnly && !this.reflector.getAllAndOverride<boolean>(ALLOW_PLATFORM_SESSION, targets)) throw AccessError.tenantRequired();
+      this.ctx.enterWithoutTenant({ userId: principal.userId, actor: 'platform_admin', isPlatformAdmin: principal.isPlatformAdmin, roles: [], permissions: [] });
+      this.log.assign({ userId: principal.userId });
+      if (platformAdminOnly && !principal.isPlatformAdmin) throw AccessError.platformAdminRequired();
+      return true;
+    }
 
     if (principal.tenantStatus === 'deleted') {
       throw new AccessError(AccessErrorCode.TenantDeleted, 'This tenant has been deleted');
@@ -53,9 +65,7 @@ export class TenantAuthGuard extends AuthGuard('jwt') {
     });
     this.log.assign({ tenantId: principal.tenantId, userId: principal.userId, apiKeyId: principal.apiKeyId });
 
-    if (this.reflector.getAllAndOverride<boolean>(PLATFORM_ADMIN_ONLY, targets) && !principal.isPlatformAdmin) {
-      throw new AccessError(AccessErrorCode.PlatformAdminRequired, 'Platform administrators only');
-    }
+    if (platformAdminOnly && !principal.isPlatformAdmin) throw AccessError.platformAdminRequired();
     const required = this.reflector.getAllAndOverride<string | undefined>(REQUIRED_PERMISSION, targets);
     if (required && !principal.permissions.includes(required as Principal['permissions'][number])) {
       throw AccessError.missingPermission(required);

@@ -5,8 +5,12 @@ export type TenantStatusName = 'active' | 'suspended' | 'deleted';
 
 /** Who is calling, resolved on every request from a verified access token or an API key. */
 export interface Principal {
-  tenantId: string;
-  tenantStatus: TenantStatusName;
+  /**
+   * The tenant acted in. Undefined only for a platform session (a platform admin signed in to no
+   * tenant): the guard lets it through to @PlatformAdminOnly and @AllowPlatformSession routes only.
+   */
+  tenantId?: string;
+  tenantStatus?: TenantStatusName;
   /**
    * The user (access tokens). Undefined for API keys: a key acts as itself, never as its creator
    * (user-owned data such as sessions and other tenants stay out of its reach).

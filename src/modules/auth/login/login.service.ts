@@ -6,7 +6,7 @@ import { TenantDb } from '../../../platform/db/tenant-db.js';
 import { AuthError, AuthErrorCode } from '../auth.errors.js';
 import { AuthScope } from '../auth-scope.js';
 import { PasswordHasher } from '../passwords/password-hasher.js';
-import { type SessionTokens, SessionsService } from '../sessions/sessions.service.js';
+import { type PlatformSessionTokens, type SessionTokens, SessionsService } from '../sessions/sessions.service.js';
 import { LoginThrottle } from '../throttle/login-throttle.js';
 import { type MyTenant, UsersRepository } from '../users.repository.js';
 
@@ -39,7 +39,11 @@ export class LoginService {
     private readonly audit: AuditLog,
   ) {}
 
-  async login(input: LoginInput): Promise<SessionTokens> {
+  /**
+   * A session in the tenant asked for, else the user's first active tenant; a platform admin who
+   * belongs to no tenant (and asks for none) gets a platform session instead.
+   */
+  async login(input: LoginInput): Promise<SessionTokens | PlatformSessionTokens> {
     const ip = this.ctx.current()?.ip;
     const retryAfter = await this.throttle.retryAfter(input.email, ip);
     if (retryAfter > 0) throw AuthError.tooManyAttempts(retryAfter);
@@ -55,7 +59,9 @@ export class LoginService {
     const userId = account.userId;
     await this.upgradeHash(userId, account.passwordHash, input.password);
 
-    const tenant = chooseTenant(await this.scope.asUser(userId, () => this.users.tenantsOfUser()), input.tenant);
+    const tenants = await this.scope.asUser(userId, () => this.users.tenantsOfUser());
+    if (input.tenant === undefined && tenants.length === 0 && account.isPlatformAdmin) return this.openPlatformSession(userId);
+    const tenant = chooseTenant(tenants, input.tenant);
     return this.scope.inTenant(tenant.id, userId, () =>
       this.db.transaction(async () => {
         const tokens = await this.sessions.open(userId, tenant);
@@ -63,6 +69,16 @@ export class LoginService {
         return tokens;
       }),
     );
+  }
+
+  /**
+   * A platform admin who belongs to no tenant signs in to none: a platform session. No tenant has
+   * an audit log for it; the application log records it.
+   */
+  private async openPlatformSession(userId: string): Promise<PlatformSessionTokens> {
+    const tokens = await this.scope.asUser(userId, () => this.db.transaction(() => this.sessions.openPlatform(userId)));
+    this.logger.log({ userId }, 'platform admin signed in to a platform session');
+    return tokens;
   }
 
   /**

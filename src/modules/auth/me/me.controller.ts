@@ -1,6 +1,6 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { AllowSuspendedTenant } from '../../../platform/security/decorators.js';
+import { AllowPlatformSession, AllowSuspendedTenant } from '../../../platform/security/decorators.js';
 import { type MeView, MeService } from './me.service.js';
 
 @ApiTags('auth')
@@ -9,9 +9,13 @@ import { type MeView, MeService } from './me.service.js';
 export class MeController {
   constructor(private readonly me: MeService) {}
 
-  /** Any signed-in member; a suspended tenant's members too (they need to see why, and switch). */
+  /**
+   * Any signed-in member; a suspended tenant's members too (they need to see why, and switch); a
+   * platform session too (tenant and role null).
+   */
   @Get()
   @AllowSuspendedTenant()
+  @AllowPlatformSession()
   get(): Promise<MeView> {
     return this.me.get();
   }

@@ -6,9 +6,9 @@ import { type MyTenant, type UserView, UsersRepository } from '../users.reposito
 
 export interface MeView {
   user: UserView;
-  /** The tenant of the access token, with the caller's role there as of this request. */
-  tenant: Omit<MyTenant, 'role'>;
-  role: Role;
+  /** The tenant of the access token, with the caller's role there as of this request; null for a platform session. */
+  tenant: Omit<MyTenant, 'role'> | null;
+  role: Role | null;
   /** Every tenant the user belongs to (not deleted ones), oldest membership first. */
   tenants: MyTenant[];
 }
@@ -23,9 +23,14 @@ export class MeService {
   /** The signed-in user, in the request's context (RLS: a user sees itself and its tenants). */
   async get(): Promise<MeView> {
     const state = this.ctx.current();
-    if (!state?.userId || state.apiKeyId || !state.tenantId) throw AuthError.of(AuthErrorCode.SessionRequired);
+    if (!state?.userId || state.apiKeyId) throw AuthError.of(AuthErrorCode.SessionRequired);
     const user = await this.users.findSelf(state.userId);
     const tenants = await this.users.tenantsOfUser();
+    if (!state.tenantId) {
+      // A platform session (the guard let no other tenantless principal through): the user, no tenant.
+      if (!user?.isPlatformAdmin) throw AuthError.of(AuthErrorCode.SessionRequired);
+      return { user, tenant: null, role: null, tenants };
+    }
     const active = tenants.find((t) => t.id === state.tenantId);
     // The guard resolved the membership a moment ago; if it vanished since, the caller is no member.
     if (!user || !active) throw AuthError.of(AuthErrorCode.NotAMember);

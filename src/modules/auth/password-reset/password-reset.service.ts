@@ -11,10 +11,11 @@ import { AuthScope } from '../auth-scope.js';
 import { PasswordHasher } from '../passwords/password-hasher.js';
 import { assertAcceptablePassword } from '../passwords/password-policy.js';
 import { SessionsService } from '../sessions/sessions.service.js';
-import { newUserToken, parseUserToken } from '../sessions/user-token.js';
+import { parseUserToken } from '../sessions/user-token.js';
 import { LoginThrottle } from '../throttle/login-throttle.js';
 import { UsersRepository } from '../users.repository.js';
 import { PasswordResetsRepository } from './password-resets.repository.js';
+import { SetPasswordLinks } from './set-password-links.js';
 
 /** Reset emails per address and hour: enough for a lost email, too few to flood an inbox. */
 const REQUESTS_PER_HOUR = 3;
@@ -34,6 +35,7 @@ export class PasswordResetService {
     private readonly scope: AuthScope,
     private readonly users: UsersRepository,
     private readonly resets: PasswordResetsRepository,
+    private readonly links: SetPasswordLinks,
     private readonly hasher: PasswordHasher,
     private readonly sessions: SessionsService,
     private readonly throttle: LoginThrottle,
@@ -62,19 +64,18 @@ export class PasswordResetService {
       return;
     }
     const { userId } = account;
-    const token = newUserToken(userId);
-    const expiresAt = new Date(Date.now() + this.config.env.PASSWORD_RESET_TTL_MINUTES * 60_000);
+    const link = this.links.create(userId, this.config.env.PASSWORD_RESET_TTL_MINUTES * 60_000);
     await this.scope.asUser(userId, () =>
       this.db.transaction(async () => {
         const user = await this.users.findSelf(userId);
-        await this.resets.create({ userId, tokenHash: tokenHash(token), expiresAt });
+        await this.resets.create(link.reset);
         // In the same unit of work: the email goes out if and only if the reset exists.
         await this.outbox.enqueue({
           to: email,
           template: 'password_reset',
           data: {
-            resetUrl: `${this.config.env.APP_BASE_URL}/reset-password?token=${encodeURIComponent(token)}`,
-            expiresAt: expiresAt.toISOString(),
+            resetUrl: link.url,
+            expiresAt: link.expiresAt.toISOString(),
             ...(user ? { name: user.name } : {}),
           },
         });

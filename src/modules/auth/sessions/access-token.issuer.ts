@@ -7,7 +7,7 @@ import { ACCESS_TOKEN_ALGORITHM, type AccessTokenClaims } from '../../../platfor
  * Signs access tokens exactly as the kernel's JwtStrategy verifies them: HS256 with JWT_SECRET,
  * iss/aud from the configuration, exp = ACCESS_TOKEN_TTL_SECONDS. The claims name the user (sub),
  * the active tenant (tid) and the session family (sid); roles are never in the token, the guard
- * reads them from the membership on every request.
+ * reads them from the membership on every request. A platform session's tokens name no tenant.
  */
 @Injectable()
 export class AccessTokenIssuer {
@@ -31,6 +31,12 @@ export class AccessTokenIssuer {
 
   sign(userId: string, tenantId: string, sessionId: string): string {
     const claims: AccessTokenClaims = { sub: userId, tid: tenantId, sid: sessionId, typ: 'access' };
+    return this.jwt.sign(claims);
+  }
+
+  /** A platform session's token: no tenant, `typ: platform` (platform-administration routes only). */
+  signPlatform(userId: string, sessionId: string): string {
+    const claims: AccessTokenClaims = { sub: userId, sid: sessionId, typ: 'platform' };
     return this.jwt.sign(claims);
   }
 }

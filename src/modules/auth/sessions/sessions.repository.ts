@@ -5,7 +5,8 @@ export interface SessionRow {
   id: string;
   userId: string;
   familyId: string;
-  activeTenantId: string;
+  /** null: a platform session (a platform admin signed in to no tenant). */
+  activeTenantId: string | null;
   expiresAt: Date;
   rotatedAt: Date | null;
   revokedAt: Date | null;
@@ -14,7 +15,7 @@ export interface SessionRow {
 export interface NewSession {
   userId: string;
   familyId: string;
-  activeTenantId: string;
+  activeTenantId: string | null;
   tokenHash: Uint8Array<ArrayBuffer>;
   expiresAt: Date;
   ip?: string;

@@ -4,6 +4,7 @@ import { AuditLog } from '../../../platform/audit/audit-log.js';
 import { AppConfig } from '../../../platform/config/config.js';
 import { TenantContext } from '../../../platform/context/tenant-context.js';
 import { tokenHash } from '../../../platform/crypto/tokens.js';
+import { AccessError } from '../../../platform/security/access.errors.js';
 import { TenantDb } from '../../../platform/db/tenant-db.js';
 import type { Role } from '../../../platform/security/permissions.js';
 import { AuthError, AuthErrorCode } from '../auth.errors.js';
@@ -13,8 +14,7 @@ import { AccessTokenIssuer } from './access-token.issuer.js';
 import { type SessionRow, SessionsRepository } from './sessions.repository.js';
 import { newUserToken, parseUserToken } from './user-token.js';
 
-/** What sign-up, sign-in, refresh and switch-tenant answer. */
-export interface SessionTokens {
+interface TokenPair {
   tokenType: 'Bearer';
   accessToken: string;
   /** Seconds until the access token expires. */
@@ -23,7 +23,20 @@ export interface SessionTokens {
   refreshToken: string;
   refreshTokenExpiresAt: string;
   userId: string;
+}
+
+/** What sign-up, sign-in, refresh and switch-tenant answer for a session in a tenant. */
+export interface SessionTokens extends TokenPair {
   tenant: { id: string; slug: string; name: string; role: Role };
+}
+
+/**
+ * What sign-in and refresh answer for a platform session: a platform admin signed in to no tenant.
+ * Its access token (`typ: platform`) works on platform-administration routes and GET /me only.
+ */
+export interface PlatformSessionTokens extends TokenPair {
+  tenant: null;
+  platformAdmin: true;
 }
 
 /**
@@ -55,8 +68,16 @@ export class SessionsService {
     return this.issue(userId, randomUUID(), tenant);
   }
 
-  /** Rotates a refresh token: a new pair for the same session and tenant. */
-  async refresh(rawToken: string): Promise<SessionTokens> {
+  /**
+   * Opens a platform session (no tenant) for a platform admin. Joins the unit of work in progress:
+   * the caller has entered the user in no tenant (AuthScope.asUser) and checked the flag.
+   */
+  openPlatform(userId: string): Promise<PlatformSessionTokens> {
+    return this.issuePlatform(userId, randomUUID());
+  }
+
+  /** Rotates a refresh token: a new pair for the same session and tenant (or for no tenant). */
+  async refresh(rawToken: string): Promise<SessionTokens | PlatformSessionTokens> {
     const parsed = parseUserToken(rawToken);
     if (!parsed) throw AuthError.of(AuthErrorCode.InvalidRefreshToken);
     const { userId } = parsed;
@@ -64,15 +85,30 @@ export class SessionsService {
     if (!session) throw AuthError.of(AuthErrorCode.InvalidRefreshToken);
     if (session.rotatedAt) return this.reused(session);
     if (session.revokedAt || session.expiresAt <= new Date()) throw AuthError.of(AuthErrorCode.InvalidRefreshToken);
+    const tenantId = session.activeTenantId;
+    if (tenantId === null) return this.refreshPlatform(session);
 
-    const rotated = await this.scope.inTenant(session.activeTenantId, userId, () =>
+    const rotated = await this.scope.inTenant(tenantId, userId, () =>
       this.db.transaction(async () => {
-        const tenant = await this.tenantOfUser(session.activeTenantId);
+        const tenant = await this.tenantOfUser(tenantId);
         if (!(await this.sessions.claim(session.id))) return undefined; // a concurrent refresh won
         return this.issue(userId, session.familyId, tenant);
       }),
     );
     // Losing the race is indistinguishable from a replay by whoever else holds the token.
+    return rotated ?? this.reused(session);
+  }
+
+  /** A platform session's refresh: only while the user is still a platform admin (read afresh). */
+  private async refreshPlatform(session: SessionRow): Promise<PlatformSessionTokens> {
+    const { userId } = session;
+    const rotated = await this.scope.asUser(userId, () =>
+      this.db.transaction(async () => {
+        if (!(await this.users.findSelf(userId))?.isPlatformAdmin) throw AccessError.platformAdminRequired();
+        if (!(await this.sessions.claim(session.id))) return undefined; // a concurrent refresh won
+        return this.issuePlatform(userId, session.familyId);
+      }),
+    );
     return rotated ?? this.reused(session);
   }
 
@@ -83,7 +119,14 @@ export class SessionsService {
     const { userId } = parsed;
     const session = await this.scope.asUser(userId, () => this.sessions.findByHash(tokenHash(rawToken)));
     if (!session) return;
-    await this.scope.inTenant(session.activeTenantId, userId, () =>
+    const tenantId = session.activeTenantId;
+    if (tenantId === null) {
+      // A platform session has no tenant audit log to write to: the application log records it.
+      const revoked = await this.scope.asUser(userId, () => this.sessions.revokeFamily(userId, session.familyId));
+      if (revoked > 0) this.logger.log({ userId, sessionId: session.familyId }, 'platform session signed out');
+      return;
+    }
+    await this.scope.inTenant(tenantId, userId, () =>
       this.db.transaction(async () => {
         if ((await this.sessions.revokeFamily(userId, session.familyId)) > 0) {
           await this.audit.record({ action: 'auth.logout', targetType: 'user', targetId: userId });
@@ -126,33 +169,59 @@ export class SessionsService {
   }
 
   private async issue(userId: string, familyId: string, tenant: MyTenant): Promise<SessionTokens> {
+    const refresh = await this.storeRefreshToken(userId, familyId, tenant.id);
+    return {
+      tokenType: 'Bearer',
+      accessToken: this.issuer.sign(userId, tenant.id, familyId),
+      expiresIn: this.issuer.ttlSeconds,
+      ...refresh,
+      userId,
+      tenant: { id: tenant.id, slug: tenant.slug, name: tenant.name, role: tenant.role },
+    };
+  }
+
+  private async issuePlatform(userId: string, familyId: string): Promise<PlatformSessionTokens> {
+    const refresh = await this.storeRefreshToken(userId, familyId, null);
+    return {
+      tokenType: 'Bearer',
+      accessToken: this.issuer.signPlatform(userId, familyId),
+      expiresIn: this.issuer.ttlSeconds,
+      ...refresh,
+      userId,
+      tenant: null,
+      platformAdmin: true,
+    };
+  }
+
+  /** A new refresh token of the family, stored as its hash; null tenant: a platform session. */
+  private async storeRefreshToken(
+    userId: string,
+    familyId: string,
+    activeTenantId: string | null,
+  ): Promise<{ refreshToken: string; refreshTokenExpiresAt: string }> {
     const refreshToken = newUserToken(userId);
     const expiresAt = new Date(Date.now() + this.config.env.REFRESH_TOKEN_TTL_DAYS * 86_400_000);
     const state = this.ctx.current();
     await this.sessions.create({
       userId,
       familyId,
-      activeTenantId: tenant.id,
+      activeTenantId,
       tokenHash: tokenHash(refreshToken),
       expiresAt,
       ip: state?.ip,
       userAgent: state?.userAgent,
     });
-    return {
-      tokenType: 'Bearer',
-      accessToken: this.issuer.sign(userId, tenant.id, familyId),
-      expiresIn: this.issuer.ttlSeconds,
-      refreshToken,
-      refreshTokenExpiresAt: expiresAt.toISOString(),
-      userId,
-      tenant: { id: tenant.id, slug: tenant.slug, name: tenant.name, role: tenant.role },
-    };
+    return { refreshToken, refreshTokenExpiresAt: expiresAt.toISOString() };
   }
 
   /** A rotated token came back: revoke its family, record it, answer 401. */
   private async reused(session: SessionRow): Promise<never> {
     const { userId, familyId, activeTenantId } = session;
     await this.scope.asUser(userId, () => this.sessions.revokeFamily(userId, familyId));
+    if (activeTenantId === null) {
+      this.logger.warn({ userId, sessionId: familyId }, 'a rotated refresh token of a platform session was reused: session revoked');
+      throw AuthError.of(AuthErrorCode.RefreshTokenReused);
+    }
     await this.scope
       .systemIn(activeTenantId, () =>
         this.audit.record({ action: 'auth.refresh_token_reused', targetType: 'user', targetId: userId, data: { sessionId: familyId } }),

@@ -1,7 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import type { Prisma } from '../../../generated/prisma/client.js';
 import { PlatformDb } from '../../../platform/db/platform-db.js';
+import type { OutboxRow } from '../../../platform/mail/email-outbox.js';
 import type { TenantStatus } from '../tenant.repository.js';
 
 /** A tenant as platform administrators see it. */
@@ -41,7 +41,11 @@ export interface NewTenant {
   slug: string;
   name: string;
   plan: string;
-  owner: { userId: string } | { newUser: { email: string; name: string } };
+  owner: { userId: string } | { newUser: { id: string; email: string; name: string } };
+  /** A set-password link's password_resets row (token hashed), for an owner without a password. */
+  ownerReset?: { userId: string; tokenHash: Uint8Array<ArrayBuffer>; expiresAt: Date };
+  /** The owner's email (outboxRow), written in the same transaction: sent if and only if the tenant exists. */
+  ownerEmail: OutboxRow;
 }
 
 const VIEW = {
@@ -117,17 +121,23 @@ export class TenantAdminRepository {
     return (await this.platform.client.tenant.count({ where: { slug } })) > 0;
   }
 
-  findUserIdByEmail(email: string): Promise<{ id: string } | null> {
-    return this.platform.client.user.findUnique({ where: { email }, select: { id: true } });
+  async findUserByEmail(email: string): Promise<{ id: string; hasPassword: boolean } | null> {
+    const user = await this.platform.client.user.findUnique({ where: { email }, select: { id: true, passwordHash: true } });
+    return user && { id: user.id, hasPassword: user.passwordHash !== null };
   }
 
-  /** The tenant, its settings, the owner (a new user without password if need be) and the owner membership, at once. */
+  /**
+   * The tenant, its settings, the owner (a new user without password if need be), the owner
+   * membership, the owner's set-password link and their email, at once.
+   */
   async create(input: NewTenant): Promise<{ tenant: AdminTenantView; ownerId: string }> {
     return this.platform.client.$transaction(async (tx) => {
-      const ownerId = 'userId' in input.owner ? input.owner.userId : randomUUID();
+      const ownerId = 'userId' in input.owner ? input.owner.userId : input.owner.newUser.id;
       if ('newUser' in input.owner) {
-        await tx.user.create({ data: { id: ownerId, ...input.owner.newUser }, select: { id: true } });
+        await tx.user.create({ data: input.owner.newUser, select: { id: true } });
       }
+      if (input.ownerReset) await tx.passwordReset.create({ data: input.ownerReset, select: { id: true } });
+      await tx.emailOutbox.createMany({ data: [input.ownerEmail] });
       const tenant = await tx.tenant.create({
         data: {
           slug: input.slug,

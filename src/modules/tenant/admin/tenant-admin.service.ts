@@ -1,11 +1,12 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { z } from 'zod';
 import { AuditLog, type AuditEntry } from '../../../platform/audit/audit-log.js';
 import { AppConfig } from '../../../platform/config/config.js';
 import { TenantContext } from '../../../platform/context/tenant-context.js';
 import { decodeCursor, type Page, toPage } from '../../../platform/http/pagination.js';
-import { EmailOutbox } from '../../../platform/mail/email-outbox.js';
+import { EmailOutbox, outboxRow } from '../../../platform/mail/email-outbox.js';
+import { SetPasswordLinks } from '../../auth/password-reset/set-password-links.js';
 import { TenantJobs } from '../jobs/tenant-jobs.js';
 import { erasureDueAt } from '../lifecycle/erasure-schedule.js';
 import { TenantError, TenantErrorCode } from '../tenant.errors.js';
@@ -16,7 +17,7 @@ import { requirePlatformAdmin } from './platform-admin.js';
 const cursorSchema = z.object({ createdAt: z.iso.datetime().transform((s) => new Date(s)), id: z.guid() });
 
 export interface CreatedTenantView extends AdminTenantView {
-  owner: { userId: string; email: string; /** A new user, sent an email to set a password. */ invited: boolean };
+  owner: { userId: string; email: string; /** Sent a set-password link (a new user, or one who never set a password). */ invited: boolean };
 }
 
 /** What a lifecycle action does to a tenant in a given state; nothing at all when it is already there. */
@@ -46,6 +47,7 @@ export class TenantAdminService {
     private readonly jobs: TenantJobs,
     private readonly audit: AuditLog,
     private readonly outbox: EmailOutbox,
+    private readonly links: SetPasswordLinks,
   ) {}
 
   async list(query: ListTenantsQuery): Promise<Page<AdminTenantView>> {
@@ -56,40 +58,50 @@ export class TenantAdminService {
   }
 
   /**
-   * A new tenant with its settings and owner. An existing user with that email becomes the owner;
-   * otherwise a user without a password is created and sent an invitation email that leads to the
-   * password-reset page, where they choose their first password.
+   * A new tenant with its settings and owner. An existing user with that email becomes the owner
+   * and is told so (no token: they sign in as usual). Otherwise a user without a password is created
+   * and emailed a single-use, expiring set-password link (the password reset machinery: the token
+   * stored hashed, valid INVITATION_TTL_HOURS, leading to the web app's reset page); an existing
+   * user who never set a password gets a fresh link the same way. User, tenant, membership, link
+   * and email are written in one transaction: all or nothing.
    */
   async create(input: CreateTenantInput): Promise<CreatedTenantView> {
     requirePlatformAdmin(this.ctx);
     if (input.slug && (await this.tenants.slugTaken(input.slug))) throw slugTaken(input.slug);
     const slug = input.slug ?? (await this.freeSlug(input.name));
-    const existing = await this.tenants.findUserIdByEmail(input.ownerEmail);
-    const owner = existing ? { userId: existing.id } : { newUser: { email: input.ownerEmail, name: input.ownerEmail.split('@')[0]! } };
-    const { tenant, ownerId } = await this.tenants.create({ slug, name: input.name, plan: input.plan, owner }).catch(async (error: unknown) => {
-      if ((error as { code?: unknown }).code === 'P2002' && (await this.tenants.slugTaken(slug))) throw slugTaken(slug);
-      throw error;
-    });
-    if (!existing) {
-      await this.outbox.enqueue({
-        to: input.ownerEmail,
-        template: 'invitation',
-        data: {
-          tenantName: input.name,
-          inviterName: 'The Tenantry team',
-          role: 'owner',
-          acceptUrl: `${this.config.env.APP_BASE_URL}/forgot-password?email=${encodeURIComponent(input.ownerEmail)}`,
-          expiresAt: new Date(Date.now() + this.config.env.INVITATION_TTL_HOURS * 3_600_000).toISOString(),
-        },
+    const existing = await this.tenants.findUserByEmail(input.ownerEmail);
+    const ownerId = existing?.id ?? randomUUID();
+    const owner = existing ? { userId: existing.id } : { newUser: { id: ownerId, email: input.ownerEmail, name: input.ownerEmail.split('@')[0]! } };
+    const link = existing?.hasPassword ? undefined : this.links.create(ownerId, this.config.env.INVITATION_TTL_HOURS * 3_600_000);
+    const ownerEmail = outboxRow(
+      link
+        ? {
+            to: input.ownerEmail,
+            template: 'invitation',
+            data: {
+              tenantName: input.name,
+              inviterName: 'The Tenantry team',
+              role: 'owner',
+              acceptUrl: link.url,
+              expiresAt: link.expiresAt.toISOString(),
+            },
+          }
+        : { to: input.ownerEmail, template: 'owner_added', data: { tenantName: input.name, signInUrl: `${this.config.env.APP_BASE_URL}/login` } },
+    );
+    const { tenant } = await this.tenants
+      .create({ slug, name: input.name, plan: input.plan, owner, ownerReset: link?.reset, ownerEmail })
+      .catch(async (error: unknown) => {
+        if ((error as { code?: unknown }).code === 'P2002' && (await this.tenants.slugTaken(slug))) throw slugTaken(slug);
+        throw error;
       });
-    }
+    this.outbox.nudge();
     await this.recordAsAdmin(tenant.id, {
       action: 'tenant.created',
       targetType: 'tenant',
       targetId: tenant.id,
-      data: { slug, name: input.name, plan: input.plan, ownerId, ownerInvited: !existing },
+      data: { slug, name: input.name, plan: input.plan, ownerId, ownerInvited: link !== undefined },
     });
-    return { ...tenant, owner: { userId: ownerId, email: input.ownerEmail, invited: !existing } };
+    return { ...tenant, owner: { userId: ownerId, email: input.ownerEmail, invited: link !== undefined } };
   }
 
   /** Suspends an active tenant: its users and keys get 403 tenant_suspended, except billing and export. */
