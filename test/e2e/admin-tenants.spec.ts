@@ -95,6 +95,10 @@ describe('GET /api/v1/admin/tenants', () => {
     for (const name of [`Zephyr ${marker} One`, `Zephyr ${marker} Two`, `Other ${marker} Three`, `Zephyr ${marker} Four`, `Zephyr ${marker} Five`]) {
       made.push(await h.t.makeTenant({ name, slug: `z-${marker}-${made.length}` }));
     }
+    // Inserts a millisecond apart can share a created_at (then the id orders them): one second apart, in order.
+    for (const [i, tenant] of made.entries()) {
+      await h.owner.query(`update tenants set created_at = now() - make_interval(secs => $2) where id = $1`, [tenant.id, made.length - i]);
+    }
     await h.owner.query(`update tenants set status = 'suspended', plan = 'pro' where id = $1`, [made[1]!.id]);
     await h.owner.query(`update tenants set plan = 'pro' where id = $1`, [made[3]!.id]);
   });

@@ -11,7 +11,7 @@ import {
   INTERRUPTED_REPLIES_SWEEP_EVERY_MS,
   INTERRUPTED_REPLIES_SWEEP_JOB,
 } from '../../src/modules/chat/jobs/interrupted-replies.jobs.js';
-import { type FakeOpenAi, startFakeOpenAi } from '../support/fake-openai.js';
+import { FAKE_PROVIDER_ENV, type FakeOpenAi, startFakeOpenAi } from '../support/fake-openai.js';
 import { createTestApp, type TestApp, type TestMember } from '../support/http-app.js';
 import { waitFor } from './billing-helpers.js';
 
@@ -31,7 +31,7 @@ let deadlineMs: number;
 
 beforeAll(async () => {
   fake = await startFakeOpenAi();
-  t = await createTestApp();
+  t = await createTestApp({ env: FAKE_PROVIDER_ENV });
   queue = t.app.get<Queue>(getQueueToken(INTERRUPTED_REPLIES_QUEUE));
   processor = t.app.get(FailInterruptedRepliesJob);
   deadlineMs = t.config.env.CHAT_REPLY_DEADLINE_MS;

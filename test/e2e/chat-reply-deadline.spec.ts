@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import { type FakeBehaviour, type FakeOpenAi, startFakeOpenAi } from '../support/fake-openai.js';
+import { FAKE_PROVIDER_ENV, type FakeBehaviour, type FakeOpenAi, startFakeOpenAi } from '../support/fake-openai.js';
 import { createTestApp, expectProblem, type TestApp, type TestMember } from '../support/http-app.js';
 import { modelUsageOf } from '../support/usage.js';
 
@@ -16,7 +16,7 @@ let t: TestApp;
 let fake: FakeOpenAi;
 beforeAll(async () => {
   fake = await startFakeOpenAi();
-  t = await createTestApp({ env: { CHAT_REPLY_DEADLINE_MS: String(DEADLINE_MS), PROVIDER_TIMEOUT_MS: '30000', PROVIDER_MAX_RETRIES: '0' } });
+  t = await createTestApp({ env: { ...FAKE_PROVIDER_ENV, CHAT_REPLY_DEADLINE_MS: String(DEADLINE_MS), PROVIDER_TIMEOUT_MS: '30000', PROVIDER_MAX_RETRIES: '0' } });
 });
 afterAll(async () => {
   await t?.close();

@@ -116,6 +116,8 @@ const schema = z.object({
   /** Sign-in routes (login, signup, password reset), per client IP and per account, per minute (docs/adr/0009-rate-limits.md). */
   SIGNIN_RATE_PER_IP: z.coerce.number().int().min(1).max(1_000_000).default(60),
   SIGNIN_RATE_PER_ACCOUNT: z.coerce.number().int().min(1).max(1_000_000).default(10),
+  /** How long a rate-limit decision may wait for Redis before letting the request through uncounted (fail open). */
+  RATE_LIMIT_TIMEOUT_MS: z.coerce.number().int().min(10).max(5000).default(250),
   /** How often counted API calls are written to usage_counters (a crash loses at most this much of the count). */
   API_CALL_FLUSH_MS: z.coerce.number().int().min(100).max(3_600_000).default(1000),
   /** The public widget API (/session, /chat), per client IP, per minute. */

@@ -2,7 +2,7 @@ import { Injectable, type OnModuleDestroy } from '@nestjs/common';
 import type { ThrottlerStorage } from '@nestjs/throttler';
 import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
 import { AppConfig } from '../config/config.js';
-import { RATE_LIMIT_TIMEOUT_MS, RateLimitHealth } from './rate-limit-health.js';
+import { RateLimitHealth } from './rate-limit-health.js';
 
 /** A throttler record, plus whether Redis was skipped (the request was let through uncounted). */
 export interface ThrottleRecord {
@@ -19,7 +19,7 @@ export interface ThrottleRecord {
  * @nestjs/throttler's storage: @nest-lab/throttler-storage-redis (one atomic Lua script per
  * decision, shared by every instance), made to fail open. Its own ioredis connection (given
  * options, not our client, so it closes it itself) never queues commands while disconnected, and
- * a decision waits at most RATE_LIMIT_TIMEOUT_MS: a Redis outage costs a request at most that,
+ * a decision waits at most RATE_LIMIT_TIMEOUT_MS (250 ms): a Redis outage costs a request at most that,
  * never a multi-second stall, and lets it through uncounted (reported to RateLimitHealth).
  */
 @Injectable()
@@ -33,7 +33,7 @@ export class FailOpenThrottlerStorage implements ThrottlerStorage, OnModuleDestr
     this.storage = new ThrottlerStorageRedisService(config.env.REDIS_URL, {
       maxRetriesPerRequest: 1,
       connectTimeout: 2000,
-      commandTimeout: RATE_LIMIT_TIMEOUT_MS,
+      commandTimeout: health.timeoutMs,
       enableOfflineQueue: false,
     });
     this.storage.redis.on('error', () => undefined); // reported per decision and by readiness

@@ -1,4 +1,5 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, Optional } from '@nestjs/common';
+import { AppConfig } from '../config/config.js';
 
 /** What readiness reports about rate limiting. */
 export interface RateLimitStatus {
@@ -12,7 +13,7 @@ export interface RateLimitStatus {
   uncounted?: number;
 }
 
-/** How long a rate-limit decision may wait for Redis before failing open. Redis answers in well under 1 ms. */
+/** How long a rate-limit decision may wait for Redis before failing open, unless configured (RATE_LIMIT_TIMEOUT_MS). */
 export const RATE_LIMIT_TIMEOUT_MS = 250;
 
 /** At most one "failing open" warning per interval, not one per request, while Redis is down. */
@@ -33,9 +34,15 @@ export class RateLimitHealth {
   private reason = '';
   private uncounted = 0;
   private lastWarning = 0;
+  /** The bound on every decision's wait for Redis. */
+  readonly timeoutMs: number;
+
+  constructor(@Optional() config?: AppConfig) {
+    this.timeoutMs = config?.env.RATE_LIMIT_TIMEOUT_MS ?? RATE_LIMIT_TIMEOUT_MS;
+  }
 
   /**
-   * Runs one decision's Redis work, waiting at most RATE_LIMIT_TIMEOUT_MS. Returns undefined when
+   * Runs one decision's Redis work, waiting at most `timeoutMs`. Returns undefined when
    * Redis failed or did not answer in time: the caller lets the request through (fail open), which
    * is reported here. `isReady` false (a client known to be disconnected) fails open at once.
    */
@@ -43,11 +50,11 @@ export class RateLimitHealth {
     if (!isReady) return this.failedOpen(source, 'Redis is not connected');
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<typeof TIMED_OUT>((resolve) => {
-      timer = setTimeout(() => resolve(TIMED_OUT), RATE_LIMIT_TIMEOUT_MS);
+      timer = setTimeout(() => resolve(TIMED_OUT), this.timeoutMs);
     });
     try {
       const answer = await Promise.race([fn(), timeout]);
-      if (answer === TIMED_OUT) return this.failedOpen(source, `no answer within ${RATE_LIMIT_TIMEOUT_MS} ms`);
+      if (answer === TIMED_OUT) return this.failedOpen(source, `no answer within ${this.timeoutMs} ms`);
       this.enforced();
       return answer;
     } catch (error) {

@@ -27,7 +27,7 @@ const clients: RedisClient[] = [];
 async function limiter(config = configFor()): Promise<RateLimiter> {
   const client = new RedisClient(config);
   clients.push(client);
-  return new RateLimiter(await connected(client), config, new RateLimitHealth());
+  return new RateLimiter(await connected(client), config, new RateLimitHealth(config));
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -9,9 +9,13 @@ import { ACCOUNT_THROTTLE, IP_THROTTLE, lockSeconds, LoginThrottle } from './log
 const REDIS_URL = process.env.TEST_REDIS_URL || 'redis://127.0.0.1:6379';
 
 function throttleOn(redisUrl: string): { throttle: LoginThrottle; redis: RedisClient; health: RateLimitHealth } {
-  const config = new AppConfig({ REDIS_URL: redisUrl, QUEUE_PREFIX: `test:throttle:${randomBytes(4).toString('hex')}` } as AppConfig['env']);
+  const config = new AppConfig({
+    REDIS_URL: redisUrl,
+    QUEUE_PREFIX: `test:throttle:${randomBytes(4).toString('hex')}`,
+    RATE_LIMIT_TIMEOUT_MS: 2000, // generous on a loaded machine; the Redis-down test fails at once anyway
+  } as AppConfig['env']);
   const redis = new RedisClient(config);
-  const health = new RateLimitHealth();
+  const health = new RateLimitHealth(config);
   return { throttle: new LoginThrottle(redis, config, health), redis, health };
 }
 
