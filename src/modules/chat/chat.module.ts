@@ -16,7 +16,7 @@ import { InterruptedRepliesModule } from './interrupted-replies/interrupted-repl
 import { ConversationTitleJob } from './jobs/conversation-title.job.js';
 import { CONVERSATION_TITLE_QUEUE, ConversationTitleJobs } from './jobs/conversation-title.jobs.js';
 import { FailInterruptedRepliesJob } from './jobs/fail-interrupted-replies.job.js';
-import { INTERRUPTED_REPLIES_QUEUE, InterruptedRepliesJobs } from './jobs/interrupted-replies.jobs.js';
+import { INTERRUPTED_REPLIES_QUEUE } from './jobs/interrupted-replies.jobs.js';
 import { ChatProviders } from './providers/chat-providers.js';
 import { registerQueues } from '../../platform/queue/register-queues.js';
 
@@ -38,7 +38,6 @@ const PROVIDERS = [
   ConversationTitleJobs,
   ConversationTitleJob,
   InterruptedRepliesService,
-  InterruptedRepliesJobs,
   FailInterruptedRepliesJob,
   { provide: SecretBox, useFactory: (config: AppConfig) => SecretBox.fromBase64(config.env.CHAT_ENCRYPTION_KEY), inject: [AppConfig] },
 ];

@@ -8,7 +8,6 @@ import { TenantExportsRepository } from './exports/tenant-exports.repository.js'
 import { TenantExportsService } from './exports/tenant-exports.service.js';
 import { BuildExportJob } from './jobs/build-export.job.js';
 import { EraseTenantJob } from './jobs/erase-tenant.job.js';
-import { ExportPurgeJobs } from './jobs/export-purge.jobs.js';
 import { PurgeExpiredExportsJob } from './jobs/purge-expired-exports.job.js';
 import { TenantJobsModule } from './jobs/tenant-jobs.module.js';
 import { TenantLifecycleService } from './lifecycle/tenant-lifecycle.service.js';
@@ -35,7 +34,6 @@ import { TenantService } from './tenant.service.js';
     ExportLinks,
     EraseTenantJob,
     BuildExportJob,
-    ExportPurgeJobs,
     PurgeExpiredExportsJob,
   ],
   exports: [TenantService],

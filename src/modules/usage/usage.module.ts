@@ -7,7 +7,7 @@ import { RateLimitModule } from '../../platform/rate-limit/rate-limit.module.js'
 import { BillingModule } from '../billing/billing.module.js';
 import { ExpiredReservationsModule } from './expired-reservations/expired-reservations.module.js';
 import { ReconcileReservationsJob } from './jobs/reconcile-reservations.job.js';
-import { RESERVATION_RECONCILIATION_QUEUE, ReservationReconciliationJobs } from './jobs/reservation-reconciliation.jobs.js';
+import { RESERVATION_RECONCILIATION_QUEUE } from './jobs/reservation-reconciliation.jobs.js';
 import { PlanUsageLimits } from './plan-usage-limits.js';
 import { ApiCallMeter } from './rate-limits/api-call-meter.js';
 import { ApiRateLimitInterceptor } from './rate-limits/api-rate-limit.interceptor.js';
@@ -43,7 +43,6 @@ import { UsageService } from './usage.service.js';
   providers: [
     UsageService,
     UsageRepository,
-    ReservationReconciliationJobs,
     ReconcileReservationsJob,
     { provide: UsageLimits, useClass: PlanUsageLimits },
     ApiThrottlerGuard,

@@ -1,12 +1,12 @@
-import { Processor, WorkerHost } from '@nestjs/bullmq';
-import { Logger } from '@nestjs/common';
-import type { Job } from 'bullmq';
+import { InjectQueue, Processor } from '@nestjs/bullmq';
+import type { Queue } from 'bullmq';
 import { TenantContext } from '../../../platform/context/tenant-context.js';
-import { runTenantJob, tenantJobPayload } from '../../../platform/queue/tenant-job.js';
+import { QueueProducer } from '../../../platform/queue/queue-producer.js';
+import { TenantSweepProcessor } from '../../../platform/queue/tenant-sweep.js';
 import { ExpiredReservations } from '../expired-reservations/expired-reservations.repository.js';
 import type { Reconciled } from '../usage.repository.js';
 import { RECONCILED_RESERVATIONS_KEPT_MS, UsageService } from '../usage.service.js';
-import { RESERVATION_RECONCILIATION_QUEUE, ReservationReconciliationJobs, SWEEP_JOB } from './reservation-reconciliation.jobs.js';
+import { RESERVATION_RECONCILIATION_QUEUE, RESERVATION_SWEEP } from './reservation-reconciliation.jobs.js';
 
 /**
  * Gives back usage reservations whose process died (job id: reconcile-reservations-<tenantId>-<minute>),
@@ -15,26 +15,24 @@ import { RESERVATION_RECONCILIATION_QUEUE, ReservationReconciliationJobs, SWEEP_
  * Both are idempotent: a reservation is released once, whoever gets there first.
  */
 @Processor(RESERVATION_RECONCILIATION_QUEUE)
-export class ReconcileReservationsJob extends WorkerHost {
-  private readonly logger = new Logger('ReservationReconciliation');
+export class ReconcileReservationsJob extends TenantSweepProcessor<Reconciled> {
+  protected readonly schedule = RESERVATION_SWEEP;
 
   constructor(
-    private readonly ctx: TenantContext,
+    @InjectQueue(RESERVATION_RECONCILIATION_QUEUE) queue: Queue,
+    producer: QueueProducer,
+    ctx: TenantContext,
     private readonly usage: UsageService,
-    private readonly jobs: ReservationReconciliationJobs,
     private readonly expired: ExpiredReservations,
   ) {
-    super();
+    super(queue, producer, ctx);
   }
 
-  async process(job: Job): Promise<Reconciled | { enqueued: number }> {
-    if (job.name === SWEEP_JOB) {
-      const now = new Date();
-      const tenants = await this.expired.tenantsToReconcile(now, new Date(now.getTime() - RECONCILED_RESERVATIONS_KEPT_MS));
-      for (const tenantId of tenants) await this.jobs.enqueue(tenantId, now);
-      if (tenants.length > 0) this.logger.log({ tenants: tenants.length }, 'usage reservations to reconcile');
-      return { enqueued: tenants.length };
-    }
-    return runTenantJob(this.ctx, tenantJobPayload, job, () => this.usage.reconcileExpired());
+  protected tenantsWithWork(now: Date): Promise<string[]> {
+    return this.expired.tenantsToReconcile(now, new Date(now.getTime() - RECONCILED_RESERVATIONS_KEPT_MS));
+  }
+
+  protected work(): Promise<Reconciled> {
+    return this.usage.reconcileExpired();
   }
 }
