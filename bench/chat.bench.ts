@@ -33,6 +33,7 @@ import { loadConfig } from '../src/platform/config/config.js';
 import { PlatformDb } from '../src/platform/db/platform-db.js';
 import { TenantDb } from '../src/platform/db/tenant-db.js';
 import { prepareBenchDatabase } from './bench-database.js';
+import { alternateRounds, timeServerRequests } from './measure.js';
 
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 6);
@@ -135,41 +136,20 @@ function postJson(port: number, url: string, body: unknown, headers: Record<stri
   });
 }
 
-/** One round of one variant: `concurrency` workers, until the deadline or the request budget. */
-async function runRound(op: (worker: number) => Promise<boolean>, concurrency: number, ms: number, meter: Meter): Promise<void> {
-  const deadline = performance.now() + ms;
-  let started = 0;
-  const begin = performance.now();
-  const cpu = process.cpuUsage();
-  active = meter;
-  await Promise.all(
-    Array.from({ length: concurrency }, async (_, worker) => {
-      while (performance.now() < deadline && started < ROUND_MAX) {
-        started++;
-        if (!(await op(worker))) meter.failures++;
-      }
-    }),
-  );
-  active = undefined;
-  const used = process.cpuUsage(cpu);
-  meter.cpuMs += (used.user + used.system) / 1000;
-  meter.wallMs += performance.now() - begin;
-}
-
 interface BenchVariant {
   name: string;
   op: (worker: number) => Promise<boolean>;
 }
 
-/** Warm-up, then `rounds` rounds per variant, alternating which goes first. */
-async function measure(variants: BenchVariant[], concurrency: number, rounds: number, roundMs: number): Promise<Map<string, Meter>> {
-  for (const v of variants) await runRound(v.op, concurrency, WARMUP_MS, newMeter());
-  const meters = new Map(variants.map((v) => [v.name, newMeter()]));
-  for (let round = 0; round < rounds; round++) {
-    const order = round % 2 === 0 ? variants : [...variants].reverse();
-    for (const v of order) await runRound(v.op, concurrency, roundMs, meters.get(v.name)!);
-  }
-  return meters;
+/** Warm-up, then `rounds` rounds per variant, alternating which goes first (bench/measure.ts). */
+function measure(variants: BenchVariant[], concurrency: number, rounds: number, roundMs: number): Promise<Map<string, Meter>> {
+  const counted = variants.map((v) => ({
+    name: v.name,
+    op: async (meter: Meter, worker: number) => {
+      if (!(await v.op(worker))) meter.failures++;
+    },
+  }));
+  return alternateRounds(counted, { concurrency, rounds, ms: roundMs, maxOps: ROUND_MAX, warmupMs: WARMUP_MS }, newMeter, (meter) => (active = meter));
 }
 
 async function main(): Promise<void> {
@@ -197,16 +177,10 @@ async function main(): Promise<void> {
     const tenants = await importTenantsFile(tenantsFile, config);
 
     const fastify = app.getHttpAdapter().getInstance();
-    const started = new WeakMap<object, number>();
-    fastify.addHook('onRequest', async (request) => {
-      started.set(request, performance.now());
-    });
-    fastify.addHook('onResponse', async (request) => {
-      const t0 = started.get(request);
-      if (active && t0 !== undefined) {
-        active.serverMs += performance.now() - t0;
-        active.requests++;
-      }
+    timeServerRequests(fastify, (ms) => {
+      if (!active) return;
+      active.serverMs += ms;
+      active.requests++;
     });
     // Before listen (which initialises the app): every connection the pools ever open is timed.
     instrument(app.get(TenantDb).pool);

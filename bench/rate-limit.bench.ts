@@ -53,6 +53,7 @@ import { loadConfig } from '../src/platform/config/config.js';
 import { FailOpenThrottlerStorage } from '../src/platform/rate-limit/fail-open-throttler-storage.js';
 import { RequirePermission } from '../src/platform/security/decorators.js';
 import { prepareBenchDatabase } from './bench-database.js';
+import { alternateRounds, timeServerRequests } from './measure.js';
 
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 6);
@@ -170,36 +171,10 @@ async function request(port: number, v: BenchVariant, meter: Meter): Promise<voi
   else if ((answer.headers['ratelimit-limit'] !== undefined) !== v.limited) meter.wrongHeaders++;
 }
 
-/** One round of one variant: `concurrency` clients, until the deadline or the request budget. */
-async function runRound(port: number, v: BenchVariant, concurrency: number, ms: number, meter: Meter): Promise<void> {
-  const deadline = performance.now() + ms;
-  let started = 0;
-  const begin = performance.now();
-  const cpu = process.cpuUsage();
-  active = meter;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (performance.now() < deadline && started < ROUND_MAX) {
-        started++;
-        await request(port, v, meter);
-      }
-    }),
-  );
-  active = undefined;
-  const used = process.cpuUsage(cpu);
-  meter.cpuMs += (used.user + used.system) / 1000;
-  meter.wallMs += performance.now() - begin;
-}
-
-/** Warm-up, then `rounds` rounds per variant, alternating which goes first. */
-async function measure(port: number, variants: BenchVariant[], concurrency: number, rounds: number): Promise<Map<string, Meter>> {
-  for (const v of variants) await runRound(port, v, concurrency, WARMUP_MS, warmup);
-  const meters = new Map(variants.map((v) => [v.name, newMeter()]));
-  for (let round = 0; round < rounds; round++) {
-    const order = round % 2 === 0 ? variants : [...variants].reverse();
-    for (const v of order) await runRound(port, v, concurrency, ROUND_MS, meters.get(v.name)!);
-  }
-  return meters;
+/** Warm-up, then `rounds` rounds per variant, alternating which goes first (bench/measure.ts). */
+function measure(port: number, variants: BenchVariant[], concurrency: number, rounds: number): Promise<Map<string, Meter>> {
+  const requests = variants.map((v) => ({ name: v.name, op: (meter: Meter) => request(port, v, meter) }));
+  return alternateRounds(requests, { concurrency, rounds, ms: ROUND_MS, maxOps: ROUND_MAX, warmupMs: WARMUP_MS, warmup }, newMeter, (meter) => (active = meter));
 }
 
 /** Mean time of `op` called one at a time, in alternating rounds per op; failures are answers `op` rejects. */
@@ -284,16 +259,10 @@ async function main(): Promise<void> {
     app = await createApp(config, { imports: [RateLimitProbeModule] });
     // Bench-only timers: the server's time per request, and the throttler guard's share of it.
     const fastify = app.getHttpAdapter().getInstance();
-    const arrived = new WeakMap<object, number>();
-    fastify.addHook('onRequest', async (req) => {
-      arrived.set(req, performance.now());
-    });
-    fastify.addHook('onResponse', async (req) => {
-      const t0 = arrived.get(req);
-      if (active && t0 !== undefined) {
-        active.serverMs += performance.now() - t0;
-        active.serverRequests++;
-      }
+    timeServerRequests(fastify, (ms) => {
+      if (!active) return;
+      active.serverMs += ms;
+      active.serverRequests++;
     });
     await app.listen(0, '127.0.0.1');
     const port = (fastify.server.address() as { port: number }).port;
