@@ -1,5 +1,5 @@
 # Tenantry API image. `docker compose up --build` runs it with PostgreSQL and Redis (docker-compose.yml).
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 
 WORKDIR /app
 RUN chown node:node /app

@@ -15,13 +15,15 @@ die() {
   exit 1
 }
 
-# 1. Dependencies, Prisma client, build.
+# 1. Node.js 24 (installed into .tools/ when the one on PATH is older), dependencies, Prisma client, build.
+# shellcheck source=lib/node-env.sh
+. scripts/lib/node-env.sh
+ensure_node
 lock_hash() { node -e "process.stdout.write(require('node:crypto').createHash('sha256').update(require('node:fs').readFileSync('package-lock.json')).digest('hex'))"; }
 stamp=node_modules/.tenantry-lock-sha256
 if [ ! -d node_modules ] || [ "$(cat "$stamp" 2>/dev/null)" != "$(lock_hash)" ]; then
-  say "npm install"
-  # Not `npm ci`: the lockfile lists only this platform's optional packages.
-  npm install --no-audit --no-fund
+  say "npm ci"
+  npm ci --no-audit --no-fund
   lock_hash >"$stamp"
 fi
 say "npm run prisma:generate"
