@@ -1,6 +1,8 @@
 import 'reflect-metadata';
 import { AppModule } from './app.module.js';
 import { ConfigError, loadConfig } from './platform/config/config.js';
+import { HealthService } from './platform/health/health.service.js';
+import { startWorkerHeartbeat } from './platform/health/worker-heartbeat.js';
 import { startWorkerProcess, stopOnSignals } from './platform/queue/worker-process.js';
 
 /**
@@ -11,6 +13,7 @@ import { startWorkerProcess, stopOnSignals } from './platform/queue/worker-proce
 async function main(): Promise<void> {
   const config = loadConfig({ ...process.env, WORKER_ENABLED: 'true' });
   const app = await startWorkerProcess(AppModule.forRoot(config));
+  startWorkerHeartbeat(app.get(HealthService), config.env.WORKER_HEARTBEAT_FILE);
   stopOnSignals(app, { graceMs: config.env.SHUTDOWN_GRACE_MS });
 }
 

@@ -138,12 +138,18 @@ const schema = z.object({
     .default(30),
   /** true: this API process also runs the job processors; false: API only (run `npm run worker` beside it). */
   WORKER_ENABLED: bool.default(true),
+  /** File the worker process renews every 10 s while healthy (its container healthcheck reads it). */
+  WORKER_HEARTBEAT_FILE: z.string().min(1).default('/tmp/tenantry-worker.heartbeat'),
 }).superRefine((env, issues) => {
   if (env.MAIL_TRANSPORT === 'smtp' && !env.SMTP_URL) {
     issues.addIssue({ code: 'custom', path: ['SMTP_URL'], message: 'is required when MAIL_TRANSPORT=smtp' });
   }
   if (env.NODE_ENV === 'production' && !env.SMTP_URL && !env.MAIL_TRANSPORT) {
-    issues.addIssue({ code: 'custom', path: ['SMTP_URL'], message: 'is required in production (or set MAIL_TRANSPORT=log or file explicitly)' });
+    issues.addIssue({ code: 'custom', path: ['SMTP_URL'], message: 'is required in production (or set MAIL_TRANSPORT=file explicitly)' });
+  }
+  if (env.NODE_ENV === 'production' && env.MAIL_TRANSPORT === 'log') {
+    // The log transport writes whole bodies, and with them single-use links, into the logs.
+    issues.addIssue({ code: 'custom', path: ['MAIL_TRANSPORT'], message: 'log is for development: it writes email bodies and their single-use links to the logs; use smtp or file in production' });
   }
   if (env.STRIPE_SECRET_KEY && !env.STRIPE_WEBHOOK_SECRET) {
     issues.addIssue({ code: 'custom', path: ['STRIPE_WEBHOOK_SECRET'], message: 'is required when STRIPE_SECRET_KEY is set (without it no subscription change would ever be applied)' });
@@ -172,6 +178,9 @@ const schema = z.object({
 });
 
 export type Env = z.infer<typeof schema>;
+
+/** Every variable the configuration reads (documented key by key in .env.example and the README). */
+export const CONFIG_KEYS: readonly string[] = Object.keys(schema.shape);
 
 /** Names of variables whose values must never be logged or echoed. */
 const SECRETS = new Set<keyof Env>(['DATABASE_URL', 'APP_DATABASE_URL', 'PLATFORM_DATABASE_URL', 'REDIS_URL', 'JWT_SECRET', 'SMTP_URL', 'CHAT_ENCRYPTION_KEY', 'STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET']);
