@@ -4,10 +4,11 @@ import type { IncomingMessage } from 'node:http';
 import type { Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { Logger } from 'nestjs-pino';
+import { Logger, PinoLogger } from 'nestjs-pino';
 import { AppModule } from './app.module.js';
 import type { AppConfig } from './platform/config/config.js';
 import { setupOpenApi } from './platform/http/openapi.js';
+import { installRequestLog } from './platform/observability/request-log.js';
 
 /** Routes outside /api/v1: probes, and the seed demo's widget API, which keeps its own paths. */
 export const UNPREFIXED_ROUTES = ['health/live', 'health/ready', 'session', 'chat'];
@@ -30,6 +31,8 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
       return typeof given === 'string' && SANE_REQUEST_ID.test(given) ? given : randomUUID();
     },
   });
+  // First of all hooks: Fastify's not-found handler keeps the hooks that existed when it was set.
+  installRequestLog(adapter.getInstance(), () => PinoLogger.root);
   drainBeforeShutdownHooks(adapter);
   const root = AppModule.forRoot(config);
   root.imports = [...(root.imports ?? []), ...(options.imports ?? [])];

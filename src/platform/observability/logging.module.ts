@@ -1,8 +1,9 @@
 import { Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import { AppConfig } from '../config/config.js';
+import { redactUrl } from './request-log.js';
 
-/** Structured JSON logs (pino): one line per request with its id; tenant and user once known. */
+/** Structured JSON logs (pino): a logger per request with its id; tenant and user once known. */
 @Module({
   imports: [
     LoggerModule.forRootAsync({
@@ -17,11 +18,13 @@ import { AppConfig } from '../config/config.js';
             paths: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-api-key"]', 'req.headers["stripe-signature"]'],
             censor: '[redacted]',
           },
+          // Plain objects and Node's request/response alike; no headers, no secrets in query strings.
           serializers: {
-            req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
+            req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: redactUrl(req.url) }),
           },
-          customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
-          autoLogging: { ignore: (req) => (req.url ?? '').startsWith('/health/') },
+          // The one line per request is written by installRequestLog (request-log.ts), for unknown
+          // paths too; pino-http only binds the request's logger here.
+          autoLogging: false,
         },
       }),
     }),
