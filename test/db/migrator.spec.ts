@@ -63,7 +63,7 @@ describe('migrate', () => {
          FROM _prisma_migrations ORDER BY migration_name`,
     );
     for (const [i, row] of rows.entries()) {
-      const bytes = await readFile(path.join(MIGRATIONS_DIR, names[i], 'migration.sql'));
+      const bytes = await readFile(path.join(MIGRATIONS_DIR, names[i] as string, 'migration.sql'));
       expect(row).toEqual({
         migration_name: names[i],
         checksum: createHash('sha256').update(bytes).digest('hex'),
@@ -102,7 +102,7 @@ describe('migrate', () => {
   it('refuses a migration edited after it was applied, naming it', async () => {
     const dir = await copyOfMigrations();
     const { options } = freshDatabase(dir);
-    const [first] = await migrate(options).then((s) => s.applied);
+    const [first] = (await migrate(options).then((s) => s.applied)) as [string];
     await appendFile(path.join(dir, first, 'migration.sql'), '\n-- edited after it was applied\n');
 
     await expect(migrate(options)).rejects.toThrow(`Migration "${first}" was modified after it was applied`);
@@ -111,7 +111,7 @@ describe('migrate', () => {
   it('accepts an applied migration whose only change is CRLF line endings, as Prisma does', async () => {
     const dir = await copyOfMigrations();
     const { options } = freshDatabase(dir);
-    const [first] = await migrate(options).then((s) => s.applied);
+    const [first] = (await migrate(options).then((s) => s.applied)) as [string];
     const file = path.join(dir, first, 'migration.sql');
     await writeFile(file, (await readFile(file, 'utf8')).replace(/\n/g, '\r\n'));
 
@@ -238,7 +238,7 @@ describe('migrate', () => {
     expect(stored).toHaveLength(2);
     for (const { rolname, rolpassword } of stored) {
       const [, iterations, salt] = /^SCRAM-SHA-256\$(\d+):([^$]+)\$/.exec(rolpassword) ?? [];
-      expect(scramSha256Verifier(passwords[rolname], Buffer.from(salt, 'base64'), Number(iterations))).toBe(rolpassword);
+      expect(scramSha256Verifier(passwords[rolname] as string, Buffer.from(salt as string, 'base64'), Number(iterations))).toBe(rolpassword);
     }
   });
 

@@ -97,7 +97,7 @@ describe.each(TENANT_FIXTURES)('tenant table $table', (fixture) => {
   let bRowsBefore: string[];
 
   beforeEach(async () => {
-    [A, B, C] = await makeTenants(t.platform, 3, { settings: false });
+    [A, B, C] = (await makeTenants(t.platform, 3, { settings: false })) as [string, string, string];
     await seed(t, fixture, A);
     await seed(t, fixture, B);
     bRowsBefore = await rowsOf(t, fixture, B);
@@ -339,7 +339,7 @@ describe('the tenants table', () => {
   let A: string;
   let B: string;
   beforeEach(async () => {
-    [A, B] = await makeTenants(t.platform, 2);
+    [A, B] = (await makeTenants(t.platform, 2)) as [string, string];
   });
   const tenantRow = (id: string) => t.platform.client.tenant.findUniqueOrThrow({ where: { id } });
   const asA = <T>(fn: () => Promise<T>): Promise<T> => t.ctx.run({ tenantId: A }, fn);
@@ -375,7 +375,7 @@ describe('user-level work in a tenantless context (runWithoutTenant)', () => {
   let X: string;
   let Y: string;
   beforeEach(async () => {
-    [A, B] = await makeTenants(t.platform, 2);
+    [A, B] = (await makeTenants(t.platform, 2)) as [string, string];
     X = await makeMember(t, [A]);
     Y = await makeMember(t, [A, B]);
   });

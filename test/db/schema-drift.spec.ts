@@ -57,7 +57,7 @@ function parseSchema(source: string): { models: Model[]; enums: Map<string, Enum
   let current: (typeof blocks)[number] | undefined;
   for (const line of source.split(/\r?\n/).map(withoutComment)) {
     const start = /^(model|enum|view|type|generator|datasource)\s+(\w+)\s*\{$/.exec(line);
-    if (start) blocks.push((current = { keyword: start[1], name: start[2], lines: [] }));
+    if (start) blocks.push((current = { keyword: start[1] as string, name: start[2] as string, lines: [] }));
     else if (line === '}') current = undefined;
     else if (current && line) current.lines.push(line);
   }
@@ -66,7 +66,7 @@ function parseSchema(source: string): { models: Model[]; enums: Map<string, Enum
 
   const enums = new Map<string, EnumType>();
   for (const block of blocks.filter((b) => b.keyword === 'enum')) {
-    const values = block.lines.filter((l) => !l.startsWith('@@')).map((l) => mapOf(l, '@map') ?? l.split(/\s/)[0]);
+    const values = block.lines.filter((l) => !l.startsWith('@@')).map((l) => mapOf(l, '@map') ?? (l.split(/\s/)[0] as string));
     const dbName = block.lines.map((l) => mapOf(l, '@@map')).find(Boolean) ?? block.name;
     enums.set(block.name, { name: block.name, dbName, values });
   }
@@ -81,7 +81,7 @@ function parseSchema(source: string): { models: Model[]; enums: Map<string, Enum
         .map((line): Field => {
           const match = /^(\w+)\s+(Unsupported\("(?:[^"\\]|\\.)*"\)|[\w.]+)(\[\])?(\?)?(.*)$/.exec(line);
           if (!match) throw new Error(`prisma/schema/*.prisma: cannot read field line "${line}" in model ${block.name}`);
-          const [, name, type, list, optional, attributes] = match;
+          const [, name, type, list, optional, attributes] = match as unknown as [string, string, string, string | undefined, string | undefined, string];
           const native = /@db\.(\w+)(?:\(([^)]*)\))?/.exec(attributes);
           const kind = type.startsWith('Unsupported(')
             ? 'unsupported'
@@ -100,7 +100,7 @@ function parseSchema(source: string): { models: Model[]; enums: Map<string, Enum
             list: Boolean(list),
             optional: Boolean(optional),
             column: mapOf(attributes, '@map') ?? name,
-            native: native ? { type: native[1], args: native[2] ? native[2].split(',').map((a) => a.trim()) : [] } : undefined,
+            native: native ? { type: native[1] as string, args: native[2] ? native[2].split(',').map((a) => a.trim()) : [] } : undefined,
             ignored: /@ignore\b/.test(attributes),
           };
         });
@@ -175,7 +175,7 @@ function expectedType(field: Field, enums: Map<string, EnumType>): string | unde
   if (field.kind === 'unsupported') return undefined;
   if (field.kind === 'enum') return `${field.list ? '_' : ''}${enums.get(field.type)?.dbName} (enum)`;
   const native = field.native?.type ?? DEFAULT_NATIVE[field.type];
-  const udt = NATIVE_UDT[native] ?? `@db.${native} (unknown to this test: add it to NATIVE_UDT)`;
+  const udt = (native === undefined ? undefined : NATIVE_UDT[native]) ?? `@db.${native} (unknown to this test: add it to NATIVE_UDT)`;
   // information_schema does not report an array element's size.
   if (field.list) return `_${udt}`;
   const args = field.native ? field.native.args : (DEFAULT_ARGS[field.type] ?? []);

@@ -205,7 +205,7 @@ describe('POST /api/v1/auth/login: the same answer, after the same work, for an 
     const hasher = t.app.get(PasswordHasher);
     const users = t.app.get(UsersRepository);
     const user = await t.makeUser();
-    const [{ password_hash: realHash }] = await rows<{ password_hash: string }>('select password_hash from users where id = $1', [user.id]);
+    const [{ password_hash: realHash }] = (await rows<{ password_hash: string }>('select password_hash from users where id = $1', [user.id])) as [{ password_hash: string }];
     const verify = jest.spyOn(hasher, 'verify');
     const lookup = jest.spyOn(users, 'credentialsByEmail');
 
@@ -370,7 +370,7 @@ describe('POST /api/v1/auth/login', () => {
 
     await t.login(user.email, DEFAULT_PASSWORD, undefined, nextIp());
 
-    const [{ password_hash: upgraded }] = await rows<{ password_hash: string }>('select password_hash from users where id = $1', [user.id]);
+    const [{ password_hash: upgraded }] = (await rows<{ password_hash: string }>('select password_hash from users where id = $1', [user.id])) as [{ password_hash: string }];
     expect(upgraded).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
     await t.login(user.email, DEFAULT_PASSWORD, undefined, nextIp());
   });

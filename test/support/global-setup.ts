@@ -86,7 +86,7 @@ async function templateIsCurrent({ migrator, db }: Context, admin: pg.Client, fi
       migrator.PLATFORM_ACCESS_GROUP,
     ],
   );
-  return rows[0].ok === true;
+  return rows[0]?.ok === true;
 }
 
 async function rebuildTemplate({ root, migrator, db }: Context, admin: pg.Client, fingerprint: string): Promise<void> {

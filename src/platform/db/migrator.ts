@@ -38,6 +38,13 @@ export class MigrationError extends Error {
   }
 }
 
+/** The one row a catalog query always returns (an aggregate or a lookup of the current role). */
+function only<T>(rows: readonly T[]): T {
+  const row = rows[0];
+  if (row === undefined) throw new MigrationError('a catalog query returned no row');
+  return row;
+}
+
 /** Prisma Migrate's own key: our runs and `prisma migrate deploy` serialise on one lock. */
 export const MIGRATION_LOCK_KEY = 72707369;
 export const TENANT_ACCESS_GROUP = 'tenantry_tenant_access';
@@ -87,7 +94,7 @@ export async function migrate(options: MigrateOptions): Promise<MigrationSummary
   const { client, created } = await openDatabase(options.ownerUrl, database, log);
   try {
     const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1) AS locked', [MIGRATION_LOCK_KEY]);
-    if (!rows[0].locked) {
+    if (!only(rows).locked) {
       log('another migration run holds the lock; waiting');
       await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
     }
@@ -220,7 +227,7 @@ async function ownerPrivileges(client: pg.Client): Promise<{ name: string; canMa
   const { rows } = await client.query<{ name: string; can_manage: boolean }>(
     'SELECT rolname AS name, rolsuper OR rolcreaterole AS can_manage FROM pg_roles WHERE rolname = current_user',
   );
-  return { name: rows[0].name, canManageRoles: rows[0].can_manage };
+  return { name: only(rows).name, canManageRoles: only(rows).can_manage };
 }
 
 type Flag = 'rolcanlogin' | 'rolsuper' | 'rolbypassrls' | 'rolcreatedb' | 'rolcreaterole';
@@ -249,7 +256,7 @@ async function ensureLoginRole(
     'SELECT rolcanlogin, rolsuper, rolbypassrls, rolcreatedb, rolcreaterole FROM pg_roles WHERE rolname = $1',
     [role.name],
   );
-  const current = rows[0];
+  const current = only(rows);
   // Only the attributes that differ: a CREATEROLE owner may not even say NOBYPASSRLS on PostgreSQL 15.
   const fixes = current
     ? (Object.keys(want) as Flag[]).filter((f) => current[f] !== want[f]).map((f) => (want[f] ? '' : 'NO') + FLAG_KEYWORDS[f])
@@ -286,11 +293,11 @@ async function grantAccess(client: pg.Client, role: LoginRole, database: string)
                      WHERE g.rolname = $1 AND u.rolname = $2) AS member`,
     [role.group, role.name],
   );
-  if (!rows[0].group_exists) {
+  if (!only(rows).group_exists) {
     throw new MigrationError(`group role "${role.group}" does not exist after the migrations (the first migration creates it)`);
   }
   // Skip an existing membership: an owner without CREATEROLE could not re-grant it.
-  if (!rows[0].member) {
+  if (!only(rows).member) {
     await client.query(`GRANT ${pg.escapeIdentifier(role.group)} TO ${pg.escapeIdentifier(role.name)}`);
   }
   await client.query(`GRANT CONNECT ON DATABASE ${pg.escapeIdentifier(database)} TO ${pg.escapeIdentifier(role.name)}`);
@@ -309,7 +316,7 @@ async function assertAppRoleIsPowerless(client: pg.Client, app: LoginRole): Prom
      FROM pg_roles r WHERE r.rolname = $1`,
     [app.name, PLATFORM_ACCESS_GROUP],
   );
-  const { owned, escalations } = rows[0];
+  const { owned, escalations } = only(rows);
   if (owned > 0) {
     throw new MigrationError(
       `App role "${app.name}" owns ${owned} object(s) in this database; the tenant-facing role must own nothing ` +
