@@ -256,7 +256,7 @@ async function ensureLoginRole(
     'SELECT rolcanlogin, rolsuper, rolbypassrls, rolcreatedb, rolcreaterole FROM pg_roles WHERE rolname = $1',
     [role.name],
   );
-  const current = only(rows);
+  const current = rows[0]; // undefined: the role does not exist yet
   // Only the attributes that differ: a CREATEROLE owner may not even say NOBYPASSRLS on PostgreSQL 15.
   const fixes = current
     ? (Object.keys(want) as Flag[]).filter((f) => current[f] !== want[f]).map((f) => (want[f] ? '' : 'NO') + FLAG_KEYWORDS[f])
