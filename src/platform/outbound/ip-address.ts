@@ -1,9 +1,11 @@
 import { isIP } from 'node:net';
+import ipaddr from 'ipaddr.js';
 
 /**
  * IP addresses as bytes (4 for IPv4, 16 for IPv6), CIDR ranges, and the one table that says which
- * addresses a tenant-configured URL may reach (docs/adr/0011-outbound-requests.md). Pure functions:
- * no DNS here.
+ * addresses a tenant-configured URL may reach (docs/adr/0011-outbound-requests.md). Parsing and
+ * prefix matching are ipaddr.js's; the table is ours (ipaddr.js's own range names are coarser and
+ * know no cloud-metadata addresses). Pure functions: no DNS here.
  */
 
 /** Why an address is not public. `public` is the only kind a tenant's URL may reach by default. */
@@ -29,31 +31,13 @@ export function parseIp(text: string): Uint8Array | null {
   if (s.startsWith('[') && s.endsWith(']')) s = s.slice(1, -1);
   const zone = s.indexOf('%');
   if (zone >= 0) s = s.slice(0, zone);
+  // Node's isIP first: ipaddr.js alone also takes inet_aton forms ("127.1", "0x7f.0.0.1").
   const version = isIP(s);
-  if (version === 4) return Uint8Array.from(s.split('.').map(Number));
-  if (version === 6) return parseIpv6(s);
-  return null;
-}
-
-function parseIpv6(text: string): Uint8Array {
-  let s = text.toLowerCase();
-  const lastColon = s.lastIndexOf(':');
-  if (s.includes('.', lastColon)) {
-    // A dotted IPv4 tail (::ffff:10.0.0.1) is the last two groups.
-    const [a, b, c, d] = s.slice(lastColon + 1).split('.').map(Number) as [number, number, number, number];
-    s = `${s.slice(0, lastColon + 1)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
-  }
-  const [head = '', tail] = s.split('::');
-  const first = head === '' ? [] : head.split(':');
-  const last = tail === undefined || tail === '' ? [] : tail.split(':');
-  const groups = tail === undefined ? first : [...first, ...Array<string>(8 - first.length - last.length).fill('0'), ...last];
-  const bytes = new Uint8Array(16);
-  groups.forEach((group, i) => {
-    const value = parseInt(group, 16);
-    bytes[i * 2] = value >> 8;
-    bytes[i * 2 + 1] = value & 0xff;
-  });
-  return bytes;
+  if (version === 0) return null;
+  // IPv6 goes through the WHATWG URL serializer first: ipaddr.js 2.5 reads an IPv4-compatible
+  // "::127.0.0.1" as the mapped ::ffff:127.0.0.1, another address; the URL parser writes "::7f00:1".
+  const canonical = version === 6 ? new URL(`http://[${s}]/`).hostname.slice(1, -1) : s;
+  return Uint8Array.from(ipaddr.parse(canonical).toByteArray());
 }
 
 /** `10.0.0.0/8`, `fd00::/8`, or a bare address (a range of one); null if it is neither. */
@@ -68,24 +52,21 @@ export function parseCidr(text: string): Cidr | null {
   return { bytes, prefix: Number(prefixText) };
 }
 
+const toAddress = (bytes: Uint8Array): ipaddr.IPv4 | ipaddr.IPv6 => ipaddr.fromByteArray([...bytes]);
+
 /** An IPv4-mapped IPv6 address (::ffff:a.b.c.d) is the IPv4 address it maps: the kernel connects to that. */
 export function unmapped(bytes: Uint8Array): Uint8Array {
-  const mapped = bytes.length === 16 && bytes.subarray(0, 10).every((b) => b === 0) && bytes[10] === 0xff && bytes[11] === 0xff;
-  return mapped ? bytes.slice(12) : bytes;
+  const address = toAddress(bytes);
+  return address instanceof ipaddr.IPv6 && address.isIPv4MappedAddress() ? Uint8Array.from(address.toIPv4Address().toByteArray()) : bytes;
 }
 
 /** Whether the address lies in the range; IPv4 ranges match IPv4-mapped IPv6 addresses too. */
 export function cidrContains(cidr: Cidr, address: Uint8Array): boolean {
-  const a = unmapped(address);
-  const range = unmapped(cidr.bytes);
-  const prefix = cidr.bytes.length === range.length ? cidr.prefix : cidr.prefix - 96;
-  if (a.length !== range.length || prefix < 0) return false;
-  const whole = Math.floor(prefix / 8);
-  for (let i = 0; i < whole; i++) if (a[i] !== range[i]) return false;
-  const rest = prefix % 8;
-  if (rest === 0) return true;
-  const mask = (0xff << (8 - rest)) & 0xff;
-  return ((a[whole] ?? 0) & mask) === ((range[whole] ?? 0) & mask);
+  const a = toAddress(unmapped(address));
+  const range = toAddress(unmapped(cidr.bytes));
+  const prefix = cidr.bytes.length === range.toByteArray().length ? cidr.prefix : cidr.prefix - 96;
+  if (a.kind() !== range.kind() || prefix < 0) return false;
+  return a instanceof ipaddr.IPv4 ? a.match(range as ipaddr.IPv4, prefix) : a.match(range as ipaddr.IPv6, prefix);
 }
 
 /**

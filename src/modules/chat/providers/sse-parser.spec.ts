@@ -31,4 +31,12 @@ describe('SseParser', () => {
   it('ignores blank lines without data', () => {
     expect(parseAll(['\n\n\n'])).toEqual([]);
   });
+
+  it('refuses a provider that sends a megabyte without ending a line, instead of buffering it', () => {
+    const parser = new SseParser();
+    expect(parser.push('data: ok\n\n')).toEqual([{ data: 'ok' }]);
+    expect(() => {
+      for (let i = 0; i < 20; i++) parser.push(`data: ${'x'.repeat(100_000)}`);
+    }).toThrow();
+  });
 });

@@ -1,3 +1,5 @@
+import { createParser, type EventSourceParser } from 'eventsource-parser';
+
 export interface SseEvent {
   /** The `event:` field, when the server named the event. */
   event?: string;
@@ -5,65 +7,39 @@ export interface SseEvent {
   data: string;
 }
 
+/** A provider that streams one line longer than this without ending it is refused, not buffered. */
+const MAX_PENDING_CHARS = 1024 * 1024;
+
 /**
- * An incremental parser of a text/event-stream body (the WHATWG rules that matter here): lines end
- * with LF, CRLF or CR, possibly split across chunks; `data:` lines accumulate until a blank line
- * ends the event; comments (`:`) and unknown fields are ignored.
+ * An incremental text/event-stream reader over eventsource-parser (the WHATWG parsing rules: LF,
+ * CRLF or CR line ends split anywhere across chunks, comments, unknown fields). Two things are
+ * ours: events come back from each `push` instead of through a callback, and the end of the body
+ * dispatches a last event that the provider did not close with a blank line (lenient on purpose:
+ * some OpenAI-compatible servers end their stream that way).
  */
 export class SseParser {
-  private buffer = '';
-  private data: string[] = [];
-  private event: string | undefined;
+  private completed: SseEvent[] = [];
+  private readonly parser: EventSourceParser = createParser({
+    maxBufferSize: MAX_PENDING_CHARS,
+    onEvent: ({ event, data }) => this.completed.push({ ...(event !== undefined && { event }), data }),
+  });
 
-  /** Feeds a decoded chunk; returns the events it completed. */
+  /** Feeds a decoded chunk; returns the events it completed. Throws past the buffer limit. */
   push(chunk: string): SseEvent[] {
-    this.buffer += chunk;
-    const events: SseEvent[] = [];
-    for (;;) {
-      const end = this.buffer.search(/\r\n|\r|\n/);
-      if (end < 0) break;
-      // A CR at the very end may be the first half of a CRLF split across chunks: wait for more.
-      if (this.buffer[end] === '\r' && end === this.buffer.length - 1) break;
-      const line = this.buffer.slice(0, end);
-      this.buffer = this.buffer.slice(end + (this.buffer.startsWith('\r\n', end) ? 2 : 1));
-      const event = this.line(line);
-      if (event) events.push(event);
-    }
-    return events;
+    this.parser.feed(chunk);
+    return this.take();
   }
 
   /** The end of the body: a last event not followed by a blank line still counts. */
   end(): SseEvent[] {
-    const events: SseEvent[] = [];
-    if (this.buffer !== '') {
-      const event = this.line(this.buffer.replace(/\r$/, ''));
-      if (event) events.push(event);
-      this.buffer = '';
-    }
-    const last = this.dispatch();
-    if (last) events.push(last);
+    this.parser.feed('\n\n');
+    this.parser.reset();
+    return this.take();
+  }
+
+  private take(): SseEvent[] {
+    const events = this.completed;
+    this.completed = [];
     return events;
-  }
-
-  private line(line: string): SseEvent | undefined {
-    if (line === '') return this.dispatch();
-    if (line.startsWith(':')) return undefined;
-    const colon = line.indexOf(':');
-    const field = colon < 0 ? line : line.slice(0, colon);
-    const value = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');
-    if (field === 'data') this.data.push(value);
-    else if (field === 'event') this.event = value;
-    return undefined;
-  }
-
-  private dispatch(): SseEvent | undefined {
-    if (this.data.length === 0) {
-      this.event = undefined;
-      return undefined;
-    }
-    const event: SseEvent = { ...(this.event !== undefined && { event: this.event }), data: this.data.join('\n') };
-    this.data = [];
-    this.event = undefined;
-    return event;
   }
 }
