@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { AppModule } from './app.module.js';
 import { ConfigError, loadConfig } from './platform/config/config.js';
 import { startWorkerProcess, stopOnSignals } from './platform/queue/worker-process.js';
+import { startTracingFromEnv } from './platform/observability/tracing.js';
 
 /**
  * `npm run worker`: the job processors alone, without HTTP (run the API with WORKER_ENABLED=false
@@ -10,6 +11,7 @@ import { startWorkerProcess, stopOnSignals } from './platform/queue/worker-proce
  */
 async function main(): Promise<void> {
   const config = loadConfig({ ...process.env, WORKER_ENABLED: 'true' });
+  startTracingFromEnv('tenantry-worker');
   const app = await startWorkerProcess(AppModule.forRoot(config));
   stopOnSignals(app, { graceMs: config.env.SHUTDOWN_GRACE_MS });
 }

@@ -1,8 +1,9 @@
 import { Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import { AppConfig } from '../config/config.js';
+import { activeTraceIds } from './tracing.js';
 
-/** Structured JSON logs (pino): one line per request with its id; tenant and user once known. */
+/** Structured JSON logs (pino): one line per request with its id; tenant and user once known; trace ids when tracing is on. */
 @Module({
   imports: [
     LoggerModule.forRootAsync({
@@ -11,6 +12,8 @@ import { AppConfig } from '../config/config.js';
         assignResponse: true,
         pinoHttp: {
           level: config.env.LOG_LEVEL,
+          // With tracing on, every line logged inside a request or job carries its trace and span ids.
+          mixin: () => activeTraceIds() ?? {},
           // Fastify assigns request ids (honouring a sane X-Request-Id); reuse them.
           genReqId: (req) => (req as { id?: string }).id ?? 'unknown',
           redact: {
