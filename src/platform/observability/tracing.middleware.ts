@@ -8,8 +8,9 @@ import { runInContext, startServerSpan } from './tracing.js';
  * runs the rest of the request inside it (AsyncLocalStorage, as nestjs-cls does), and ends with
  * the status, the tenant and the request id once the response is sent.
  */
-export function tracingMiddleware(req: IncomingMessage & { id?: string }, res: ServerResponse, next: () => void): void {
-  const { span, ctx } = startServerSpan(req.method ?? 'GET', req.url ?? '/', req.headers);
+export function tracingMiddleware(req: IncomingMessage & { originalUrl?: string }, res: ServerResponse, next: () => void): void {
+  // The middleware layer strips its mount path from req.url; originalUrl is the request's.
+  const { span, ctx } = startServerSpan(req.method ?? 'GET', req.originalUrl ?? req.url ?? '/', req.headers);
   res.once('close', () => {
     const state = contextOfRequest(req);
     if (state?.tenantId) span.setAttribute('tenant.id', state.tenantId);

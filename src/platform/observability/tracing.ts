@@ -3,8 +3,8 @@ import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchSpanProcessor, SimpleSpanProcessor, type SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
-import { ClsServiceManager } from 'nestjs-cls';
-import pg from 'pg';
+import { patchPgForTracing } from '../db/pg-tracing.js';
+import { contextAttributes } from './span-attributes.js';
 
 /**
  * OpenTelemetry tracing, off unless OTEL_EXPORTER_OTLP_ENDPOINT is set (docs/adr/0019-observability.md).
@@ -16,7 +16,6 @@ import pg from 'pg';
  * enqueuing request's context in the job). Off, none of this is installed: zero cost.
  */
 let provider: NodeTracerProvider | undefined;
-let pgPatched = false;
 
 export interface TracingOptions {
   serviceName: string;
@@ -41,7 +40,7 @@ export function startTracing(options: TracingOptions): void {
     spanProcessors: [processor],
   });
   provider.register(); // AsyncLocalStorage context manager and W3C trace-context propagator
-  patchPg();
+  patchPgForTracing(); // a no-op per statement while no span is active, or once tracing is stopped
 }
 
 /** Starts tracing when OTEL_EXPORTER_OTLP_ENDPOINT is set; otherwise does nothing. */
@@ -62,15 +61,7 @@ export async function stopTracing(): Promise<void> {
 
 export const tracer = () => trace.getTracer('tenantry');
 
-/** The tenant and request of the current context (nestjs-cls store), as span attributes. */
-export function contextAttributes(): Attributes {
-  const cls = ClsServiceManager.getClsService();
-  const state = cls.isActive() ? (cls.get('ctx') as { tenantId?: string; requestId?: string } | undefined) : undefined;
-  const attributes: Attributes = {};
-  if (state?.tenantId) attributes['tenant.id'] = state.tenantId;
-  if (state?.requestId) attributes['request.id'] = state.requestId;
-  return attributes;
-}
+export { contextAttributes };
 
 /** Runs `fn` in a child span of the active one (no span when tracing is off, or outside any trace). */
 export function inSpan<T>(name: string, attributes: Attributes, fn: (span?: Span) => Promise<T>, kind = SpanKind.INTERNAL): Promise<T> {
@@ -106,54 +97,4 @@ export function activeTraceIds(): { trace_id: string; span_id: string } | undefi
   if (!span) return undefined;
   const { traceId, spanId } = span.spanContext();
   return { trace_id: traceId, span_id: spanId };
-}
-
-type QueryCallback = (err: Error | null, result?: unknown) => void;
-
-/**
- * A CLIENT span per statement of every pg client (Prisma's adapter and the raw pools alike), child
- * of the active span; statements outside any trace (pool housekeeping) get none.
- */
-function patchPg(): void {
-  if (pgPatched) return;
-  pgPatched = true;
-  const proto = pg.Client.prototype as unknown as { query: (...args: unknown[]) => unknown };
-  const original = proto.query;
-  proto.query = function tracedQuery(this: unknown, config: unknown, values?: unknown, callback?: unknown): unknown {
-    if (!provider || !trace.getActiveSpan()) return original.call(this, config, values, callback);
-    const text = typeof config === 'string' ? config : (config as { text?: unknown } | null)?.text;
-    const span = tracer().startSpan('pg.query', {
-      kind: SpanKind.CLIENT,
-      attributes: { ...contextAttributes(), 'db.system.name': 'postgresql', 'db.query.text': typeof text === 'string' ? text.slice(0, 1000) : '' },
-    });
-    const finish = (err: Error | null | undefined): void => {
-      if (err) span.setStatus({ code: SpanStatusCode.ERROR, message: err.message });
-      span.end();
-    };
-    const submittable = config as { submit?: unknown; callback?: QueryCallback } | null;
-    if (submittable && typeof submittable.submit === 'function' && typeof submittable.callback === 'function') {
-      const inner = submittable.callback;
-      submittable.callback = (err, result) => {
-        finish(err);
-        inner(err, result);
-      };
-      return original.call(this, config, values, callback);
-    }
-    if (typeof values === 'function' || typeof callback === 'function') {
-      const cbIsValues = typeof values === 'function';
-      const inner = (cbIsValues ? values : callback) as QueryCallback;
-      const wrapped: QueryCallback = (err, result) => {
-        finish(err);
-        inner(err, result);
-      };
-      return cbIsValues ? original.call(this, config, wrapped) : original.call(this, config, values, wrapped);
-    }
-    const result = original.call(this, config, values, callback);
-    if (result && typeof (result as Promise<unknown>).then === 'function') {
-      (result as Promise<unknown>).then(() => finish(undefined), (err: Error) => finish(err));
-    } else {
-      finish(undefined);
-    }
-    return result;
-  };
 }
