@@ -97,10 +97,14 @@ export const metrics = {
     registers: [registry],
   }),
 
+  // Readiness (the same checks as GET /health/ready).
+  readiness: new Gauge({ name: 'health_readiness', help: 'Readiness as GET /health/ready reports it: 1 for the current status (ok, degraded, unavailable), 0 for the others', labelNames: ['status'] as const, registers: [registry] }),
+  healthCheckUp: new Gauge({ name: 'health_check_up', help: 'Readiness checks: 1 up, 0 down', labelNames: ['check'] as const, registers: [registry] }),
+
   // Stripe.
   stripeWebhooks: new Counter({
     name: 'stripe_webhook_events_total',
-    help: 'Stripe webhook events by result: received, duplicate, applied, failed',
+    help: 'Stripe webhook events by result: received, duplicate, applied, ignored, failed (an attempt)',
     labelNames: ['result'] as const,
     registers: [registry],
   }),
