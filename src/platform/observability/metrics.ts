@@ -112,6 +112,9 @@ export const metrics = {
   stripeInboxPending: new Gauge({ name: 'stripe_inbox_unapplied_events', help: 'Stripe events received but not applied yet, read on scrape', registers: [registry] }),
 };
 
+// Known label values start at 0, so that rate() and alerts see the first event.
+for (const result of ['received', 'duplicate', 'applied', 'ignored', 'failed']) metrics.stripeWebhooks.inc({ result }, 0);
+
 /** 2xx, 4xx, 5xx... */
 export function statusClass(status: number): string {
   return `${Math.floor(status / 100)}xx`;
