@@ -23,16 +23,17 @@ export function observeHttpRequests(observer: Observer): () => void {
 /**
  * Records every request: one histogram observation labelled by method, route template (Fastify's
  * route, never the raw URL; `unmatched` for 404s without a route), status class and tenant (within
- * the label budget). Fastify's onResponse hook runs after the response was sent, off the
+ * the label budget) when metrics are on (METRICS_PORT), and hands tenants' requests to the
+ * observers (the traffic rollup) in any case. Fastify's onResponse hook runs after the response was sent, off the
  * response's critical path; reply.elapsedTime is measured by Fastify from onRequest.
  */
-export function recordHttpMetrics(fastify: FastifyInstance): void {
+export function recordHttpMetrics(fastify: FastifyInstance, options: { prometheus: boolean }): void {
   fastify.addHook('onResponse', (request, reply, done) => {
     const state = contextOfRequest(request.raw);
     const tenantId = state?.tenantId;
     const status = reply.statusCode;
     const durationMs = reply.elapsedTime;
-    recordHttpRequest(request.method, request.routeOptions.url, status, durationMs / 1000, tenantId);
+    if (options.prometheus) recordHttpRequest(request.method, request.routeOptions.url, status, durationMs / 1000, tenantId);
     if (tenantId !== undefined && observers.size > 0) {
       const observation: HttpObservation = { tenantId, apiKeyId: state?.apiKeyId, status, durationMs, at: Date.now() };
       for (const observer of observers) observer(observation);

@@ -47,9 +47,11 @@ export class ObservabilityModule implements NestModule, OnModuleInit, OnApplicat
   }
 
   onModuleInit(): void {
+    // METRICS_PORT=0: nothing scrapes this process, so the per-request recording is skipped too.
+    const prometheus = this.config.env.METRICS_PORT !== 0;
     const fastify = this.adapterHost.httpAdapter?.getInstance() as FastifyInstance | undefined;
-    if (fastify) recordHttpMetrics(fastify);
-    observeRedis(this.redis.redis);
+    if (fastify) recordHttpMetrics(fastify, { prometheus });
+    if (prometheus || tracingEnabled()) observeRedis(this.redis.redis, prometheus);
   }
 
   async onApplicationBootstrap(): Promise<void> {

@@ -15,7 +15,7 @@ interface CommandLike {
  * with tracing on, gives it a CLIENT span. Wraps the instance's sendCommand: BullMQ's and the
  * throttler's own connections are not covered.
  */
-export function observeRedis(redis: Redis): void {
+export function observeRedis(redis: Redis, record = true): void {
   const target = redis as unknown as Record<symbol, unknown> & { sendCommand: (command: CommandLike, stream?: unknown) => unknown };
   if (target[OBSERVED]) return;
   target[OBSERVED] = true;
@@ -26,13 +26,14 @@ export function observeRedis(redis: Redis): void {
       ? tracer().startSpan(`redis ${command.name}`, { kind: SpanKind.CLIENT, attributes: { ...contextAttributes(), 'db.system.name': 'redis', 'db.operation.name': command.name } })
       : undefined;
     const result = original(command, stream);
+    if (!record && !span) return result;
     command.promise.then(
       () => {
-        metrics.redisCommand.observe({ command: command.name, outcome: 'ok' }, (performance.now() - started) / 1000);
+        if (record) metrics.redisCommand.observe({ command: command.name, outcome: 'ok' }, (performance.now() - started) / 1000);
         span?.end();
       },
       (error: Error) => {
-        metrics.redisCommand.observe({ command: command.name, outcome: 'error' }, (performance.now() - started) / 1000);
+        if (record) metrics.redisCommand.observe({ command: command.name, outcome: 'error' }, (performance.now() - started) / 1000);
         span?.setStatus({ code: SpanStatusCode.ERROR, message: error.message });
         span?.end();
       },

@@ -11,7 +11,8 @@ import { contextAttributes, tracer, tracingEnabled } from './tracing.js';
 @Injectable()
 export class TracingInterceptor implements NestInterceptor {
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    if (!tracingEnabled() || context.getType() !== 'http') return next.handle();
+    // Only inside a request's trace (the tracing middleware's span): tracing off costs one check.
+    if (!tracingEnabled() || context.getType() !== 'http' || !trace.getActiveSpan()) return next.handle();
     const name = `${context.getClass().name}.${context.getHandler().name}`;
     return new Observable((subscriber) => {
       const span = tracer().startSpan(name, { attributes: contextAttributes() });

@@ -19,8 +19,9 @@ let provider: NodeTracerProvider | undefined;
 
 export interface TracingOptions {
   serviceName: string;
-  /** Tests: an in-memory exporter, spans exported synchronously. */
+  /** Tests and benchmarks: an exporter of their own, spans exported synchronously unless `batch`. */
   exporter?: SpanExporter;
+  batch?: boolean;
   /** The OTLP/HTTP endpoint (OTEL_EXPORTER_OTLP_ENDPOINT); the exporter reads the variable itself too. */
   endpoint?: string;
 }
@@ -33,7 +34,9 @@ export function tracingEnabled(): boolean {
 export function startTracing(options: TracingOptions): void {
   if (provider) return;
   const processor = options.exporter
-    ? new SimpleSpanProcessor(options.exporter)
+    ? options.batch
+      ? new BatchSpanProcessor(options.exporter)
+      : new SimpleSpanProcessor(options.exporter)
     : new BatchSpanProcessor(new OTLPTraceExporter(options.endpoint ? { url: `${options.endpoint.replace(/\/+$/, '')}/v1/traces` } : {}));
   provider = new NodeTracerProvider({
     resource: resourceFromAttributes({ 'service.name': options.serviceName }),
