@@ -8,7 +8,8 @@ type QueryCallback = (err: Error | null, result?: unknown) => void;
 
 /**
  * A CLIENT span per statement of every pg client (Prisma's adapter and the raw pools alike), child
- * of the active span; statements outside any trace (pool housekeeping) get none.
+ * of the active span; statements outside any trace (pool housekeeping) or in a trace the sampler
+ * dropped (OTEL_TRACES_SAMPLER) get none.
  */
 export function patchPgForTracing(): void {
   if (pgPatched) return;
@@ -16,7 +17,7 @@ export function patchPgForTracing(): void {
   const proto = pg.Client.prototype as unknown as { query: (...args: unknown[]) => unknown };
   const original = proto.query;
   proto.query = function tracedQuery(this: unknown, config: unknown, values?: unknown, callback?: unknown): unknown {
-    if (!trace.getActiveSpan()) return original.call(this, config, values, callback);
+    if (!trace.getActiveSpan()?.isRecording()) return original.call(this, config, values, callback);
     const text = typeof config === 'string' ? config : (config as { text?: unknown } | null)?.text;
     const span = trace.getTracer('tenantry').startSpan('pg.query', {
       kind: SpanKind.CLIENT,

@@ -22,7 +22,7 @@ export function observeRedis(redis: Redis, record = true): void {
   const original = target.sendCommand.bind(redis);
   target.sendCommand = (command: CommandLike, stream?: unknown) => {
     const started = performance.now();
-    const span = tracingEnabled() && trace.getActiveSpan()
+    const span = tracingEnabled() && trace.getActiveSpan()?.isRecording()
       ? tracer().startSpan(`redis ${command.name}`, { kind: SpanKind.CLIENT, attributes: { ...contextAttributes(), 'db.system.name': 'redis', 'db.operation.name': command.name } })
       : undefined;
     const result = original(command, stream);

@@ -12,7 +12,7 @@ import { contextAttributes, tracer, tracingEnabled } from './tracing.js';
 export class TracingInterceptor implements NestInterceptor {
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     // Only inside a request's trace (the tracing middleware's span): tracing off costs one check.
-    if (!tracingEnabled() || context.getType() !== 'http' || !trace.getActiveSpan()) return next.handle();
+    if (!tracingEnabled() || context.getType() !== 'http' || !trace.getActiveSpan()?.isRecording()) return next.handle();
     const name = `${context.getClass().name}.${context.getHandler().name}`;
     return new Observable((subscriber) => {
       const span = tracer().startSpan(name, { attributes: contextAttributes() });

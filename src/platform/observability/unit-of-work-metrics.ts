@@ -6,7 +6,7 @@ import { inSpan, tracingEnabled } from './tracing.js';
 export async function observeUnitOfWork<T>(fn: () => Promise<T>): Promise<T> {
   const end = metrics.unitOfWork.startTimer();
   try {
-    const result = tracingEnabled() && trace.getActiveSpan() ? await inSpan('db.unit_of_work', {}, fn) : await fn();
+    const result = tracingEnabled() && trace.getActiveSpan()?.isRecording() ? await inSpan('db.unit_of_work', {}, fn) : await fn();
     end({ outcome: 'committed' });
     return result;
   } catch (error) {
