@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { SpanStatusCode } from '@opentelemetry/api';
 import { contextOfRequest } from '../context/request-store.js';
-import { runInContext, startServerSpan } from './tracing.js';
+import { keepRequestSpan, runInContext, startServerSpan } from './tracing.js';
 
 /**
  * The request's SERVER span (mounted only when tracing is on): continues an incoming traceparent,
@@ -11,6 +11,7 @@ import { runInContext, startServerSpan } from './tracing.js';
 export function tracingMiddleware(req: IncomingMessage & { originalUrl?: string }, res: ServerResponse, next: () => void): void {
   // The middleware layer strips its mount path from req.url; originalUrl is the request's.
   const { span, ctx } = startServerSpan(req.method ?? 'GET', req.originalUrl ?? req.url ?? '/', req.headers);
+  keepRequestSpan(req, span);
   res.once('close', () => {
     const state = contextOfRequest(req);
     if (state?.tenantId) span.setAttribute('tenant.id', state.tenantId);

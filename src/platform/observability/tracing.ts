@@ -93,6 +93,21 @@ export function runInContext<T>(ctx: Context, fn: () => T): T {
   return context.with(ctx, fn);
 }
 
+const REQUEST_SPAN = Symbol.for('tenantry.requestSpan');
+
+/** Keeps the request's server span on the raw request, for the request log line written after it ended. */
+export function keepRequestSpan(req: object, span: Span): void {
+  (req as Record<symbol, Span>)[REQUEST_SPAN] = span;
+}
+
+/** The trace and span ids of a request's server span (pino-http's customProps; {} without tracing). */
+export function requestTraceIds(req: object): { trace_id?: string; span_id?: string } {
+  const span = (req as Record<symbol, Span | undefined>)[REQUEST_SPAN];
+  if (!span) return {};
+  const { traceId, spanId } = span.spanContext();
+  return { trace_id: traceId, span_id: spanId };
+}
+
 /** The active trace and span ids, for log lines (undefined when tracing is off or no span is active). */
 export function activeTraceIds(): { trace_id: string; span_id: string } | undefined {
   if (!provider) return undefined;

@@ -13,7 +13,7 @@ export class TrafficController {
   @Get('traffic')
   @RequirePermission('usage:read')
   @ApiOperation({ summary: "The tenant's API traffic per day and per API key: requests, error rate and p95 latency (last `days` days, UTC)" })
-  @ApiOkResponse({ schema: trafficReportJsonSchema() })
+  @ApiOkResponse({ description: 'Requests, error rate and p95 latency per day, and per API key', schema: trafficReportJsonSchema() })
   report(@Query() query: TrafficQuery): Promise<TrafficReport> {
     return this.traffic.report(query.days);
   }
