@@ -39,6 +39,10 @@ describe('where metrics are served', () => {
     expect(await res.text()).toContain('# TYPE http_request_duration_seconds histogram');
     expect((await fetch(`http://127.0.0.1:${METRICS_PORT}/`)).status).toBe(404);
   });
+
+  it('a second process on the same METRICS_PORT refuses to start, naming the setting', async () => {
+    await expect(createTestApp({ env: { METRICS_PORT: String(METRICS_PORT), METRICS_HOST: '127.0.0.1' } })).rejects.toThrow(/METRICS_PORT 3801 is already in use/);
+  });
 });
 
 describe('the HTTP metrics', () => {

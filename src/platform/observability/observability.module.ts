@@ -64,7 +64,11 @@ export class ObservabilityModule implements NestModule, OnModuleInit, OnApplicat
     }
     const port = this.config.env.METRICS_PORT;
     if (port === 0) return;
-    const bound = await this.server.listen(this.config.env.METRICS_HOST, port);
+    const bound = await this.server.listen(this.config.env.METRICS_HOST, port).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EADDRINUSE') throw error;
+      // Refuse to start rather than run unobserved: say which setting to change.
+      throw new Error(`METRICS_PORT ${port} is already in use: give each process on this host its own METRICS_PORT (e.g. 9465 for the worker), or 0 to serve no metrics`);
+    });
     this.logger.log({ port: bound }, `metrics on http://${this.config.env.METRICS_HOST}:${bound}/metrics`);
   }
 
