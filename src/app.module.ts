@@ -18,6 +18,7 @@ import { HealthModule } from './platform/health/health.module.js';
 import { ProblemFilter } from './platform/http/problem.filter.js';
 import { ZodValidationPipe } from './platform/http/validation.js';
 import { LoggingModule } from './platform/observability/logging.module.js';
+import { ObservabilityModule } from './platform/observability/observability.module.js';
 import { MailModule } from './platform/mail/mail.module.js';
 import { QueueModule } from './platform/queue/queue.module.js';
 import { RedisModule } from './platform/redis/redis.module.js';
@@ -32,6 +33,7 @@ export class AppModule {
       imports: [
         ConfigModule.forRoot(config),
         LoggingModule,
+        ObservabilityModule,
         ContextModule,
         DbModule,
         RedisModule,

@@ -1,8 +1,10 @@
 import { createApp } from './bootstrap.js';
 import { ConfigError, loadConfig } from './platform/config/config.js';
+import { startTracingFromEnv } from './platform/observability/tracing.js';
 
 async function main(): Promise<void> {
   const config = loadConfig();
+  startTracingFromEnv('tenantry-api');
   const app = await createApp(config);
   await app.listen({ host: config.env.HOST, port: config.env.PORT });
 

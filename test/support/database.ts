@@ -124,6 +124,8 @@ export function testEnv(db: TestDatabaseUrls, overrides: NodeJS.ProcessEnv = {})
     // Counts are exact only while Redis answers in time: generous on a loaded test machine (the
     // fail-open tests use an unreachable Redis, which fails at once).
     RATE_LIMIT_TIMEOUT_MS: '2000',
+    // No metrics server in tests unless one asks for it (test/observability uses ports of its own).
+    METRICS_PORT: '0',
     ...overrides,
   };
 }

@@ -215,6 +215,20 @@ export const TENANT_FIXTURES: readonly TenantFixture[] = [
     patch: { amount: 999n } satisfies Prisma.UsageDailyUncheckedUpdateManyInput,
   }),
   fixture({
+    model: 'ApiTrafficDaily',
+    table: 'api_traffic_daily',
+    rowsPerTenant: 3,
+    data: (tenantId, n): Prisma.ApiTrafficDailyUncheckedCreateInput => ({
+      tenantId,
+      id: fixtureId(tenantId, 'api-traffic-daily', n),
+      day: new Date(Date.UTC(2026, 10, n + 1)),
+      requests: 10n,
+      latencyBuckets: Array.from({ length: 12 }, () => 0n),
+    }),
+    key: (tenantId, n): Prisma.ApiTrafficDailyWhereUniqueInput => ({ tenantId_id: { tenantId, id: fixtureId(tenantId, 'api-traffic-daily', n) } }),
+    patch: { requests: 999n } satisfies Prisma.ApiTrafficDailyUncheckedUpdateManyInput,
+  }),
+  fixture({
     model: 'UsageMeterReport',
     table: 'usage_meter_reports',
     rowsPerTenant: 3,

@@ -15,6 +15,6 @@ export class PlanUsageLimits extends UsageLimits {
 
   override async limitsFor(tenantId: string): Promise<UsageLimitSet> {
     const limits = await this.plans.effectiveLimits(tenantId);
-    return { messages: limits.messages_per_month, tokens: limits.tokens_per_month, seats: limits.seats };
+    return { messages: limits.messages_per_month, tokens: limits.tokens_per_month, seats: limits.seats, plan: limits.plan };
   }
 }

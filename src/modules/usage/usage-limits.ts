@@ -2,7 +2,10 @@ import { Injectable } from '@nestjs/common';
 import type { UsageMetric } from './usage-metrics.js';
 
 /** The most a tenant may consume of each metric in one period; a metric left out is unlimited. */
-export type UsageLimitSet = Partial<Record<UsageMetric, number>>;
+export type UsageLimitSet = Partial<Record<UsageMetric, number>> & {
+  /** The plan the limits come from (labels the quota-rejection metric). */
+  plan?: string;
+};
 
 /**
  * Where quotas come from. Plans, and with them limits, arrive with the billing module: it will

@@ -15,6 +15,10 @@ import { ApiRateLimits } from './rate-limits/api-rate-limits.js';
 import { ApiRateLimitsModule } from './rate-limits/api-rate-limits.module.js';
 import { ApiThrottlerGuard } from './rate-limits/api-throttler.guard.js';
 import { UsageLimits } from './usage-limits.js';
+import { TrafficMeter } from './traffic/traffic-meter.js';
+import { TrafficController } from './traffic/traffic.controller.js';
+import { TrafficRepository } from './traffic/traffic.repository.js';
+import { TrafficService } from './traffic/traffic.service.js';
 import { UsageController } from './usage.controller.js';
 import { UsageRepository } from './usage.repository.js';
 import { UsageService } from './usage.service.js';
@@ -39,7 +43,7 @@ import { UsageService } from './usage.service.js';
       useFactory: (limits: ApiRateLimits, storage: FailOpenThrottlerStorage) => limits.options(storage),
     }),
   ],
-  controllers: [UsageController],
+  controllers: [UsageController, TrafficController],
   providers: [
     UsageService,
     UsageRepository,
@@ -47,6 +51,9 @@ import { UsageService } from './usage.service.js';
     { provide: UsageLimits, useClass: PlanUsageLimits },
     ApiThrottlerGuard,
     ApiCallMeter,
+    TrafficMeter,
+    TrafficRepository,
+    TrafficService,
     { provide: APP_INTERCEPTOR, useClass: ApiRateLimitInterceptor },
   ],
   exports: [UsageService],

@@ -3,6 +3,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { AppConfig } from '../../platform/config/config.js';
 import { TenantContext } from '../../platform/context/tenant-context.js';
 import { TenantDb } from '../../platform/db/tenant-db.js';
+import { metrics } from '../../platform/observability/metrics.js';
 import { UsageError } from './usage.errors.js';
 import { UsageLimits } from './usage-limits.js';
 import { type UsageAmounts, type UsageMetric, dayOf, periodEndOf, periodStartOf, USAGE_METRICS } from './usage-metrics.js';
@@ -83,10 +84,12 @@ export class UsageService {
         const limit = limits[counter.metric];
         // Over the limit: throwing rolls this reservation (and the caller's unit of work) back.
         if (limit !== undefined && counter.used + counter.reserved > limit) {
+          metrics.quotaRejections.inc({ metric: counter.metric, plan: limits.plan ?? 'none' });
           throw UsageError.quotaExceeded(counter.metric, limit, counter.used, periodStart, periodEndOf(periodStart));
         }
       }
     });
+    for (const { metric } of wanted) metrics.quotaReservations.inc({ metric });
     return reservation;
   }
 
@@ -129,6 +132,7 @@ export class UsageService {
     const tenantId = this.ctx.requireTenantId('reconciling usage reservations');
     const result = await this.counters.reconcile(tenantId, now, new Date(now.getTime() - RECONCILED_RESERVATIONS_KEPT_MS));
     if (result.reservations > 0) {
+      metrics.quotaReconciled.inc(result.reservations);
       this.logger.log({ tenantId, reservations: result.reservations, released: result.released }, 'released expired usage reservations');
     }
     return result;

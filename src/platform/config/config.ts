@@ -140,6 +140,14 @@ const schema = z.object({
   WORKER_ENABLED: bool.default(true),
   /** File the worker process renews every 10 s while healthy (its container healthcheck reads it). */
   WORKER_HEARTBEAT_FILE: z.string().min(1).default('/tmp/tenantry-worker.heartbeat'),
+  /** Port of the Prometheus endpoint (GET /metrics), never the public PORT; 0: no metrics server (docs/adr/0019-observability.md). */
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
+  /** Interface the metrics server binds to (an internal one in production). */
+  METRICS_HOST: z.string().min(1).default('0.0.0.0'),
+  /** At most this many tenants get a `tenant` label of their own in the HTTP metrics (the busiest); the rest are `other`. */
+  METRICS_TENANT_LABEL_BUDGET: z.coerce.number().int().min(0).max(10_000).default(50),
+  /** OpenTelemetry traces go to this OTLP/HTTP endpoint (e.g. http://otel-collector:4318); unset: tracing off, at no cost. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: optional(z.string().url()),
 }).superRefine((env, issues) => {
   if (env.MAIL_TRANSPORT === 'smtp' && !env.SMTP_URL) {
     issues.addIssue({ code: 'custom', path: ['SMTP_URL'], message: 'is required when MAIL_TRANSPORT=smtp' });

@@ -1,5 +1,6 @@
 import { Global, Module } from '@nestjs/common';
 import { ClsModule } from 'nestjs-cls';
+import { keepContextStore } from './request-store.js';
 import { TenantContext } from './tenant-context.js';
 
 @Global()
@@ -20,6 +21,7 @@ import { TenantContext } from './tenant-context.js';
             ip: req.ip ?? req.socket?.remoteAddress,
             userAgent: typeof agent === 'string' ? agent.slice(0, 512) : undefined,
           });
+          keepContextStore(req, cls.get());
         },
       },
     }),

@@ -4,6 +4,7 @@ import pg from 'pg';
 import { PrismaClient } from '../../generated/prisma/client.js';
 import { AppConfig } from '../config/config.js';
 import { attachPoolErrorLogger } from './pool-errors.js';
+import { observePool } from './pool-metrics.js';
 
 /**
  * Cross-tenant access through the platform role (BYPASSRLS). Only platform administration and
@@ -23,6 +24,7 @@ export class PlatformDb implements OnModuleDestroy {
       application_name: 'tenantry-platform',
     });
     attachPoolErrorLogger(this.pool, 'platform');
+    observePool('platform', this.pool);
     this.client = new PrismaClient({ adapter: new PrismaPg(this.pool) });
   }
 

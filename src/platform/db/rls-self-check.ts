@@ -1,6 +1,7 @@
 import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import type pg from 'pg';
 import { TenantDb } from './tenant-db.js';
+import { metrics } from '../observability/metrics.js';
 
 /** The policy expression every tenant-owned table must use, as PostgreSQL deparses it. */
 const TENANT_PREDICATE = /^\(tenant_id = \( SELECT \(NULLIF\(current_setting\('app\.tenant_id'::text, true\), ''::text\)\)::uuid AS "nullif"\)\)$/;
@@ -78,6 +79,7 @@ export class RlsSelfCheck implements OnApplicationBootstrap {
 
   async onApplicationBootstrap(): Promise<void> {
     const problems = await findRlsProblems(this.db.pool);
+    metrics.rlsSelfCheck.set(problems.length === 0 ? 1 : 0);
     if (problems.length > 0) throw new RlsSelfCheckError(problems);
     this.logger.log('row-level security self-check passed');
   }

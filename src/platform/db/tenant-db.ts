@@ -5,6 +5,8 @@ import { AppConfig } from '../config/config.js';
 import { TenantContext } from '../context/tenant-context.js';
 import { TenantBoundPool } from './tenant-bound-pool.js';
 import { attachPoolErrorLogger } from './pool-errors.js';
+import { observePool } from './pool-metrics.js';
+import { observeUnitOfWork } from '../observability/unit-of-work-metrics.js';
 
 /** Models whose table has a tenant_id column; touching them needs a tenant in context. */
 export const TENANT_MODELS: ReadonlySet<string> = new Set(
@@ -123,6 +125,7 @@ export class TenantDb implements OnModuleDestroy {
       () => ctx.current(),
     );
     attachPoolErrorLogger(this.pool, 'tenant');
+    observePool('tenant', this.pool);
     this.clients = createClients(this.pool, ctx);
     this.client = this.clients.routed;
   }
@@ -131,10 +134,10 @@ export class TenantDb implements OnModuleDestroy {
     const state = this.ctx.current();
     if (state?.unitOfWork) return fn(state.unitOfWork as TenantTx);
     this.ctx.requireScope('a unit of work');
-    return this.clients.guarded.$transaction(
+    return observeUnitOfWork(() => this.clients.guarded.$transaction(
       (tx) => this.ctx.withUnitOfWork(tx, () => fn(tx)),
       { isolationLevel: options?.isolationLevel, timeout: 30_000, maxWait: 10_000 },
-    );
+    ));
   }
 
   /**

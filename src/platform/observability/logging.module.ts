@@ -1,9 +1,11 @@
+import type { IncomingMessage } from 'node:http';
 import { Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import { AppConfig } from '../config/config.js';
 import { redactUrl } from './request-log.js';
+import { activeTraceIds, requestTraceIds, tracingEnabled } from './tracing.js';
 
-/** Structured JSON logs (pino): a logger per request with its id; tenant and user once known. */
+/** Structured JSON logs (pino): a logger per request with its id; tenant and user once known; trace ids when tracing is on. */
 @Module({
   imports: [
     LoggerModule.forRootAsync({
@@ -12,6 +14,15 @@ import { redactUrl } from './request-log.js';
         assignResponse: true,
         pinoHttp: {
           level: config.env.LOG_LEVEL,
+          // With tracing on, every line logged inside a request or job carries its trace and span ids.
+          // Only when tracing is on (decided at start-up): otherwise no per-line cost at all.
+          ...(tracingEnabled()
+            ? {
+                mixin: () => activeTraceIds() ?? {},
+                // The request's own lines (pino-http's, also the one written once the response is sent).
+                customProps: (req: IncomingMessage) => requestTraceIds(req),
+              }
+            : {}),
           // Fastify assigns request ids (honouring a sane X-Request-Id); reuse them.
           genReqId: (req) => (req as { id?: string }).id ?? 'unknown',
           redact: {

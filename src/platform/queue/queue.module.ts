@@ -2,6 +2,7 @@ import { BullModule } from '@nestjs/bullmq';
 import { Global, Module } from '@nestjs/common';
 import { AppConfig } from '../config/config.js';
 import { QueueWorkersModule } from './queue-workers.module.js';
+import { queueTelemetry } from '../observability/queue-telemetry.js';
 
 /** BullMQ connection options from REDIS_URL (BullMQ opens its own connections: queue, worker, events). */
 export function bullConnection(redisUrl: string): { host: string; port: number; username?: string; password?: string; db?: number; tls?: object } {
@@ -33,6 +34,7 @@ export function bullConnection(redisUrl: string): { host: string; port: number; 
       useFactory: (config: AppConfig) => ({
         connection: { ...bullConnection(config.env.REDIS_URL), maxRetriesPerRequest: null },
         prefix: config.env.QUEUE_PREFIX,
+        ...queueTelemetry(),
         defaultJobOptions: {
           attempts: 5,
           backoff: { type: 'exponential', delay: 1000 },

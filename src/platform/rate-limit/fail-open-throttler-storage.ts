@@ -3,6 +3,7 @@ import type { ThrottlerStorage } from '@nestjs/throttler';
 import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
 import { AppConfig } from '../config/config.js';
 import { RateLimitHealth } from './rate-limit-health.js';
+import { countRateLimitDecision } from '../observability/rate-limit-metrics.js';
 
 /** A throttler record, plus whether Redis was skipped (the request was let through uncounted). */
 export interface ThrottleRecord {
@@ -41,7 +42,7 @@ export class FailOpenThrottlerStorage implements ThrottlerStorage, OnModuleDestr
 
   async increment(key: string, ttl: number, limit: number, blockDuration: number, throttlerName: string): Promise<ThrottleRecord> {
     const record = await this.health.attempt('throttler', () => this.storage.increment(key, ttl, limit, blockDuration, throttlerName));
-    return record ?? { totalHits: 0, timeToExpire: Math.ceil(ttl / 1000), isBlocked: false, timeToBlockExpire: 0, failedOpen: true };
+    return countRateLimitDecision(throttlerName, record ?? { totalHits: 0, timeToExpire: Math.ceil(ttl / 1000), isBlocked: false, timeToBlockExpire: 0, failedOpen: true });
   }
 
   onModuleDestroy(): void {

@@ -3,6 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { AppConfig } from '../config/config.js';
 import { RedisClient } from '../redis/redis.module.js';
 import { RateLimitHealth } from './rate-limit-health.js';
+import { countRateLimitDecision } from '../observability/rate-limit-metrics.js';
 
 /** The outcome of one `consume`: what the RateLimit-* and Retry-After headers are made of. */
 export interface RateLimitDecision {
@@ -88,8 +89,8 @@ export class RateLimiter {
       () => command.call(redis, this.prefix + key, limit, windowMs, randomBytes(8).toString('hex')),
       redis.status === 'ready',
     );
-    if (answer === undefined) return { allowed: true, limit, remaining: limit, resetSeconds: Math.max(1, Math.ceil(windowSeconds)), failedOpen: true };
+    if (answer === undefined) return countRateLimitDecision(key, { allowed: true, limit, remaining: limit, resetSeconds: Math.max(1, Math.ceil(windowSeconds)), failedOpen: true });
     const [allowed, remaining, resetMs] = answer;
-    return { allowed: allowed === 1, limit, remaining, resetSeconds: Math.max(1, Math.ceil(resetMs / 1000)) };
+    return countRateLimitDecision(key, { allowed: allowed === 1, limit, remaining, resetSeconds: Math.max(1, Math.ceil(resetMs / 1000)) });
   }
 }

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { PlatformDbModule } from '../../../platform/db/platform-db.module.js';
+import { StripeInboxMetrics } from './stripe-inbox-metrics.js';
 import { StripeInbox } from './stripe-inbox.repository.js';
 
 /**
@@ -9,7 +10,7 @@ import { StripeInbox } from './stripe-inbox.repository.js';
  */
 @Module({
   imports: [PlatformDbModule],
-  providers: [StripeInbox],
+  providers: [StripeInbox, StripeInboxMetrics],
   exports: [StripeInbox],
 })
 export class StripeInboxModule {}

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type Stripe from 'stripe';
 import { PlatformDb } from '../../../platform/db/platform-db.js';
+import { metrics } from '../../../platform/observability/metrics.js';
 
 export type InboxStatus = 'pending' | 'processing' | 'processed' | 'ignored' | 'failed';
 
@@ -55,6 +56,7 @@ export class StripeInbox {
       ],
       skipDuplicates: true,
     });
+    metrics.stripeWebhooks.inc({ result: count === 1 ? 'received' : 'duplicate' });
     if (count === 1) return { inserted: true, status: 'pending' };
     const existing = await this.platform.client.stripeEvent.findUnique({ where: { id: event.id }, select: { status: true } });
     return { inserted: false, status: (existing?.status ?? 'pending') as InboxStatus };
@@ -77,6 +79,7 @@ export class StripeInbox {
       data: { status, processedAt: new Date(), lastError: note ?? null },
       select: { id: true },
     });
+    metrics.stripeWebhooks.inc({ result: status === 'processed' ? 'applied' : 'ignored' });
   }
 
   /** This attempt failed; the job retries with backoff. The row says why, for whoever looks. */
@@ -86,6 +89,15 @@ export class StripeInbox {
       data: { status: 'failed', lastError: error.slice(0, MAX_ERROR_LENGTH) },
       select: { id: true },
     });
+    metrics.stripeWebhooks.inc({ result: 'failed' });
+  }
+
+  /** Events not applied yet (received, processing or failed but not given up), and the age of the oldest: the inbox metrics. */
+  async backlog(): Promise<{ unapplied: number; oldestAgeSeconds: number }> {
+    const [row] = await this.platform.client.$queryRaw<Array<{ unapplied: bigint; oldest: number | null }>>`
+      select count(*) as unapplied, extract(epoch from now() - min(received_at))::float8 as oldest
+        from stripe_events where processed_at is null`;
+    return { unapplied: Number(row?.unapplied ?? 0), oldestAgeSeconds: row?.oldest ?? 0 };
   }
 
   /**

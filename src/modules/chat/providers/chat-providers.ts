@@ -3,6 +3,7 @@ import { AppConfig } from '../../../platform/config/config.js';
 import { OutboundHttp } from '../../../platform/outbound/outbound-http.js';
 import { BuiltinProvider } from './builtin-provider.js';
 import type { ChatProvider } from './chat-provider.js';
+import { observedProvider } from './observed-provider.js';
 import { OpenAiCompatibleProvider } from './openai-compatible-provider.js';
 
 export type ProviderKind = 'builtin' | 'openai_compatible';
@@ -25,6 +26,10 @@ export class ChatProviders {
   ) {}
 
   for(settings: ProviderSettings): ChatProvider {
+    return observedProvider(this.select(settings));
+  }
+
+  private select(settings: ProviderSettings): ChatProvider {
     if (settings.provider === 'builtin') return this.builtin;
     if (!settings.baseUrl) throw new Error('An openai_compatible assistant has no base URL (the configuration rules forbid it)');
     return new OpenAiCompatibleProvider({

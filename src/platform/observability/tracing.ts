@@ -1,0 +1,118 @@
+import { type Attributes, type Context, context, propagation, ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { BatchSpanProcessor, SimpleSpanProcessor, type SpanExporter } from '@opentelemetry/sdk-trace-base';
+import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
+import { patchPgForTracing } from '../db/pg-tracing.js';
+import { contextAttributes } from './span-attributes.js';
+
+/**
+ * OpenTelemetry tracing, off unless OTEL_EXPORTER_OTLP_ENDPOINT is set (docs/adr/0019-observability.md).
+ * Instrumented explicitly, not by the auto-instrumentations: those need an ESM loader hook
+ * (`--import` with import-in-the-middle) that does not run under Jest's VM modules, and the
+ * explicit spans are few: the HTTP request (middleware), the controller handler (interceptor), the
+ * unit of work, each pg query (a patch of pg.Client#query), each command of the application's
+ * Redis client, the provider call, and BullMQ's own spans (its telemetry option, which carries the
+ * enqueuing request's context in the job). Off, none of this is installed: zero cost.
+ */
+let provider: NodeTracerProvider | undefined;
+
+export interface TracingOptions {
+  serviceName: string;
+  /** Tests and benchmarks: an exporter of their own, spans exported synchronously unless `batch`. */
+  exporter?: SpanExporter;
+  batch?: boolean;
+  /** The OTLP/HTTP endpoint (OTEL_EXPORTER_OTLP_ENDPOINT); the exporter reads the variable itself too. */
+  endpoint?: string;
+}
+
+export function tracingEnabled(): boolean {
+  return provider !== undefined;
+}
+
+/** Starts tracing for this process (idempotent). main.ts and worker.ts call it before the app is built. */
+export function startTracing(options: TracingOptions): void {
+  if (provider) return;
+  const processor = options.exporter
+    ? options.batch
+      ? new BatchSpanProcessor(options.exporter)
+      : new SimpleSpanProcessor(options.exporter)
+    : new BatchSpanProcessor(new OTLPTraceExporter(options.endpoint ? { url: `${options.endpoint.replace(/\/+$/, '')}/v1/traces` } : {}));
+  provider = new NodeTracerProvider({
+    resource: resourceFromAttributes({ 'service.name': options.serviceName }),
+    spanProcessors: [processor],
+  });
+  provider.register(); // AsyncLocalStorage context manager and W3C trace-context propagator
+  patchPgForTracing(); // a no-op per statement while no span is active, or once tracing is stopped
+}
+
+/** Starts tracing when OTEL_EXPORTER_OTLP_ENDPOINT is set; otherwise does nothing. */
+export function startTracingFromEnv(serviceName: string, env: NodeJS.ProcessEnv = process.env): void {
+  const endpoint = env.OTEL_EXPORTER_OTLP_ENDPOINT;
+  if (endpoint) startTracing({ serviceName: env.OTEL_SERVICE_NAME || serviceName, endpoint });
+}
+
+export async function stopTracing(): Promise<void> {
+  const current = provider;
+  provider = undefined;
+  if (!current) return;
+  await current.shutdown();
+  trace.disable();
+  context.disable();
+  propagation.disable();
+}
+
+export const tracer = () => trace.getTracer('tenantry');
+
+export { contextAttributes };
+
+/** Runs `fn` in a child span of the active one (no span when tracing is off, or outside any trace). */
+export function inSpan<T>(name: string, attributes: Attributes, fn: (span?: Span) => Promise<T>, kind = SpanKind.INTERNAL): Promise<T> {
+  if (!provider) return fn();
+  return tracer().startActiveSpan(name, { kind, attributes: { ...contextAttributes(), ...attributes } }, async (span) => {
+    try {
+      return await fn(span);
+    } catch (error) {
+      span.recordException(error as Error);
+      span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
+      throw error;
+    } finally {
+      span.end();
+    }
+  });
+}
+
+/** The server span of an HTTP request: started from the incoming traceparent, if any. */
+export function startServerSpan(method: string, url: string, headers: Record<string, unknown>): { span: Span; ctx: Context } {
+  const parent = propagation.extract(ROOT_CONTEXT, headers);
+  const span = tracer().startSpan(`${method}`, { kind: SpanKind.SERVER, attributes: { 'http.request.method': method, 'url.path': url.split('?')[0] } }, parent);
+  return { span, ctx: trace.setSpan(parent, span) };
+}
+
+export function runInContext<T>(ctx: Context, fn: () => T): T {
+  return context.with(ctx, fn);
+}
+
+const REQUEST_SPAN = Symbol.for('tenantry.requestSpan');
+
+/** Keeps the request's server span on the raw request, for the request log line written after it ended. */
+export function keepRequestSpan(req: object, span: Span): void {
+  (req as Record<symbol, Span>)[REQUEST_SPAN] = span;
+}
+
+/** The trace and span ids of a request's server span (pino-http's customProps; {} without tracing). */
+export function requestTraceIds(req: object): { trace_id?: string; span_id?: string } {
+  const span = (req as Record<symbol, Span | undefined>)[REQUEST_SPAN];
+  if (!span) return {};
+  const { traceId, spanId } = span.spanContext();
+  return { trace_id: traceId, span_id: spanId };
+}
+
+/** The active trace and span ids, for log lines (undefined when tracing is off or no span is active). */
+export function activeTraceIds(): { trace_id: string; span_id: string } | undefined {
+  if (!provider) return undefined;
+  const span = trace.getActiveSpan();
+  if (!span) return undefined;
+  const { traceId, spanId } = span.spanContext();
+  return { trace_id: traceId, span_id: spanId };
+}
