@@ -20,7 +20,11 @@ import { AppConfig } from '../config/config.js';
           serializers: {
             req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
           },
-          customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+          // 503 is a transient state (database, queue away; draining), already logged once per kind by the problem filter.
+          customLogLevel: (_req, res, err) => (res.statusCode === 503 ? 'warn' : err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+          // pino-http invents an Error (with a stack) for every 5xx it logs: keep its message only.
+          customErrorObject: (_req, _res, error, value) =>
+            /^failed with status code \d+$/.test(error.message) ? { ...value, err: { message: error.message } } : value,
           autoLogging: { ignore: (req) => (req.url ?? '').startsWith('/health/') },
         },
       }),
