@@ -47,6 +47,8 @@ const schema = z.object({
   TENANT_DELETION_GRACE_DAYS: z.coerce.number().min(0).max(365).default(30),
   /** Lifetime of a signed export download link (its key is derived from JWT_SECRET with HKDF). */
   EXPORT_URL_TTL_SECONDS: z.coerce.number().int().min(30).max(7 * 24 * 3600).default(900),
+  /** How often each process checks that its job schedules (repeatable jobs) are still in Redis, and writes missing ones again. */
+  QUEUE_SCHEDULE_CHECK_MS: z.coerce.number().int().min(1000).max(3_600_000).default(30_000),
   /** Redis key prefix of the job queues (lets several deployments or test runs share one Redis). */
   QUEUE_PREFIX: z.string().regex(/^[\w:-]{1,64}$/).default('tenantry'),
   /** The public base URL of the web app: links in emails (invitations, password resets) start with it. */
