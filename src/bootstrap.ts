@@ -8,6 +8,8 @@ import { Logger, PinoLogger } from 'nestjs-pino';
 import { AppModule } from './app.module.js';
 import type { AppConfig } from './platform/config/config.js';
 import { setupOpenApi } from './platform/http/openapi.js';
+import { HttpError, HttpErrorCode } from './platform/http/app-error.js';
+import { sendProblem, toProblem } from './platform/http/problem.filter.js';
 import { installRequestLog } from './platform/observability/request-log.js';
 
 /** Routes outside /api/v1: probes, and the seed demo's widget API, which keeps its own paths. */
@@ -25,7 +27,8 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
   const adapter = new FastifyAdapter({
     bodyLimit: config.env.BODY_LIMIT_BYTES,
     trustProxy: config.env.TRUST_PROXY,
-    return503OnClosing: true,
+    // Our own drain-time 503 (problem+json with the request id), from the onRequest hook below.
+    return503OnClosing: false,
     genReqId: (req: IncomingMessage) => {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && SANE_REQUEST_ID.test(given) ? given : randomUUID();
@@ -33,7 +36,7 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
   });
   // First of all hooks: Fastify's not-found handler keeps the hooks that existed when it was set.
   installRequestLog(adapter.getInstance(), () => PinoLogger.root);
-  drainBeforeShutdownHooks(adapter);
+  const drain = drainBeforeShutdownHooks(adapter);
   const root = AppModule.forRoot(config);
   root.imports = [...(root.imports ?? []), ...(options.imports ?? [])];
   const app = await NestFactory.create<NestFastifyApplication>(root, adapter, {
@@ -44,6 +47,14 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
   app.setGlobalPrefix('api/v1', { exclude: UNPREFIXED_ROUTES });
 
   const fastify = app.getHttpAdapter().getInstance();
+  // While draining, a request that still arrives (on a kept-alive connection) is turned away at once.
+  fastify.addHook('onRequest', async (request, reply) => {
+    if (!drain.closing) return;
+    void reply.header('connection', 'close');
+    const shuttingDown = new HttpError(HttpErrorCode.ShuttingDown, 'This instance is shutting down; retry the request', {}, { 'retry-after': '1' });
+    sendProblem(reply, request, toProblem(shuttingDown));
+    return reply;
+  });
   fastify.addHook('onSend', async (request, reply) => {
     void reply.header('x-request-id', request.id);
   });
@@ -55,15 +66,19 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
 /**
  * Nest runs onModuleDestroy (which ends the database pools and Redis) before it closes the HTTP
  * server, so a request still in flight would lose its database halfway. Drain first: Nest awaits
- * the adapter's beforeClose before those hooks, and Fastify's close() stops accepting connections,
- * answers 503 on open keep-alive ones and waits for the requests in flight; Nest's own close of the
+ * the adapter's beforeClose before those hooks, and Fastify's close() stops accepting connections
+ * and waits for the requests in flight, while the onRequest hook answers 503 problem+json
+ * (`shutting_down`) on open keep-alive ones; Nest's own close of the
  * server afterwards is a no-op. (Patched on the instance, not subclassed: nestjs-cls recognises the
  * adapter by its class name.)
  */
-function drainBeforeShutdownHooks(adapter: FastifyAdapter): void {
+function drainBeforeShutdownHooks(adapter: FastifyAdapter): { closing: boolean } {
+  const state = { closing: false };
   const markShuttingDown = adapter.beforeClose.bind(adapter);
   adapter.beforeClose = async () => {
+    state.closing = true;
     markShuttingDown();
     await adapter.getInstance().close();
   };
+  return state;
 }

@@ -181,4 +181,29 @@ describe('delivery', () => {
     expect(await row(id)).toMatchObject({ status: 'pending', attempts: 3, last_error: null });
     expect(await outbox.markSent(id, 3)).toBe(true);
   });
+
+  it('gives a message one Message-ID for all its attempts: a retry after a lost "sent" repeats it, recognisably', async () => {
+    // A worker killed after SMTP accepted the message, before "sent" was recorded: the lease runs out
+    // and the message is sent again. Both copies carry the same Message-ID, the one stored on the row.
+    const messageIds: Array<string | undefined> = [];
+    const transport = t.app.get(MailTransport);
+    const send = transport.send.bind(transport);
+    jest.spyOn(transport, 'send').mockImplementation(async (message) => {
+      messageIds.push(message.messageId);
+      return send(message);
+    });
+    jest.spyOn(t.app.get(OutboxRepository), 'markSent').mockRejectedValueOnce(new Error('worker killed'));
+    const id = await insertRow({ template: 'welcome', payload: { name: 'Twice' } });
+
+    await expect(t.app.get(OutboxDelivery).drain()).rejects.toThrow('worker killed');
+    await t.owner.query('update email_outbox set available_at = now() where id = $1', [id]); // the lease ran out
+    await t.app.get(OutboxDelivery).drain();
+    await waitFor(async () => (await row(id)).status === 'sent');
+
+    const { rows } = await t.owner.query<{ message_id: string }>('select message_id from email_outbox where id = $1', [id]);
+    const stored = rows[0]!.message_id;
+    expect(stored).toBe(`<${id}@tenantry.local>`);
+    expect(messageIds.filter((m) => m === stored)).toHaveLength(2);
+    expect(await readFile(path.join(mailDir, `${id}.eml`), 'utf8')).toContain(`Message-ID: ${stored}`);
+  });
 });

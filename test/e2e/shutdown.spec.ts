@@ -1,5 +1,6 @@
 import { once } from 'node:events';
 import http from 'node:http';
+import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from '@jest/globals';
@@ -128,5 +129,37 @@ describe('app.close()', () => {
     } finally {
       agent.destroy();
     }
+  });
+
+  it('answers a request that arrives while draining with 503 problem+json and its request id', async () => {
+    t = await createTestApp({ imports: [SlowTestModule] });
+    const port = await listen(t);
+    const tenant = await t.makeTenant();
+    const member = await t.makeMember(tenant.id, 'member');
+    const started = new Promise<void>((resolve) => (slowStarted = resolve));
+
+    // A second request on the connection of a request in flight, sent once the drain has begun: the
+    // connection is busy, so the drain cannot close it, and Fastify routes the newcomer.
+    const socket = net.connect(port, '127.0.0.1');
+    let raw = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => (raw += chunk));
+    const ended = once(socket, 'close');
+    await once(socket, 'connect');
+    socket.write(`GET /api/v1/shutdown-test/slow HTTP/1.1\r\nHost: x\r\nAuthorization: ${member.auth.authorization}\r\n\r\n`);
+    await started;
+    const closing = t.app.close();
+    await sleep(50);
+    socket.write('GET /health/live HTTP/1.1\r\nHost: x\r\nX-Request-Id: drain-check-1\r\n\r\n');
+    await ended;
+    await closing;
+
+    const second = raw.slice(raw.indexOf('HTTP/1.1', 1));
+    expect(raw.startsWith('HTTP/1.1 200')).toBe(true);
+    expect(second).toMatch(/^HTTP\/1\.1 503/);
+    expect(second.toLowerCase()).toContain('content-type: application/problem+json');
+    expect(second.toLowerCase()).toContain('retry-after: 1');
+    const body = JSON.parse(second.slice(second.indexOf('\r\n\r\n') + 4)) as Record<string, unknown>;
+    expect(body).toMatchObject({ status: 503, code: 'shutting_down', requestId: 'drain-check-1', instance: '/health/live' });
   });
 });

@@ -29,6 +29,8 @@ const schema = z.object({
   PLATFORM_DATABASE_URL: postgresUrl,
   DB_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
   DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).default(15000),
+  /** How long a request waits for a pooled connection (or a new one to open) before answering 503 database_unavailable. */
+  DB_POOL_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(5000),
   REDIS_URL: z.string().url().refine((v) => /^rediss?:\/\//.test(v), 'must be a redis:// or rediss:// URL'),
   JWT_SECRET: z.string().min(32, 'must be at least 32 characters'),
   JWT_ISSUER: z.string().min(1).default('tenantry'),
@@ -45,6 +47,8 @@ const schema = z.object({
   TENANT_DELETION_GRACE_DAYS: z.coerce.number().min(0).max(365).default(30),
   /** Lifetime of a signed export download link (its key is derived from JWT_SECRET with HKDF). */
   EXPORT_URL_TTL_SECONDS: z.coerce.number().int().min(30).max(7 * 24 * 3600).default(900),
+  /** How often each process checks that its job schedules (repeatable jobs) are still in Redis, and writes missing ones again. */
+  QUEUE_SCHEDULE_CHECK_MS: z.coerce.number().int().min(1000).max(3_600_000).default(30_000),
   /** Redis key prefix of the job queues (lets several deployments or test runs share one Redis). */
   QUEUE_PREFIX: z.string().regex(/^[\w:-]{1,64}$/).default('tenantry'),
   /** The public base URL of the web app: links in emails (invitations, password resets) start with it. */

@@ -1,10 +1,10 @@
 import { Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { PrismaPg } from '@prisma/adapter-pg';
-import pg from 'pg';
 import { PrismaClient } from '../../generated/prisma/client.js';
 import { AppConfig } from '../config/config.js';
 import { attachPoolErrorLogger } from './pool-errors.js';
 import { observePool } from './pool-metrics.js';
+import { ResilientPool } from './resilient-pool.js';
 
 /**
  * Cross-tenant access through the platform role (BYPASSRLS). Only platform administration and
@@ -13,14 +13,15 @@ import { observePool } from './pool-metrics.js';
  */
 @Injectable()
 export class PlatformDb implements OnModuleDestroy {
-  readonly pool: pg.Pool;
+  readonly pool: ResilientPool;
   readonly client: PrismaClient;
 
   constructor(config: AppConfig) {
-    this.pool = new pg.Pool({
+    this.pool = new ResilientPool({
       connectionString: config.env.PLATFORM_DATABASE_URL,
       max: Math.max(2, Math.ceil(config.env.DB_POOL_MAX / 4)),
       statement_timeout: config.env.DB_STATEMENT_TIMEOUT_MS || undefined,
+      connectionTimeoutMillis: config.env.DB_POOL_TIMEOUT_MS,
       application_name: 'tenantry-platform',
     });
     attachPoolErrorLogger(this.pool, 'platform');

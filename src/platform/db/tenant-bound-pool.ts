@@ -1,5 +1,7 @@
 import pg from 'pg';
 import { isUuid } from '../util/uuid.js';
+import { isConnectionLevelError } from './connection-errors.js';
+import { ResilientClient, ResilientPool } from './resilient-pool.js';
 
 /**
  * The only statement that tells PostgreSQL who is acting: the tenant (read by every tenant
@@ -96,7 +98,7 @@ function isBegin(config: unknown): boolean {
  * `BEGIN; SELECT set_config('app.tenant_id', '<tenant>', true)`, one simple-protocol message.
  * Transaction-local, so the setting can never outlive the transaction on a pooled connection.
  */
-class TenantBoundClient extends pg.Client {
+class TenantBoundClient extends ResilientClient {
   private readonly actorOf: ActorOf;
 
   constructor(options: PoolOptions) {
@@ -129,11 +131,11 @@ class TenantBoundClient extends pg.Client {
  * - with no actor in context: nothing is set, the settings read '' and every RLS policy matches
  *   no tenant- or user-owned row. (The Prisma extension refuses tenant models before that.)
  */
-export class TenantBoundPool extends pg.Pool {
+export class TenantBoundPool extends ResilientPool {
   private readonly actorOf: ActorOf;
 
   constructor(config: pg.PoolConfig, actorOf: ActorOf) {
-    super({ ...config, Client: TenantBoundClient, actorOf } as unknown as pg.PoolConfig);
+    super({ ...config, Client: TenantBoundClient, actorOf } as unknown as pg.PoolConfig & { Client: typeof ResilientClient });
     this.actorOf = actorOf;
   }
 
@@ -154,10 +156,9 @@ export class TenantBoundPool extends pg.Pool {
       client.release();
       return result;
     } catch (error) {
-      // An error PostgreSQL reported (it has a SQLSTATE) leaves the connection usable; anything
-      // else (I/O, protocol) may not: destroy that connection rather than reuse it.
-      const sqlState = (error as { code?: unknown }).code;
-      client.release(typeof sqlState === 'string' && /^[0-9A-Z]{5}$/.test(sqlState) ? undefined : (error as Error));
+      // A statement error leaves the connection usable; a connection-level one (I/O, protocol, a
+      // FATAL such as 57P01 on termination) does not: destroy it rather than reuse it.
+      client.release(isConnectionLevelError(error) ? (error as Error) : undefined);
       throw error;
     }
   }

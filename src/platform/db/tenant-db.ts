@@ -119,6 +119,7 @@ export class TenantDb implements OnModuleDestroy {
         connectionString: config.env.APP_DATABASE_URL,
         max: config.env.DB_POOL_MAX,
         statement_timeout: config.env.DB_STATEMENT_TIMEOUT_MS || undefined,
+        connectionTimeoutMillis: config.env.DB_POOL_TIMEOUT_MS,
         idle_in_transaction_session_timeout: 60_000,
         application_name: 'tenantry-api',
       },

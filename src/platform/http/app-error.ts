@@ -39,11 +39,14 @@ export function errorClass<Code extends string>(statuses: Readonly<Record<Code, 
 export enum HttpErrorCode {
   ValidationFailed = 'validation_failed',
   InvalidCursor = 'invalid_cursor',
+  /** The instance is draining on SIGTERM: a request that still reaches it is turned away (retry elsewhere). */
+  ShuttingDown = 'shutting_down',
 }
 
 const HTTP_STATUS: Record<HttpErrorCode, number> = {
   [HttpErrorCode.ValidationFailed]: 400,
   [HttpErrorCode.InvalidCursor]: 400,
+  [HttpErrorCode.ShuttingDown]: 503,
 };
 
 export interface FieldError {

@@ -1,7 +1,11 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { databaseFaultOf } from '../db/connection-errors.js';
+import { DatabaseError } from '../db/db.errors.js';
+import { RepeatedErrors } from '../observability/repeated-errors.js';
 import { AppError } from './app-error.js';
 import { problem, PROBLEM_CONTENT_TYPE, type Problem } from './problem.js';
+
 
 const CODE_BY_STATUS: Record<number, string> = {
   400: 'bad_request',
@@ -59,7 +63,24 @@ export function toProblem(error: unknown): ProblemResponse {
     const detail = code === 'malformed_body' ? 'The request body is not valid JSON' : String(fastify.message ?? '');
     return { body: problem(fastify.statusCode, code, detail), headers: {} };
   }
+  // The database away or too slow is transient: 503 with Retry-After, never 500 (db.errors.ts).
+  const fault = databaseFaultOf(error);
+  if (fault) return toProblem(DatabaseError.of(fault));
   return { body: problem(500, 'internal_error', 'An unexpected error occurred. Quote the request id when reporting it.'), headers: {} };
+}
+
+const serverErrors = new RepeatedErrors((kind, repeats, windowMs) =>
+  new Logger('Http').warn({ kind, repeats, windowMs }, `${repeats} more "${kind}" errors in the last ${windowMs / 1000} s (logged once in full above)`),
+);
+
+/**
+ * Logs a 5xx once in full per kind (the problem code and the error's name and first line), then
+ * only counts its repeats (RepeatedErrors): an outage writes a few lines, not a stack per request.
+ */
+export function logServerError(logger: Logger, error: unknown, response: ProblemResponse, requestId: unknown): void {
+  const { name, message } = error instanceof Error ? error : { name: typeof error, message: String(error) };
+  const kind = `${response.body.code}: ${name}: ${message.split('\n', 1)[0]!.slice(0, 160)}`;
+  serverErrors.report(kind, () => logger.error({ err: error, requestId, code: response.body.code }, `${response.body.code === 'internal_error' ? 'unhandled error' : response.body.code}`));
 }
 
 function fastifyCodeOf(error: unknown): string | undefined {
@@ -89,9 +110,7 @@ export class ProblemFilter implements ExceptionFilter {
     const http = host.switchToHttp();
     const request = http.getRequest<FastifyRequest>();
     const response = toProblem(error);
-    if (response.body.status >= 500) {
-      this.logger.error({ err: error, requestId: request.id }, 'unhandled error');
-    }
+    if (response.body.status >= 500) logServerError(this.logger, error, response, request.id);
     sendProblem(http.getResponse<FastifyReply>(), request, response);
   }
 }

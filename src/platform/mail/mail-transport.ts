@@ -4,9 +4,10 @@ import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { createTransport, type Transporter } from 'nodemailer';
 import { AppConfig } from '../config/config.js';
 
-/** One message, rendered, ready to leave. `id` is the outbox row's id. */
+/** One message, rendered, ready to leave. `id` is the outbox row's id; `messageId` its stable Message-ID. */
 export interface OutgoingMessage {
   id: string;
+  messageId?: string;
   to: string;
   subject: string;
   text: string;
@@ -26,6 +27,8 @@ const SMTP_TIMEOUTS = { connectionTimeout: 30_000, greetingTimeout: 30_000, sock
 @Injectable()
 export class MailTransport implements OnModuleDestroy {
   readonly kind: 'smtp' | 'file' | 'log';
+  /** The domain of the Message-IDs the outbox gives its rows: MAIL_FROM's. */
+  readonly messageIdDomain: string;
   private readonly logger = new Logger('Mail');
   private readonly transporter: Transporter;
   private readonly from: string;
@@ -34,6 +37,7 @@ export class MailTransport implements OnModuleDestroy {
   constructor(config: AppConfig) {
     this.kind = config.mailTransport;
     this.from = config.env.MAIL_FROM;
+    this.messageIdDomain = /@([\w.-]+)>?\s*$/.exec(this.from)?.[1] ?? 'tenantry.local';
     this.dir = path.resolve(config.env.MAIL_FILE_DIR);
     this.transporter =
       this.kind === 'smtp'
@@ -50,6 +54,7 @@ export class MailTransport implements OnModuleDestroy {
       to: message.to,
       subject: message.subject,
       text: message.text,
+      ...(message.messageId ? { messageId: message.messageId } : {}),
       headers: { 'X-Tenantry-Outbox-Id': message.id },
     })) as { messageId: string; message?: Buffer | string };
     if (this.kind === 'file') await this.writeFiles(message, info.messageId, info.message as Buffer);

@@ -8,6 +8,8 @@ export interface ClaimedEmail {
   template: string;
   payload: unknown;
   attempt: number;
+  /** The row's stable Message-ID: the same on every attempt. */
+  messageId: string;
 }
 
 /**
@@ -21,18 +23,20 @@ export class OutboxRepository {
   /**
    * Claims up to `limit` due messages for `leaseSeconds`: one statement, rows picked with FOR UPDATE
    * SKIP LOCKED, so concurrent workers claim disjoint sets, and a claimed row is not due again
-   * until its lease runs out. Each claim counts as an attempt.
+   * until its lease runs out. Each claim counts as an attempt. The first claim also fixes the
+   * row's Message-ID (`<row id@messageIdDomain>`), which every later attempt reuses.
    */
-  claim(limit: number, leaseSeconds: number): Promise<ClaimedEmail[]> {
+  claim(limit: number, leaseSeconds: number, messageIdDomain: string): Promise<ClaimedEmail[]> {
     return this.platform.client.$queryRaw<ClaimedEmail[]>`
       UPDATE email_outbox AS o
-         SET available_at = now() + make_interval(secs => ${leaseSeconds}::int), attempts = o.attempts + 1
+         SET available_at = now() + make_interval(secs => ${leaseSeconds}::int), attempts = o.attempts + 1,
+             message_id = coalesce(o.message_id, '<' || o.id::text || '@' || ${messageIdDomain} || '>')
        WHERE o.id IN (SELECT id FROM email_outbox
                        WHERE status = 'pending' AND available_at <= now()
                        ORDER BY available_at
                        LIMIT ${limit}::int
                          FOR UPDATE SKIP LOCKED)
-      RETURNING o.id, o.to_address AS "toAddress", o.template, o.payload, o.attempts AS attempt`;
+      RETURNING o.id, o.to_address AS "toAddress", o.template, o.payload, o.attempts AS attempt, o.message_id AS "messageId"`;
   }
 
   /**
@@ -40,10 +44,11 @@ export class OutboxRepository {
    * worker claimed the row again (attempts moved on), this changes nothing.
    */
   async markSent(id: string, attempt: number): Promise<boolean> {
-    const { count } = await this.platform.client.emailOutbox.updateMany({
-      where: { id, status: 'pending', attempts: attempt },
-      data: { status: 'sent', sentAt: new Date(), lastError: null },
-    });
+    // One short statement (no read first, no transaction around it): the window between SMTP
+    // acceptance and "sent" is as small as one round trip.
+    const count = await this.platform.client.$executeRaw`
+      UPDATE email_outbox SET status = 'sent', sent_at = now(), last_error = NULL
+       WHERE id = ${id}::uuid AND status = 'pending' AND attempts = ${attempt}::int`;
     return count === 1;
   }
 

@@ -59,7 +59,8 @@ export function installRequestLog(fastify: FastifyInstance, root: () => Logger):
         statusCode: status,
         responseTime: Math.round(reply.elapsedTime * 10) / 10,
       };
-      if (status >= 500) log.error(fields, 'request completed');
+      // 503 is a transient state (database or queue away, draining), logged once per kind elsewhere.
+      if (status >= 500 && status !== 503) log.error(fields, 'request completed');
       else if (status >= 400) log.warn(fields, 'request completed');
       else log.info(fields, 'request completed');
     }

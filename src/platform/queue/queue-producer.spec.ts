@@ -1,9 +1,11 @@
 import { describe, expect, it } from '@jest/globals';
+import type { AppConfig } from '../config/config.js';
 import type { RedisClient } from '../redis/redis.module.js';
 import { QueueProducer } from './queue-producer.js';
 
 /** QueueProducer's bounds, without a queue (test/e2e/queue-unavailable.spec.ts runs it against an unreachable Redis). */
-const producerWith = (status: string) => new QueueProducer({ redis: { status } } as unknown as RedisClient);
+const producerWith = (status: string) =>
+  new QueueProducer({ redis: { status } } as unknown as RedisClient, { env: { QUEUE_SCHEDULE_CHECK_MS: 30_000 } } as unknown as AppConfig);
 
 describe('QueueProducer.run', () => {
   it('passes the result through when Redis answers', async () => {

@@ -17,6 +17,9 @@ export function bullConnection(redisUrl: string): { host: string; port: number; 
   };
 }
 
+/** Delay before the n-th reconnect attempt: 100 ms, 200 ms, ... at most 1 s. */
+export const reconnectDelayMs = (attempt: number): number => Math.min(attempt * 100, 1000);
+
 /**
  * Background jobs on BullMQ (Redis), docs/adr/0007-jobs-on-bullmq.md. Every payload carries its
  * tenant id; processors validate it and re-enter the TenantContext (see tenant-job.ts). Retries
@@ -32,7 +35,9 @@ export function bullConnection(redisUrl: string): { host: string; port: number; 
     BullModule.forRootAsync({
       inject: [AppConfig],
       useFactory: (config: AppConfig) => ({
-        connection: { ...bullConnection(config.env.REDIS_URL), maxRetriesPerRequest: null },
+        // Reconnect within a second once Redis is back (BullMQ's default backs off to 20 s): producer
+        // calls refuse while a queue's connection is down (QueueProducer), so they must not wait long.
+        connection: { ...bullConnection(config.env.REDIS_URL), maxRetriesPerRequest: null, retryStrategy: reconnectDelayMs },
         prefix: config.env.QUEUE_PREFIX,
         ...queueTelemetry(),
         defaultJobOptions: {

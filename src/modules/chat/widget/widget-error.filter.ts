@@ -1,7 +1,7 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, Logger } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { HttpErrorCode, type FieldError } from '../../../platform/http/app-error.js';
-import { toProblem } from '../../../platform/http/problem.filter.js';
+import { logServerError, toProblem } from '../../../platform/http/problem.filter.js';
 
 /**
  * The widget API keeps the seed demo's error bodies, `{"detail": "..."}` as JSON, so that clients
@@ -17,8 +17,9 @@ export class WidgetErrorFilter implements ExceptionFilter {
   catch(error: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
     const request = http.getRequest<{ id: string }>();
-    const { body, headers } = toProblem(error);
-    if (body.status >= 500 && body.code === 'internal_error') this.logger.error({ err: error, requestId: request.id }, 'unhandled error');
+    const response = toProblem(error);
+    const { body, headers } = response;
+    if (body.status >= 500) logServerError(this.logger, error, response, request.id);
 
     const invalid = body.code === HttpErrorCode.ValidationFailed || body.code === 'malformed_body';
     const status = invalid ? 422 : body.status;
