@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import fastifyCookie from '@fastify/cookie';
 import type { Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -8,6 +9,8 @@ import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module.js';
 import type { AppConfig } from './platform/config/config.js';
 import { setupOpenApi } from './platform/http/openapi.js';
+import { useSecurityHeaders } from './platform/http/security-headers.js';
+import { serveWebApp } from './platform/http/web-app.js';
 
 /** Routes outside /api/v1: probes, and the seed demo's widget API, which keeps its own paths. */
 export const UNPREFIXED_ROUTES = ['health/live', 'health/ready', 'session', 'chat'];
@@ -45,7 +48,10 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
     void reply.header('x-request-id', request.id);
   });
 
+  await app.register(fastifyCookie);
+  await useSecurityHeaders(app, config);
   setupOpenApi(app);
+  await serveWebApp(app, config);
   return app;
 }
 
