@@ -393,13 +393,14 @@ function stoppedFrame(result: ReplyResult): Record<string, unknown> {
 }
 
 /**
- * Stores a reply's text so far at most every `everyMs`, one write at a time, never blocking the
- * stream; `settled` waits for the write in flight (the outcome must be stored after it).
+ * Stores a reply's text so far at most every `everyMs` (a timer, so a model that pauses still has
+ * its text stored), one write at a time, never blocking the stream; `settled` cancels the next
+ * write and waits for the one in flight (the outcome must be stored after it).
  */
 class PartialText {
-  private lastAt = Date.now();
+  private latest = '';
+  private timer: NodeJS.Timeout | undefined;
   private inFlight: Promise<void> = Promise.resolve();
-  private busy = false;
 
   constructor(
     private readonly everyMs: number,
@@ -407,16 +408,15 @@ class PartialText {
   ) {}
 
   changed(text: string): void {
-    if (this.busy || Date.now() - this.lastAt < this.everyMs) return;
-    this.busy = true;
-    this.lastAt = Date.now();
-    this.inFlight = this.save(text).finally(() => {
-      this.busy = false;
-    });
+    this.latest = text;
+    this.timer ??= setTimeout(() => {
+      this.inFlight = this.inFlight.then(() => this.save(this.latest)).finally(() => (this.timer = undefined));
+    }, this.everyMs);
   }
 
-  settled(): Promise<void> {
-    return this.inFlight;
+  async settled(): Promise<void> {
+    clearTimeout(this.timer);
+    await this.inFlight;
   }
 }
 

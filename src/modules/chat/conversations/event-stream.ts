@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { ReplyFrame } from '../replies/reply-streams.js';
+import type { FollowedReply, ReplyFrame } from '../replies/reply-streams.js';
 
 /** Comment lines keep idle proxies from closing a stream while the model thinks. */
 const HEARTBEAT_MS = 15_000;
@@ -23,10 +23,10 @@ export function acceptsEventStream(request: FastifyRequest): boolean {
 export async function sendEventStream(
   request: FastifyRequest,
   reply: FastifyReply,
-  open: (signal: AbortSignal) => Promise<AsyncIterable<ReplyFrame> | Iterable<ReplyFrame>>,
+  open: (signal: AbortSignal) => Promise<FollowedReply>,
 ): Promise<void> {
   const disconnected = new AbortController();
-  const frames = await open(disconnected.signal);
+  const { messageId, frames } = await open(disconnected.signal);
   reply.hijack();
   const res = reply.raw;
   const onClose = (): void => {
@@ -39,6 +39,8 @@ export async function sendEventStream(
     connection: 'keep-alive',
     'x-accel-buffering': 'no',
     'x-request-id': String(request.id),
+    // The reply's id from the start: a client that reloads re-attaches with GET …/messages/:messageId/stream.
+    'x-message-id': messageId,
   });
   res.flushHeaders();
   const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), HEARTBEAT_MS);
@@ -51,7 +53,8 @@ export async function sendEventStream(
     clearInterval(heartbeat);
     res.off('close', onClose);
     disconnected.abort();
-    if (!res.writableEnded) res.end();
+    // While the server drains for shutdown, an idle keep-alive connection would hold it up to its time-out.
+    if (!res.writableEnded) res.end(() => (request.server.server.listening ? undefined : res.socket?.destroy()));
   }
 }
 

@@ -5,7 +5,7 @@ import { ChatError } from '../chat.errors.js';
 import { ConversationsRepository, type MessageView } from '../conversations/conversations.repository.js';
 import { ConversationsService } from '../conversations/conversations.service.js';
 import { LiveReplies } from './live-replies.js';
-import { problemData, type ReplyFrame, ReplyStreams } from './reply-streams.js';
+import { type FollowedReply, problemData, type ReplyFrame, ReplyStreams } from './reply-streams.js';
 
 /** Past its deadline and this margin, a reply still pending has lost its process: followers stop waiting. */
 const ABANDONED_MARGIN_MS = 60_000;
@@ -32,10 +32,10 @@ export class RepliesService {
    * The reply's frames: for one in progress, every delta so far then the rest as it comes; for one
    * that has ended, its whole text as one delta and its outcome. Ends when `signal` aborts.
    */
-  async follow(conversationId: string, messageId: string, signal: AbortSignal): Promise<AsyncIterable<ReplyFrame> | Iterable<ReplyFrame>> {
+  async follow(conversationId: string, messageId: string, signal: AbortSignal): Promise<FollowedReply> {
     const message = await this.reply(conversationId, messageId);
-    if (message.status !== 'pending') return framesOf(message);
-    return this.streams.follow(messageId, signal, () => this.outcomeIfEnded(conversationId, messageId));
+    if (message.status !== 'pending') return { messageId, frames: framesOf(message) };
+    return { messageId, frames: this.streams.follow(messageId, signal, () => this.outcomeIfEnded(conversationId, messageId)) };
   }
 
   /** Stops a reply in progress (here or on another instance) and answers with it once stored; a reply that has ended already is answered as it is. */

@@ -11,6 +11,12 @@ export interface ReplyFrame {
   data: Record<string, unknown>;
 }
 
+/** A reply being followed: its assistant message id, and its frames. */
+export interface FollowedReply {
+  messageId: string;
+  frames: AsyncIterable<ReplyFrame> | Iterable<ReplyFrame>;
+}
+
 /** How long one XREAD waits before the follower looks at the stored message again. */
 export const FOLLOW_BLOCK_MS = 2000;
 /** A reply's stream outlives its deadline by this much, then Redis forgets it (the message row stays). */
@@ -49,15 +55,18 @@ export class ReplyStreams implements OnModuleInit, OnModuleDestroy {
     return `${this.config.env.QUEUE_PREFIX}:chat:reply-stop`;
   }
 
-  onModuleInit(): void {
+  /** Waits (boundedly) for the subscription, so that a started instance hears stop requests at once. */
+  async onModuleInit(): Promise<void> {
     // Its own connection (a subscribed one can do nothing else), re-subscribed by ioredis after a reconnect.
     const subscriber = this.redis.redis.duplicate({ enableOfflineQueue: true, commandTimeout: undefined, maxRetriesPerRequest: null });
     subscriber.on('error', () => undefined);
     subscriber.on('message', (_channel: string, messageId: string) => {
       for (const listener of this.stopListeners) listener(messageId);
     });
-    subscriber.subscribe(this.stopChannel).catch((error: unknown) => this.logger.warn(`cannot subscribe to stop requests yet: ${String(error)}`));
     this.subscriber = subscriber;
+    const subscribed = subscriber.subscribe(this.stopChannel).catch((error: unknown) => this.logger.warn(`cannot subscribe to stop requests yet: ${String(error)}`));
+    // Redis down at start-up must not stop the API: ioredis subscribes once it connects.
+    await Promise.race([subscribed, new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
   }
 
   onModuleDestroy(): void {
