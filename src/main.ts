@@ -1,10 +1,13 @@
 import { createApp } from './bootstrap.js';
+import { describeDemoUsers } from './demo-users.js';
 import { ConfigError, loadConfig } from './platform/config/config.js';
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const app = await createApp(config);
   await app.listen({ host: config.env.HOST, port: config.env.PORT });
+  // Development only: the seed's demo users, so that the first sign-in needs no README.
+  if (config.env.NODE_ENV === 'development') for (const line of describeDemoUsers(config.env.APP_BASE_URL)) console.log(line);
 
   // SIGTERM: stop accepting, let in-flight requests finish, close pools; give up after the grace period.
   let closing = false;

@@ -29,6 +29,7 @@ export async function sendEventStream(
   const { messageId, frames } = await open(disconnected.signal);
   reply.hijack();
   const res = reply.raw;
+  const listening = request.server.server.listening;
   const onClose = (): void => {
     if (!res.writableFinished) disconnected.abort();
   };
@@ -54,7 +55,9 @@ export async function sendEventStream(
     res.off('close', onClose);
     disconnected.abort();
     // While the server drains for shutdown, an idle keep-alive connection would hold it up to its time-out.
-    if (!res.writableEnded) res.end(() => (request.server.server.listening ? undefined : res.socket?.destroy()));
+    const closing = listening && !request.server.server.listening;
+    if (closing) res.once('finish', () => res.socket?.destroy());
+    if (!res.writableEnded) res.end();
   }
 }
 
