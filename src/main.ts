@@ -7,7 +7,7 @@ async function main(): Promise<void> {
   const app = await createApp(config);
   await app.listen({ host: config.env.HOST, port: config.env.PORT });
   // Development only: the seed's demo users, so that the first sign-in needs no README.
-  if (config.env.NODE_ENV === 'development') for (const line of describeDemoUsers(config.env.APP_BASE_URL)) console.log(line);
+  if (config.env.NODE_ENV === 'development') process.stdout.write(`${describeDemoUsers(config.env.APP_BASE_URL).join('\n')}\n`);
 
   // SIGTERM: stop accepting, let in-flight requests finish, close pools; give up after the grace period.
   let closing = false;
