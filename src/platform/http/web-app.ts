@@ -14,7 +14,7 @@ const REVALIDATE = 'no-cache';
 
 const NOT_BUILT = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Tenantry</title></head>
-<body><h1>Tenantry</h1><p>The web app is not built. Run <code>npm run build:web</code> (or <code>bash scripts/start.sh</code>),
+<body><h1>Tenantry</h1><p>The web app is not built (see the README: <code>bash scripts/start.sh</code> builds it),
 or read the API documentation at <a href="/api/docs">/api/docs</a>.</p></body></html>
 `;
 
