@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import fastifyCookie from '@fastify/cookie';
 import type { Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -11,6 +12,8 @@ import { setupOpenApi } from './platform/http/openapi.js';
 import { HttpError, HttpErrorCode } from './platform/http/app-error.js';
 import { sendProblem, toProblem } from './platform/http/problem.filter.js';
 import { installRequestLog } from './platform/observability/request-log.js';
+import { useSecurityHeaders } from './platform/http/security-headers.js';
+import { serveWebApp } from './platform/http/web-app.js';
 
 /** Routes outside /api/v1: probes, and the seed demo's widget API, which keeps its own paths. */
 export const UNPREFIXED_ROUTES = ['health/live', 'health/ready', 'session', 'chat'];
@@ -59,7 +62,10 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
     void reply.header('x-request-id', request.id);
   });
 
+  await app.register(fastifyCookie);
+  await useSecurityHeaders(app, config);
   setupOpenApi(app);
+  await serveWebApp(app, config);
   return app;
 }
 

@@ -1,4 +1,5 @@
 import { createApp } from './bootstrap.js';
+import { describeDemoUsers } from './demo-users.js';
 import { ConfigError, loadConfig } from './platform/config/config.js';
 import { startTracingFromEnv } from './platform/observability/tracing.js';
 
@@ -7,6 +8,8 @@ async function main(): Promise<void> {
   startTracingFromEnv('tenantry-api');
   const app = await createApp(config);
   await app.listen({ host: config.env.HOST, port: config.env.PORT });
+  // Development only: the seed's demo users, so that the first sign-in needs no README.
+  if (config.env.NODE_ENV === 'development') process.stdout.write(`${describeDemoUsers(config.env.APP_BASE_URL).join('\n')}\n`);
 
   // SIGTERM: stop accepting, let in-flight requests finish, close pools; give up after the grace period.
   let closing = false;

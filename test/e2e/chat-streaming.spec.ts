@@ -2,7 +2,6 @@ import { request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { ChatModule } from '../../src/modules/chat/chat.module.js';
-import { CLIENT_DISCONNECTED } from '../../src/modules/chat/conversations/chat.service.js';
 import { FAKE_PROVIDER_ENV, type FakeOpenAi, startFakeOpenAi } from '../support/fake-openai.js';
 import { createTestApp, expectProblem, type TestApp, type TestMember } from '../support/http-app.js';
 import { modelUsageOf } from '../support/usage.js';
@@ -189,10 +188,12 @@ describe('a streamed reply that fails', () => {
 });
 
 describe('a client that hangs up mid-stream', () => {
-  it('aborts the provider call, stores the partial reply as failed, and meters what was produced', async () => {
+  it('does not end the reply: it completes, is stored whole, and its usage is settled (docs/adr/0016)', async () => {
     const { admin, tenantId } = await member('openai');
     const id = await start(admin);
-    fake.enqueue({ kind: 'stall-mid-stream' });
+    let release!: () => void;
+    const midGate = new Promise<void>((resolve) => (release = resolve));
+    fake.enqueue({ kind: 'ok', text: 'Partial reply, then the rest.', midGate });
     await t.app.listen(0, '127.0.0.1');
     const { port } = t.app.getHttpServer().address() as AddressInfo;
 
@@ -218,14 +219,14 @@ describe('a client that hangs up mid-stream', () => {
     });
     expect(parseEvents(firstDelta)).toEqual([{ event: 'delta', data: { text: 'Partial ' } }]);
 
-    await fake.requests[0]!.closed; // the abort reached the provider
+    release(); // the model goes on after the client has gone
     const reply = await eventually(async () => {
       const row = (await rowsOf(id))[1]!;
       return row.status === 'pending' ? undefined : row;
     });
 
-    expect(reply).toMatchObject({ role: 'assistant', status: 'failed', content: 'Partial ', error: CLIENT_DISCONNECTED, completion_tokens: 2 });
-    expect(await usageOf(tenantId)).toEqual({ messages: { used: 1, reserved: 0 }, tokens: { used: reply.prompt_tokens + 2, reserved: 0 } });
+    expect(reply).toMatchObject({ role: 'assistant', status: 'complete', content: 'Partial reply, then the rest.', error: null, prompt_tokens: 11, completion_tokens: 7 });
+    expect(await usageOf(tenantId)).toEqual({ messages: { used: 1, reserved: 0 }, tokens: { used: 18, reserved: 0 } });
   });
 });
 

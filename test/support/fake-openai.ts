@@ -24,6 +24,8 @@ export type FakeBehaviour =
       json?: boolean;
       /** Answer only once this settles: the test decides when the model is done (no timing involved). */
       gate?: Promise<void>;
+      /** SSE: send the first piece, then wait for this before the rest (a reply caught mid-way). */
+      midGate?: Promise<void>;
     }
   /** An error status with an OpenAI-style error body (a 3xx with a Location, when given one). */
   | { kind: 'status'; status: number; retryAfter?: string; location?: string }
@@ -134,7 +136,15 @@ export async function startFakeOpenAi(): Promise<FakeOpenAi> {
           return;
         }
         startSse(res);
-        for (const piece of text.split(/(?<=\s)(?=\S)/)) sse(res, deltaChunk(body.model, piece));
+        const pieces = text.split(/(?<=\s)(?=\S)/);
+        for (const [i, piece] of pieces.entries()) {
+          sse(res, deltaChunk(body.model, piece));
+          if (i === 0 && behaviour.midGate) {
+            const closed = new Promise<void>((resolve) => res.on('close', resolve));
+            await Promise.race([behaviour.midGate, closed]);
+            if (res.destroyed || res.writableEnded) return;
+          }
+        }
         sse(res, { ...deltaChunk(body.model, ''), choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] });
         if (usage && body.stream_options?.include_usage) sse(res, { id: 'chatcmpl-fake', object: 'chat.completion.chunk', choices: [], usage });
         if (!behaviour.noDone) res.write('data: [DONE]\n\n');

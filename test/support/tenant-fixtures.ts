@@ -229,6 +229,22 @@ export const TENANT_FIXTURES: readonly TenantFixture[] = [
     patch: { requests: 999n } satisfies Prisma.ApiTrafficDailyUncheckedUpdateManyInput,
   }),
   fixture({
+    model: 'UsageAttribution',
+    table: 'usage_attribution',
+    rowsPerTenant: 3,
+    data: (tenantId, n): Prisma.UsageAttributionUncheckedCreateInput => ({
+      tenantId,
+      id: fixtureId(tenantId, 'usage-attribution', n),
+      day: new Date(Date.UTC(2026, 10, n + 1)),
+      model: 'mock-1',
+      messages: 1n,
+      promptTokens: 10n,
+      completionTokens: 20n,
+    }),
+    key: (tenantId, n): Prisma.UsageAttributionWhereUniqueInput => ({ tenantId_id: { tenantId, id: fixtureId(tenantId, 'usage-attribution', n) } }),
+    patch: { messages: 999n } satisfies Prisma.UsageAttributionUncheckedUpdateManyInput,
+  }),
+  fixture({
     model: 'UsageMeterReport',
     table: 'usage_meter_reports',
     rowsPerTenant: 3,

@@ -1,5 +1,5 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiHeader, ApiTags } from '@nestjs/swagger';
 import { SignInRateLimited } from '../../platform/rate-limit/decorators.js';
 import { AllowSuspendedTenant, Public } from '../../platform/security/decorators.js';
 import {
@@ -13,6 +13,7 @@ import {
 } from './dto/auth.dto.js';
 import { LoginService } from './login/login.service.js';
 import { PasswordResetService } from './password-reset/password-reset.service.js';
+import { ClearsRefreshCookie, RefreshTokenInput, SetsRefreshCookie } from './sessions/refresh-cookie.js';
 import { SessionId } from './sessions/session-id.decorator.js';
 import { type PlatformSessionTokens, type SessionTokens, SessionsService } from './sessions/sessions.service.js';
 import { SignupService } from './signup/signup.service.js';
@@ -29,6 +30,7 @@ export class AuthController {
 
   @Post('signup')
   @Public()
+  @SetsRefreshCookie()
   @SignInRateLimited()
   signup(@Body() body: SignupBody): Promise<SessionTokens> {
     return this.signups.signup(body);
@@ -37,23 +39,32 @@ export class AuthController {
   @Post('login')
   @HttpCode(200)
   @Public()
+  @SetsRefreshCookie()
   @SignInRateLimited()
   login(@Body() body: LoginBody): Promise<SessionTokens | PlatformSessionTokens> {
     return this.logins.login(body);
   }
 
+  /** The token from the body, or from the tenantry_refresh cookie with X-Requested-With: tenantry (docs/adr/0016). */
   @Post('refresh')
   @HttpCode(200)
   @Public()
-  refresh(@Body() body: RefreshBody): Promise<SessionTokens | PlatformSessionTokens> {
-    return this.sessions.refresh(body.refreshToken);
+  @ApiBody({ type: RefreshBody, required: false })
+  @ApiHeader({ name: 'X-Requested-With', required: false, description: '`tenantry`: required when the refresh token comes from the tenantry_refresh cookie' })
+  @SetsRefreshCookie()
+  refresh(@RefreshTokenInput() refreshToken: string | undefined): Promise<SessionTokens | PlatformSessionTokens> {
+    return this.sessions.refresh(refreshToken ?? '');
   }
 
+  /** Revokes the session of the body's or the cookie's token, and clears the cookie. */
   @Post('logout')
   @HttpCode(204)
   @Public()
-  logout(@Body() body: LogoutBody): Promise<void> {
-    return this.sessions.logout(body.refreshToken);
+  @ApiBody({ type: LogoutBody, required: false })
+  @ApiHeader({ name: 'X-Requested-With', required: false, description: '`tenantry`: required when the refresh token comes from the tenantry_refresh cookie' })
+  @ClearsRefreshCookie()
+  logout(@RefreshTokenInput() refreshToken: string | undefined): Promise<void> {
+    return this.sessions.logout(refreshToken ?? '');
   }
 
   /** Any member may switch, from a suspended tenant too (to leave it for another). */
@@ -61,6 +72,7 @@ export class AuthController {
   @HttpCode(200)
   @ApiBearerAuth()
   @AllowSuspendedTenant()
+  @SetsRefreshCookie()
   switchTenant(@Body() body: SwitchTenantBody, @SessionId() sessionId: string | undefined): Promise<SessionTokens> {
     return this.sessions.switchTenant(body.tenantId, sessionId);
   }

@@ -17,6 +17,12 @@ export enum AuthErrorCode {
   SessionRequired = 'session_required',
   /** Unknown, expired or already used: one answer for all. */
   ResetTokenInvalid = 'reset_token_invalid',
+  /** A cookie-borne refresh or sign-out without the X-Requested-With: tenantry header (docs/adr/0016). */
+  CsrfHeaderRequired = 'csrf_header_required',
+  /** The current password given to change it is wrong. */
+  WrongPassword = 'wrong_password',
+  /** No such session of the user (or it has ended already). */
+  SessionNotFound = 'session_not_found',
 }
 
 const STATUS: Record<AuthErrorCode, number> = {
@@ -29,6 +35,9 @@ const STATUS: Record<AuthErrorCode, number> = {
   [AuthErrorCode.NoTenant]: 403,
   [AuthErrorCode.SessionRequired]: 403,
   [AuthErrorCode.ResetTokenInvalid]: 400,
+  [AuthErrorCode.CsrfHeaderRequired]: 403,
+  [AuthErrorCode.WrongPassword]: 400,
+  [AuthErrorCode.SessionNotFound]: 404,
 };
 
 const MESSAGES: Record<AuthErrorCode, string> = {
@@ -41,6 +50,9 @@ const MESSAGES: Record<AuthErrorCode, string> = {
   [AuthErrorCode.NoTenant]: 'Your account belongs to no tenant',
   [AuthErrorCode.SessionRequired]: 'This action needs a signed-in user, not an API key',
   [AuthErrorCode.ResetTokenInvalid]: 'This password reset link is invalid, expired or already used',
+  [AuthErrorCode.CsrfHeaderRequired]: 'A refresh or sign-out by cookie needs the header X-Requested-With: tenantry',
+  [AuthErrorCode.WrongPassword]: 'The current password is wrong',
+  [AuthErrorCode.SessionNotFound]: 'No such session',
 };
 
 const UNAUTHENTICATED = { 'www-authenticate': 'Bearer' };

@@ -6,6 +6,7 @@ import { ApiKeysModule } from './api-keys/api-keys.module.js';
 import { AuthController } from './auth.controller.js';
 import { AuthScope } from './auth-scope.js';
 import { LoginService } from './login/login.service.js';
+import { AccountService } from './me/account.service.js';
 import { MeController } from './me/me.controller.js';
 import { MeService } from './me/me.service.js';
 import { PasswordResetService } from './password-reset/password-reset.service.js';
@@ -47,6 +48,7 @@ import { UsersRepository } from './users.repository.js';
     PasswordResetService,
     SetPasswordLinks,
     MeService,
+    AccountService,
   ],
   // PasswordHasher and the policy (passwords/password-policy.ts) are for every flow that sets a
   // password, e.g. accepting an invitation as a new user. SetPasswordLinks is for every flow that

@@ -64,4 +64,8 @@ export class UsersRepository {
   async setPasswordHash(userId: string, passwordHash: string): Promise<void> {
     await this.db.client.user.updateMany({ where: { id: userId }, data: { passwordHash } });
   }
+
+  async setName(userId: string, name: string): Promise<void> {
+    await this.db.client.user.updateMany({ where: { id: userId }, data: { name } });
+  }
 }

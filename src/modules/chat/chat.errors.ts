@@ -8,6 +8,12 @@ export enum ChatErrorCode {
   BaseUrlNotAllowed = 'base_url_not_allowed',
   /** The model provider failed (error status, time-out, broken stream); the messages are kept. */
   ProviderFailed = 'provider_failed',
+  /** No such message in this conversation (or not one the route acts on). */
+  MessageNotFound = 'message_not_found',
+  /** Only the conversation's last reply can be regenerated. */
+  NotLastReply = 'not_last_reply',
+  /** The reply is still being generated: stop it first. */
+  ReplyInProgress = 'reply_in_progress',
 }
 
 const STATUS: Record<ChatErrorCode, number> = {
@@ -15,6 +21,9 @@ const STATUS: Record<ChatErrorCode, number> = {
   [ChatErrorCode.PromptNotFound]: 404,
   [ChatErrorCode.BaseUrlNotAllowed]: 400,
   [ChatErrorCode.ProviderFailed]: 502,
+  [ChatErrorCode.MessageNotFound]: 404,
+  [ChatErrorCode.NotLastReply]: 409,
+  [ChatErrorCode.ReplyInProgress]: 409,
 };
 
 export class ChatError extends errorClass(STATUS) {
@@ -36,5 +45,17 @@ export class ChatError extends errorClass(STATUS) {
   /** `detail` says what failed in words safe to show (never the provider's response body or key). */
   static providerFailed(detail: string, messageId: string): ChatError {
     return new ChatError(ChatErrorCode.ProviderFailed, `The model provider failed: ${detail}`, { messageId });
+  }
+
+  static messageNotFound(): ChatError {
+    return new ChatError(ChatErrorCode.MessageNotFound, 'No such message in this conversation');
+  }
+
+  static notLastReply(): ChatError {
+    return new ChatError(ChatErrorCode.NotLastReply, "Only the conversation's last reply can be regenerated");
+  }
+
+  static replyInProgress(): ChatError {
+    return new ChatError(ChatErrorCode.ReplyInProgress, 'This reply is still being generated: stop it first');
   }
 }

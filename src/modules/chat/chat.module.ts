@@ -18,6 +18,9 @@ import { CONVERSATION_TITLE_QUEUE, ConversationTitleJobs } from './jobs/conversa
 import { FailInterruptedRepliesJob } from './jobs/fail-interrupted-replies.job.js';
 import { INTERRUPTED_REPLIES_QUEUE } from './jobs/interrupted-replies.jobs.js';
 import { ChatProviders } from './providers/chat-providers.js';
+import { LiveReplies } from './replies/live-replies.js';
+import { RepliesService } from './replies/replies.service.js';
+import { ReplyStreams } from './replies/reply-streams.js';
 import { registerQueues } from '../../platform/queue/register-queues.js';
 
 /**
@@ -39,6 +42,9 @@ const PROVIDERS = [
   ConversationTitleJob,
   InterruptedRepliesService,
   FailInterruptedRepliesJob,
+  LiveReplies,
+  ReplyStreams,
+  RepliesService,
   { provide: SecretBox, useFactory: (config: AppConfig) => SecretBox.fromBase64(config.env.CHAT_ENCRYPTION_KEY), inject: [AppConfig] },
 ];
 

@@ -1,17 +1,32 @@
-import { Controller, Get } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { Controller, Get, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { RequirePermission } from '../../platform/security/decorators.js';
+import { type UsageBreakdown, UsageBreakdownService } from './breakdown/usage-breakdown.service.js';
+import { UsageBreakdownQuery, UsageBreakdownResponse } from './dto/usage-breakdown.dto.js';
 import { type UsageReport, UsageService } from './usage.service.js';
 
 @ApiTags('usage')
 @Controller('usage')
 export class UsageController {
-  constructor(private readonly usage: UsageService) {}
+  constructor(
+    private readonly usage: UsageService,
+    private readonly breakdown: UsageBreakdownService,
+  ) {}
 
   /** This period's use against each limit of the plan, and the daily history. */
   @Get()
   @RequirePermission('usage:read')
   report(): Promise<UsageReport> {
     return this.usage.report();
+  }
+
+  /** Every member's use: for those who manage members (admins, owners). */
+  @Get('breakdown')
+  @ApiBearerAuth()
+  @ApiOperation({ summary: 'Messages and tokens per member, per API key and per model over whole UTC days (default: this period so far)' })
+  @ApiOkResponse({ type: UsageBreakdownResponse })
+  @RequirePermission('members:manage')
+  breakdownOf(@Query() query: UsageBreakdownQuery): Promise<UsageBreakdown> {
+    return this.breakdown.breakdownOf(query);
   }
 }

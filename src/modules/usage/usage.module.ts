@@ -5,6 +5,8 @@ import { FailOpenThrottlerStorage } from '../../platform/rate-limit/fail-open-th
 import { registerQueues } from '../../platform/queue/register-queues.js';
 import { RateLimitModule } from '../../platform/rate-limit/rate-limit.module.js';
 import { BillingModule } from '../billing/billing.module.js';
+import { UsageBreakdownRepository } from './breakdown/usage-breakdown.repository.js';
+import { UsageBreakdownService } from './breakdown/usage-breakdown.service.js';
 import { ExpiredReservationsModule } from './expired-reservations/expired-reservations.module.js';
 import { ReconcileReservationsJob } from './jobs/reconcile-reservations.job.js';
 import { RESERVATION_RECONCILIATION_QUEUE } from './jobs/reservation-reconciliation.jobs.js';
@@ -47,6 +49,8 @@ import { UsageService } from './usage.service.js';
   providers: [
     UsageService,
     UsageRepository,
+    UsageBreakdownService,
+    UsageBreakdownRepository,
     ReconcileReservationsJob,
     { provide: UsageLimits, useClass: PlanUsageLimits },
     ApiThrottlerGuard,

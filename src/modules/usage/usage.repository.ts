@@ -39,6 +39,17 @@ export interface Reconciled {
   forgotten: number;
 }
 
+/** One day's consumption by one user or API key (or neither) with one model. */
+export interface Attribution {
+  day: string;
+  userId: string | null;
+  apiKeyId: string | null;
+  model: string | null;
+  messages: number;
+  promptTokens: number;
+  completionTokens: number;
+}
+
 const num = (value: unknown): number => Number(value);
 const outcomeOf = (rows: Array<{ reconciled: boolean }>): LedgerOutcome => (rows.length === 0 ? 'gone' : rows[0]!.reconciled ? 'reconciled' : 'held');
 
@@ -252,5 +263,16 @@ export class UsageRepository {
       select: { day: true, metric: true, amount: true },
     });
     return rows.map((r) => ({ day: r.day.toISOString().slice(0, 10), metric: r.metric as UsageMetric, amount: num(r.amount) }));
+  }
+
+  /** Adds to the day's row of that user, API key and model (one upsert; NULLs are one key: NULLS NOT DISTINCT). */
+  async attribute(tenantId: string, a: Attribution): Promise<void> {
+    await this.db.sql`
+      insert into usage_attribution as u (tenant_id, day, user_id, api_key_id, model, messages, prompt_tokens, completion_tokens)
+      values (${tenantId}::uuid, ${a.day}::date, ${a.userId}::uuid, ${a.apiKeyId}::uuid, ${a.model}, ${a.messages}, ${a.promptTokens}, ${a.completionTokens})
+      on conflict (tenant_id, day, user_id, api_key_id, model) do update set
+        messages = u.messages + excluded.messages,
+        prompt_tokens = u.prompt_tokens + excluded.prompt_tokens,
+        completion_tokens = u.completion_tokens + excluded.completion_tokens`;
   }
 }

@@ -116,6 +116,25 @@ export class UsageService {
     await this.counters.record(tenantId, periodStartOf(now), dayOf(now), uses);
   }
 
+  /**
+   * Attributes consumption to whoever acts (the user or API key in context; neither for the
+   * widget) and the model, for the usage breakdown. Call it beside `settle`, in the same unit of
+   * work; it enforces nothing.
+   */
+  async attribute(use: { model: string | null; messages: number; promptTokens: number; completionTokens: number }, now = new Date()): Promise<void> {
+    const tenantId = this.ctx.requireTenantId('attributing usage');
+    const state = this.ctx.current();
+    await this.counters.attribute(tenantId, {
+      day: dayOf(now),
+      userId: state?.userId ?? null,
+      apiKeyId: state?.apiKeyId ?? null,
+      model: use.model,
+      messages: whole(use.messages),
+      promptTokens: whole(use.promptTokens),
+      completionTokens: whole(use.completionTokens),
+    });
+  }
+
   /** Gives the reservation back: the call consumed nothing (it failed before or at the provider). Once. */
   async release(reservation: Reservation): Promise<void> {
     const tenantId = this.ownTenant(reservation);

@@ -152,6 +152,12 @@ const schema = z.object({
   METRICS_TENANT_LABEL_BUDGET: z.coerce.number().int().min(0).max(10_000).default(50),
   /** OpenTelemetry traces go to this OTLP/HTTP endpoint (e.g. http://otel-collector:4318); unset: tracing off, at no cost. */
   OTEL_EXPORTER_OTLP_ENDPOINT: optional(z.string().url()),
+  /** The built web app served at / (default <working directory>/web/dist); absent: / says it is not built. */
+  WEB_DIST_DIR: optional(z.string().min(1)),
+  /** The refresh cookie's Secure flag; unset: on in production only (plain http on 127.0.0.1 in development). */
+  AUTH_COOKIE_SECURE: optional(bool),
+  /** How often a reply in progress stores its text so far (a page reloaded mid-reply reads it). */
+  CHAT_REPLY_FLUSH_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
 }).superRefine((env, issues) => {
   if (env.MAIL_TRANSPORT === 'smtp' && !env.SMTP_URL) {
     issues.addIssue({ code: 'custom', path: ['SMTP_URL'], message: 'is required when MAIL_TRANSPORT=smtp' });

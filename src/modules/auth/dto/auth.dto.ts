@@ -29,10 +29,11 @@ export class LoginBody extends zodDto(loginSchema) {}
 
 const refreshToken = z.string().min(1).max(200);
 
-export const refreshSchema = z.strictObject({ refreshToken });
+/** Optional: a browser leaves it out and the tenantry_refresh cookie carries it (with the CSRF header). */
+export const refreshSchema = z.strictObject({ refreshToken: refreshToken.optional() });
 export class RefreshBody extends zodDto(refreshSchema) {}
 
-export const logoutSchema = z.strictObject({ refreshToken });
+export const logoutSchema = refreshSchema;
 export class LogoutBody extends zodDto(logoutSchema) {}
 
 export const switchTenantSchema = z.strictObject({ tenantId: z.guid() });

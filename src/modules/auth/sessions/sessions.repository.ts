@@ -22,6 +22,19 @@ export interface NewSession {
   userAgent?: string;
 }
 
+/** An open session (a refresh-token family whose current token is still valid). */
+export interface OpenSession {
+  /** The family id: the `sid` of its access tokens. */
+  id: string;
+  activeTenantId: string | null;
+  ip: string | null;
+  userAgent: string | null;
+  createdAt: Date;
+  /** When its current refresh token was issued (sign-in, the last refresh or tenant switch). */
+  lastUsedAt: Date;
+  expiresAt: Date;
+}
+
 const SESSION_SELECT = {
   id: true,
   userId: true,
@@ -83,6 +96,29 @@ export class SessionsRepository {
   async revokeAllOfUser(userId: string): Promise<number> {
     const { count } = await this.db.client.refreshToken.updateMany({
       where: { userId, revokedAt: null },
+      data: { revokedAt: new Date() },
+    });
+    return count;
+  }
+
+  /**
+   * The user's open sessions: each family's current token (neither rotated nor revoked, not
+   * expired), with when the family began (its first token) and when it was last refreshed.
+   */
+  async listOpen(userId: string): Promise<OpenSession[]> {
+    return this.db.sql<OpenSession>`
+      select cur.family_id as id, cur.active_tenant_id as "activeTenantId", cur.ip, cur.user_agent as "userAgent",
+             (select min(f.created_at) from refresh_tokens f where f.user_id = cur.user_id and f.family_id = cur.family_id) as "createdAt",
+             cur.created_at as "lastUsedAt", cur.expires_at as "expiresAt"
+      from refresh_tokens cur
+      where cur.user_id = ${userId}::uuid and cur.rotated_at is null and cur.revoked_at is null and cur.expires_at > now()
+      order by cur.created_at desc`;
+  }
+
+  /** Revokes every session of the user but one (a password change keeps the session that made it). */
+  async revokeAllOfUserExcept(userId: string, keepFamilyId: string | undefined): Promise<number> {
+    const { count } = await this.db.client.refreshToken.updateMany({
+      where: { userId, revokedAt: null, ...(keepFamilyId && { familyId: { not: keepFamilyId } }) },
       data: { revokedAt: new Date() },
     });
     return count;

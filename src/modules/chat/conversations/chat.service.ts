@@ -8,9 +8,11 @@ import { type Reservation, UsageService } from '../../usage/usage.service.js';
 import { AssistantService } from '../assistant/assistant.service.js';
 import { ChatError } from '../chat.errors.js';
 import { ConversationTitleJobs } from '../jobs/conversation-title.jobs.js';
-import { type ChatProvider, type ChatRequest, ProviderError, type TokenUsage } from '../providers/chat-provider.js';
+import { type ChatProvider, type ChatRequest, type ChatTurn, ProviderError, type TokenUsage } from '../providers/chat-provider.js';
 import { ChatProviders } from '../providers/chat-providers.js';
 import { estimatePromptTokens, estimateTokens } from '../providers/token-estimate.js';
+import { type AbortReason, LiveReplies } from '../replies/live-replies.js';
+import { problemData, type ReplyFrame, ReplyStreams } from '../replies/reply-streams.js';
 import { type Channel, ConversationsRepository, type MessageView } from './conversations.repository.js';
 import { ConversationsService } from './conversations.service.js';
 import { ReplyDeadline } from './reply-deadline.js';
@@ -31,10 +33,8 @@ export interface ReplyResult {
   usage: TokenUsage;
 }
 
-export type ChatStreamEvent =
-  | { type: 'delta'; text: string }
-  | { type: 'done'; result: ReplyResult }
-  | { type: 'error'; error: ChatError };
+/** What a reply still running when the process shut down says (its reservation is released). */
+export const SHUTDOWN_INTERRUPTED = 'interrupted: the server shut down before the reply was complete; regenerate it';
 
 /** One exchange in flight: what `begin` stored and reserved, and what the model gets. */
 interface Turn {
@@ -50,7 +50,6 @@ interface Turn {
   wantsTitle: boolean;
 }
 
-export const CLIENT_DISCONNECTED = 'the client disconnected before the reply was complete';
 
 /**
  * Conversations with the tenant's assistant, for the API and the public widget alike.
@@ -61,8 +60,12 @@ export const CLIENT_DISCONNECTED = 'the client disconnected before the reply was
  * assistant message and settles the real usage, or marks it failed with the error and releases
  * the reservation. Nothing is lost: the user's message is stored before the model is asked.
  *
- * A streamed reply that the client abandons is aborted at the provider and stored as failed with
- * the text produced so far; its tokens are metered (the provider did produce them).
+ * Every reply runs detached from its HTTP request (LiveReplies, docs/adr/0016): a streamed one
+ * appends its frames to a Redis Stream (ReplyStreams) that any instance can follow, and stores its
+ * text so far every CHAT_REPLY_FLUSH_MS; a client that goes away does not end it. A user may stop
+ * it (stored as 'stopped' with its partial text; the tokens produced are metered), and a reply
+ * still running at the end of the shutdown grace period is stored as failed, its reservation
+ * released.
  *
  * Every reply has a total deadline (CHAT_REPLY_DEADLINE_MS from its start, ReplyDeadline): past it
  * the provider call is aborted and the reply fails like a provider time-out (reservation released,
@@ -89,6 +92,8 @@ export class ChatService {
     private readonly providers: ChatProviders,
     private readonly usage: UsageService,
     private readonly titles: ConversationTitleJobs,
+    private readonly live: LiveReplies,
+    private readonly streams: ReplyStreams,
   ) {}
 
   async startConversation(channel: Channel): Promise<{ id: string; welcome: string }> {
@@ -101,14 +106,55 @@ export class ChatService {
     return { id: conversation.id, welcome: assistant.welcomeMessage };
   }
 
-  /** The whole reply at once; a provider failure is ChatError provider_failed (502), both messages kept. */
+  /**
+   * The whole reply at once; a provider failure is ChatError provider_failed (502), both messages
+   * kept. A reply stopped meanwhile answers with its stopped message.
+   */
   async reply(conversationId: string, content: string): Promise<ReplyResult> {
     const turn = await this.begin(conversationId, content);
+    return this.live.run(turn.assistantMessageId, (signal) => this.completeTurn(turn, signal));
+  }
+
+  /**
+   * Starts a streamed reply, detached from the caller, and returns its assistant message id: follow
+   * it with ReplyStreams (RepliesService.follow). Errors before the model is called (validation,
+   * access, quota) are thrown here; afterwards the stream ends with `done`, `error` or `stopped`.
+   */
+  async startStreamedReply(conversationId: string, content: string): Promise<string> {
+    return this.detach(await this.begin(conversationId, content));
+  }
+
+  /**
+   * Answers the conversation's last question again: the last reply (complete, failed or stopped,
+   * never one in progress) is replaced by a new one, with a new reservation. `stream`: detached
+   * like startStreamedReply (returns the message id); else the whole reply.
+   */
+  async regenerate(conversationId: string, messageId: string, stream: true): Promise<string>;
+  async regenerate(conversationId: string, messageId: string, stream: false): Promise<ReplyResult>;
+  async regenerate(conversationId: string, messageId: string, stream: boolean): Promise<string | ReplyResult> {
+    const turn = await this.beginAgain(conversationId, messageId);
+    if (stream) return this.detach(turn);
+    return this.live.run(turn.assistantMessageId, (signal) => this.completeTurn(turn, signal));
+  }
+
+  private detach(turn: Turn): string {
+    void this.live
+      .run(turn.assistantMessageId, (signal) => this.streamTurn(turn, signal))
+      .catch((error: unknown) => this.logger.error({ err: error, messageId: turn.assistantMessageId }, 'a detached reply failed'));
+    return turn.assistantMessageId;
+  }
+
+  private async completeTurn(turn: Turn, abort: AbortSignal): Promise<ReplyResult> {
     const deadline = this.deadlineOf(turn);
     let completion;
     try {
-      completion = await turn.provider.complete({ ...turn.request, signal: deadline.signal() });
+      completion = await turn.provider.complete({ ...turn.request, signal: deadline.signal(abort) });
     } catch (error) {
+      if (abort.aborted && !deadline.expired) {
+        const outcome = await this.interrupted(turn, abort.reason as AbortReason, '');
+        if (outcome.error) throw outcome.error;
+        return outcome.result;
+      }
       throw await this.failed(turn, deadline.expired ? deadline.error() : error, '');
     } finally {
       deadline.dispose();
@@ -117,43 +163,73 @@ export class ChatService {
   }
 
   /**
-   * The reply as it is produced. Errors before the model is called (validation, access, quota) are
-   * thrown here; afterwards the stream ends with `done`, or with `error` (provider_failed, both
-   * messages kept). `signal` aborts the provider call (the client went away).
+   * Runs a streamed reply to its end, whoever listens: frames go to the reply's Redis Stream, the
+   * text so far to the database every CHAT_REPLY_FLUSH_MS, the outcome to both.
    */
-  async streamReply(conversationId: string, content: string, signal?: AbortSignal): Promise<AsyncIterable<ChatStreamEvent>> {
-    const turn = await this.begin(conversationId, content);
-    return this.streamTurn(turn, signal);
-  }
-
-  private async *streamTurn(turn: Turn, signal?: AbortSignal): AsyncGenerator<ChatStreamEvent> {
+  private async streamTurn(turn: Turn, abort: AbortSignal): Promise<void> {
+    const id = turn.assistantMessageId;
+    const ttl = this.config.env.CHAT_REPLY_DEADLINE_MS;
+    const emit = (frame: ReplyFrame): Promise<void> => this.streams.append(id, frame, ttl);
     let text = '';
     let usage: TokenUsage | undefined;
-    let settled = false;
     const deadline = this.deadlineOf(turn);
+    const partial = new PartialText(this.config.env.CHAT_REPLY_FLUSH_MS, (so_far) => this.savePartial(turn, so_far));
     try {
-      try {
-        for await (const chunk of turn.provider.stream({ ...turn.request, signal: deadline.signal(signal) })) {
-          if (chunk.type === 'usage') {
-            usage = chunk.usage;
-            continue;
-          }
-          text += chunk.text;
-          yield { type: 'delta', text: chunk.text };
+      for await (const chunk of turn.provider.stream({ ...turn.request, signal: deadline.signal(abort) })) {
+        if (chunk.type === 'usage') {
+          usage = chunk.usage;
+          continue;
         }
-      } catch (error) {
-        if (signal?.aborted) return; // the finally below records the disconnect
-        settled = true;
-        yield { type: 'error', error: await this.failed(turn, deadline.expired ? deadline.error() : error, text) };
+        text += chunk.text;
+        await emit({ event: 'delta', data: { text: chunk.text } });
+        partial.changed(text);
+      }
+    } catch (error) {
+      await partial.settled();
+      if (abort.aborted && !deadline.expired) {
+        const outcome = await this.interrupted(turn, abort.reason as AbortReason, text);
+        await emit(outcome.error ? { event: 'error', data: problemData(outcome.error) } : { event: 'stopped', data: stoppedFrame(outcome.result) });
         return;
       }
-      settled = true;
-      yield { type: 'done', result: await this.finish(turn, text, usage ?? this.estimate(turn, text)) };
+      const failure = await this.failed(turn, deadline.expired ? deadline.error() : error, text);
+      await emit({ event: 'error', data: problemData(failure) });
+      return;
     } finally {
       deadline.dispose();
-      // Reached without settling: the consumer stopped reading, or the signal aborted the call.
-      if (!settled) await this.record(turn, { status: 'failed', content: text, error: CLIENT_DISCONNECTED }, this.estimate(turn, text));
     }
+    await partial.settled();
+    const result = await this.finish(turn, text, usage ?? this.estimate(turn, text));
+    await emit({ event: 'done', data: doneFrame(result) });
+  }
+
+  /**
+   * A reply aborted by its user (stored as stopped: the partial text, the tokens produced metered)
+   * or by shutdown (stored as failed, the reservation released, the error to surface).
+   */
+  private async interrupted(turn: Turn, reason: AbortReason, text: string): Promise<{ result: ReplyResult; error?: undefined } | { error: ChatError; result?: undefined }> {
+    if (reason === 'shutdown') {
+      await this.record(turn, { status: 'failed', content: text, error: SHUTDOWN_INTERRUPTED }, undefined);
+      return { error: ChatError.providerFailed(SHUTDOWN_INTERRUPTED, turn.assistantMessageId) };
+    }
+    const usage = this.estimate(turn, text);
+    const message = await this.record(turn, { status: 'stopped', content: text, error: null }, usage);
+    return {
+      result: {
+        reply: text,
+        model: turn.request.model,
+        mock: turn.provider.mock,
+        messageId: turn.assistantMessageId,
+        message: message ?? { ...this.detached(turn, text, usage), status: 'stopped' },
+        usage,
+      },
+    };
+  }
+
+  /** The text so far, for a page opened mid-reply; never overwrites an outcome. Failures only cost freshness. */
+  private async savePartial(turn: Turn, text: string): Promise<void> {
+    await this.db
+      .transaction(() => this.repository.savePartial(turn.tenantId, turn.assistantMessageId, text))
+      .catch((error: unknown) => this.logger.warn({ err: error, messageId: turn.assistantMessageId }, 'could not store a reply in progress'));
   }
 
   /** Unit of work 1: access, validation, usage reservation, the user's message, a pending reply. */
@@ -165,29 +241,68 @@ export class ChatService {
     return this.db.transaction(async () => {
       const conversation = await this.conversations.findAccessible(conversationId);
       const history = await this.repository.history(tenantId, conversation.id, HISTORY_MESSAGES);
-      const request: ChatRequest = {
-        model: settings.model,
-        systemPrompt: settings.systemPrompt,
-        history: boundHistory(history),
-        message,
-        temperature: settings.temperature,
-        maxTokens: settings.maxTokens,
-        welcome: settings.welcome,
-      };
-      const reservation = await this.usage.reserve({ messages: 1, tokens: estimatePromptTokens(request) + settings.maxTokens });
       const now = new Date();
+      const turn = await this.reserveTurn(tenantId, conversation.id, settings, history, message, now);
       const base = { tenantId, conversationId: conversation.id, completionTokens: 0 };
-      const assistantMessageId = randomUUID();
       await this.repository.insertMessages([
         { ...base, id: randomUUID(), role: 'user', content: message, status: 'complete', model: null, promptTokens: estimateTokens(message), createdAt: now },
         // One millisecond later: both rows are written in one statement, and the reply sorts after the question.
-        { ...base, id: assistantMessageId, role: 'assistant', content: '', status: 'pending', model: settings.model, promptTokens: 0, createdAt: new Date(now.getTime() + 1) },
+        { ...base, id: turn.assistantMessageId, role: 'assistant', content: '', status: 'pending', model: settings.model, promptTokens: 0, createdAt: new Date(now.getTime() + 1) },
       ]);
       await this.repository.touch(tenantId, conversation.id, titleOf(message), now);
-      // Built-in models would only echo the request: their conversations keep the placeholder title.
-      const wantsTitle = settings.autoTitles && settings.provider !== 'builtin' && !history.some((turn) => turn.role === 'assistant');
-      return { tenantId, conversationId: conversation.id, provider: this.providers.for(settings), request, reservation, assistantMessageId, startedAt: now, wantsTitle };
+      return turn;
     });
+  }
+
+  /**
+   * Unit of work 1 of a regeneration: the conversation's last message must be the assistant reply
+   * named, not in progress; it is replaced by a pending one answering the same question, with the
+   * history before that question.
+   */
+  private async beginAgain(conversationId: string, messageId: string): Promise<Turn> {
+    this.ctx.requirePermission('chat:use');
+    const tenantId = this.ctx.requireTenantId('replying');
+    const settings = await this.assistant.replySettings();
+    return this.db.transaction(async () => {
+      const conversation = await this.conversations.findAccessible(conversationId);
+      const [last, question] = await this.repository.lastMessages(tenantId, conversation.id, 2);
+      if (!last || last.id !== messageId || last.role !== 'assistant') throw ChatError.notLastReply();
+      if (last.status === 'pending') throw ChatError.replyInProgress();
+      if (!question || question.role !== 'user') throw ChatError.notLastReply();
+      const history = await this.repository.history(tenantId, conversation.id, HISTORY_MESSAGES, question.createdAt);
+      const now = new Date();
+      const turn = await this.reserveTurn(tenantId, conversation.id, settings, history, question.content, now);
+      await this.repository.deleteMessage(tenantId, last.id);
+      await this.repository.insertMessages([
+        { tenantId, conversationId: conversation.id, id: turn.assistantMessageId, role: 'assistant', content: '', status: 'pending', model: settings.model, promptTokens: 0, completionTokens: 0, createdAt: now },
+      ]);
+      await this.repository.touch(tenantId, conversation.id, titleOf(question.content), now);
+      return turn;
+    });
+  }
+
+  /** The model request and its reservation (messages 1, tokens = prompt estimate + max tokens): a quota refusal undoes the unit of work. */
+  private async reserveTurn(
+    tenantId: string,
+    conversationId: string,
+    settings: Awaited<ReturnType<AssistantService['replySettings']>>,
+    history: ChatTurn[],
+    message: string,
+    now: Date,
+  ): Promise<Turn> {
+    const request: ChatRequest = {
+      model: settings.model,
+      systemPrompt: settings.systemPrompt,
+      history: boundHistory(history),
+      message,
+      temperature: settings.temperature,
+      maxTokens: settings.maxTokens,
+      welcome: settings.welcome,
+    };
+    const reservation = await this.usage.reserve({ messages: 1, tokens: estimatePromptTokens(request) + settings.maxTokens });
+    // Built-in models would only echo the request: their conversations keep the placeholder title.
+    const wantsTitle = settings.autoTitles && settings.provider !== 'builtin' && !history.some((turn) => turn.role === 'assistant');
+    return { tenantId, conversationId, provider: this.providers.for(settings), request, reservation, assistantMessageId: randomUUID(), startedAt: now, wantsTitle };
   }
 
   /** Unit of work 2 (success): the complete reply, and the real usage. */
@@ -215,7 +330,7 @@ export class ChatService {
   /** Stores the outcome and settles (consumed) or releases (nothing consumed) the reservation, together. */
   private record(
     turn: Turn,
-    outcome: { status: 'complete' | 'failed'; content: string; error: string | null },
+    outcome: { status: 'complete' | 'failed' | 'stopped'; content: string; error: string | null },
     consumed: TokenUsage | undefined,
   ): Promise<MessageView | null> {
     return this.db.transaction(async () => {
@@ -224,8 +339,10 @@ export class ChatService {
         promptTokens: consumed?.promptTokens ?? 0,
         completionTokens: consumed?.completionTokens ?? 0,
       });
-      if (consumed) await this.usage.settle(turn.reservation, { messages: 1, tokens: consumed.promptTokens + consumed.completionTokens });
-      else await this.usage.release(turn.reservation);
+      if (consumed) {
+        await this.usage.settle(turn.reservation, { messages: 1, tokens: consumed.promptTokens + consumed.completionTokens });
+        await this.usage.attribute({ model: turn.request.model, messages: 1, promptTokens: consumed.promptTokens, completionTokens: consumed.completionTokens });
+      } else await this.usage.release(turn.reservation);
       return message;
     });
   }
@@ -261,6 +378,45 @@ export class ChatService {
     if (trimmed.length === 0) throw HttpError.validation('request body', [{ field: 'content', message: 'must not be empty' }]);
     if (trimmed.length > max) throw HttpError.validation('request body', [{ field: 'content', message: `must be at most ${max} characters` }]);
     return trimmed;
+  }
+}
+
+/** The `done` frame: the stored message id, model and token counts, and the whole reply. */
+export function doneFrame(result: ReplyResult): Record<string, unknown> {
+  const { messageId, model, mock, usage, reply } = result;
+  return { messageId, model, mock, usage, reply };
+}
+
+function stoppedFrame(result: ReplyResult): Record<string, unknown> {
+  const { messageId, model, usage, reply } = result;
+  return { messageId, model, usage, reply };
+}
+
+/**
+ * Stores a reply's text so far at most every `everyMs` (a timer, so a model that pauses still has
+ * its text stored), one write at a time, never blocking the stream; `settled` cancels the next
+ * write and waits for the one in flight (the outcome must be stored after it).
+ */
+class PartialText {
+  private latest = '';
+  private timer: NodeJS.Timeout | undefined;
+  private inFlight: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly everyMs: number,
+    private readonly save: (text: string) => Promise<void>,
+  ) {}
+
+  changed(text: string): void {
+    this.latest = text;
+    this.timer ??= setTimeout(() => {
+      this.inFlight = this.inFlight.then(() => this.save(this.latest)).finally(() => (this.timer = undefined));
+    }, this.everyMs);
+  }
+
+  async settled(): Promise<void> {
+    clearTimeout(this.timer);
+    await this.inFlight;
   }
 }
 

@@ -5,7 +5,8 @@ import type { ChatTurn } from '../providers/chat-provider.js';
 export type Channel = 'api' | 'widget';
 /** Who wrote a conversation's title; null: no title, or the placeholder cut from its first message. */
 export type TitleSource = 'generated' | 'user';
-export type MessageStatus = 'pending' | 'complete' | 'failed';
+/** stopped: its user stopped it; the text produced until then is kept. */
+export type MessageStatus = 'pending' | 'complete' | 'failed' | 'stopped';
 
 export interface ConversationView {
   id: string;
@@ -48,7 +49,7 @@ export interface NewMessage {
 }
 
 export interface MessageOutcome {
-  status: 'complete' | 'failed';
+  status: 'complete' | 'failed' | 'stopped';
   content: string;
   promptTokens: number;
   completionTokens: number;
@@ -159,10 +160,10 @@ export class ConversationsRepository {
     return question ? { question: question.content, answer: answer.content } : null;
   }
 
-  /** The last `limit` complete messages, oldest first: the context sent to the model. */
-  async history(tenantId: string, conversationId: string, limit: number): Promise<ChatTurn[]> {
+  /** The last `limit` complete messages (before `before`, when given), oldest first: the context sent to the model. */
+  async history(tenantId: string, conversationId: string, limit: number, before?: Date): Promise<ChatTurn[]> {
     const rows = await this.db.client.message.findMany({
-      where: { tenantId, conversationId, status: 'complete' },
+      where: { tenantId, conversationId, status: 'complete', ...(before && { createdAt: { lt: before } }) },
       orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
       take: limit,
       select: { role: true, content: true },
@@ -183,6 +184,30 @@ export class ConversationsRepository {
       select: MESSAGE,
     });
     return rows as MessageView[];
+  }
+
+  /** The conversation's last `count` messages, newest first. */
+  async lastMessages(tenantId: string, conversationId: string, count: number): Promise<MessageView[]> {
+    const rows = await this.db.client.message.findMany({
+      where: { tenantId, conversationId },
+      orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+      take: count,
+      select: MESSAGE,
+    });
+    return rows as MessageView[];
+  }
+
+  async findMessage(tenantId: string, conversationId: string, id: string): Promise<MessageView | null> {
+    return (await this.db.client.message.findFirst({ where: { tenantId, conversationId, id }, select: MESSAGE })) as MessageView | null;
+  }
+
+  async deleteMessage(tenantId: string, id: string): Promise<void> {
+    await this.db.client.message.deleteMany({ where: { tenantId, id } });
+  }
+
+  /** The text so far of a reply in progress; a reply that has ended meanwhile is left alone. */
+  async savePartial(tenantId: string, id: string, content: string): Promise<void> {
+    await this.db.client.message.updateMany({ where: { tenantId, id, status: 'pending' }, data: { content } });
   }
 
   /** Inserts the messages in one statement (ids given by the caller). */

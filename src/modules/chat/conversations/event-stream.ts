@@ -1,6 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { toProblem } from '../../../platform/http/problem.filter.js';
-import type { ChatStreamEvent } from './chat.service.js';
+import type { FollowedReply, ReplyFrame } from '../replies/reply-streams.js';
 
 /** Comment lines keep idle proxies from closing a stream while the model thinks. */
 const HEARTBEAT_MS = 15_000;
@@ -15,21 +14,22 @@ export function acceptsEventStream(request: FastifyRequest): boolean {
 }
 
 /**
- * Sends a chat reply as server-sent events on the raw response: `delta` events with text chunks,
- * then `done` (the stored message id, model and token counts) or `error` (a problem document).
- * `open` runs first: if it throws (validation, 404, quota), the usual problem+json answers instead.
- * When the client goes away, the provider call is aborted through `open`'s signal and the stream
- * is closed; the chat service records what happened.
+ * Sends a reply's frames as server-sent events on the raw response: `delta` events with text
+ * chunks, then `done` (the stored message id, model, token counts and whole reply), `stopped`, or
+ * `error` (a problem document). `open` runs first: if it throws (validation, 404, quota), the
+ * usual problem+json answers instead. When the client goes away, only the following ends (through
+ * `open`'s signal): the reply itself runs on (docs/adr/0016).
  */
 export async function sendEventStream(
   request: FastifyRequest,
   reply: FastifyReply,
-  open: (signal: AbortSignal) => Promise<AsyncIterable<ChatStreamEvent>>,
+  open: (signal: AbortSignal) => Promise<FollowedReply>,
 ): Promise<void> {
   const disconnected = new AbortController();
-  const events = await open(disconnected.signal);
+  const { messageId, frames } = await open(disconnected.signal);
   reply.hijack();
   const res = reply.raw;
+  const listening = request.server.server.listening;
   const onClose = (): void => {
     if (!res.writableFinished) disconnected.abort();
   };
@@ -40,34 +40,28 @@ export async function sendEventStream(
     connection: 'keep-alive',
     'x-accel-buffering': 'no',
     'x-request-id': String(request.id),
+    // The reply's id from the start: a client that reloads re-attaches with GET …/messages/:messageId/stream.
+    'x-message-id': messageId,
   });
   res.flushHeaders();
   const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), HEARTBEAT_MS);
   try {
-    for await (const event of events) {
+    for await (const frame of frames) {
       if (disconnected.signal.aborted) break;
-      res.write(format(event, request));
+      res.write(format(frame, request));
     }
   } finally {
     clearInterval(heartbeat);
     res.off('close', onClose);
+    disconnected.abort();
+    // While the server drains for shutdown, an idle keep-alive connection would hold it up to its time-out.
+    const closing = listening && !request.server.server.listening;
+    if (closing) res.once('finish', () => res.socket?.destroy());
     if (!res.writableEnded) res.end();
   }
 }
 
-function format(event: ChatStreamEvent, request: FastifyRequest): string {
-  switch (event.type) {
-    case 'delta':
-      return frame('delta', { text: event.text });
-    case 'done': {
-      const { messageId, model, mock, usage, reply } = event.result;
-      return frame('done', { messageId, model, mock, usage, reply });
-    }
-    case 'error': {
-      const { body } = toProblem(event.error);
-      return frame('error', { ...body, instance: request.url, requestId: String(request.id) });
-    }
-  }
+function format(frame: ReplyFrame, request: FastifyRequest): string {
+  const data = frame.event === 'error' ? { ...frame.data, instance: request.url, requestId: String(request.id) } : frame.data;
+  return `event: ${frame.event}\ndata: ${JSON.stringify(data)}\n\n`;
 }
-
-const frame = (name: string, data: unknown): string => `event: ${name}\ndata: ${JSON.stringify(data)}\n\n`;

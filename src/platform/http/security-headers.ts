@@ -1,0 +1,59 @@
+import helmet from '@fastify/helmet';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { AppConfig } from '../config/config.js';
+
+/** Swagger UI's page runs an inline script and inline styles: it gets its own, looser policy. */
+export const DOCS_PREFIX = '/api/docs';
+
+/**
+ * The web app's policy: scripts, styles, fonts and API calls from this origin only (Vite's
+ * production build has no inline script), no plugins, no framing, no <base> or form tricks.
+ */
+export function contentSecurityPolicy(config: AppConfig): Record<string, string[] | null> {
+  return {
+    'default-src': ["'self'"],
+    'script-src': ["'self'"],
+    'style-src': ["'self'"],
+    'img-src': ["'self'", 'data:'],
+    'font-src': ["'self'", 'data:'],
+    'connect-src': ["'self'"],
+    'object-src': ["'none'"],
+    'base-uri': ["'self'"],
+    'form-action': ["'self'"],
+    'frame-ancestors': ["'none'"],
+    'script-src-attr': ["'none'"],
+    // Plain http on 127.0.0.1 in development: upgrading would break every request.
+    'upgrade-insecure-requests': config.isProduction ? [] : null,
+  };
+}
+
+const DOCS_POLICY = {
+  'default-src': ["'self'"],
+  'script-src': ["'self'", "'unsafe-inline'"],
+  'style-src': ["'self'", "'unsafe-inline'"],
+  'img-src': ["'self'", 'data:', 'https:'],
+  'connect-src': ["'self'"],
+  'object-src': ["'none'"],
+  'frame-ancestors': ["'none'"],
+  'upgrade-insecure-requests': null,
+};
+
+/**
+ * Security headers on every answer (@fastify/helmet): the strict CSP above, X-Frame-Options DENY,
+ * Referrer-Policy strict-origin-when-cross-origin, nosniff, HSTS and helmet's other defaults.
+ * Routes under /api/docs (registered later by Swagger) get DOCS_POLICY instead (docs/adr/0016).
+ */
+export async function useSecurityHeaders(app: NestFastifyApplication, config: AppConfig): Promise<void> {
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.addHook('onRoute', (route) => {
+    if (route.url === DOCS_PREFIX || route.url.startsWith(`${DOCS_PREFIX}/`)) {
+      route.config = Object.assign(route.config ?? {}, { helmet: { contentSecurityPolicy: { useDefaults: false, directives: DOCS_POLICY } } });
+    }
+  });
+  await app.register(helmet, {
+    global: true,
+    contentSecurityPolicy: { useDefaults: false, directives: contentSecurityPolicy(config) },
+    frameguard: { action: 'deny' },
+    referrerPolicy: { policy: 'strict-origin-when-cross-origin' },
+  });
+}
