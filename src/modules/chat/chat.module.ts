@@ -39,7 +39,7 @@ const PROVIDERS = [
   ConversationTitleJob,
   InterruptedRepliesService,
   FailInterruptedRepliesJob,
-  { provide: SecretBox, useFactory: (config: AppConfig) => SecretBox.fromBase64(config.env.CHAT_ENCRYPTION_KEY), inject: [AppConfig] },
+  { provide: SecretBox, useFactory: (config: AppConfig) => new SecretBox(config.chatEncryptionKeys), inject: [AppConfig] },
 ];
 
 @Module({
