@@ -60,10 +60,19 @@ export class S3Storage extends ObjectStorage {
       queueSize: 1,
       leavePartsOnError: false,
     });
-    // A failing body must fail the upload (which aborts it), not leave it waiting for more bytes.
-    body.once('error', (error) => counted.destroy(error));
+    // A failing body must fail the upload (which aborts it), not leave it waiting for more bytes;
+    // the caller hears the body's error, not the abort's (which may fail too, see the ADR).
+    let bodyError: Error | undefined;
+    body.once('error', (error) => {
+      bodyError = error;
+      counted.destroy(error);
+    });
     body.pipe(counted);
-    await upload.done();
+    try {
+      await upload.done();
+    } catch (error) {
+      throw bodyError ?? error;
+    }
     return { sizeBytes };
   }
 
