@@ -2,7 +2,10 @@ import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { EXPORT_PAGE_ROWS } from '../../src/modules/tenant/exports/export-archive.js';
 import { PURGE_EXPORTS_JOB } from '../../src/modules/tenant/jobs/export-purge.jobs.js';
+import { TenantExportsService } from '../../src/modules/tenant/exports/tenant-exports.service.js';
 import { PurgeExpiredExportsJob } from '../../src/modules/tenant/jobs/purge-expired-exports.job.js';
+import { TenantContext } from '../../src/platform/context/tenant-context.js';
+import { PERMISSIONS } from '../../src/platform/security/permissions.js';
 import { createTestApp, expectProblem, type TestApp, type TestMember } from '../support/http-app.js';
 import { startTestS3, type TestS3 } from '../support/s3-server.js';
 import { eventually } from './tenant-helpers.js';
@@ -142,6 +145,21 @@ describe('an export whose object is gone', () => {
     await purgeObjectOnly(`tenants/${tenant.id}/exports/${view.id}.json`);
 
     expectProblem(await t.inject({ method: 'GET', url: view.downloadUrl! }), 410, 'export_expired');
+  });
+});
+
+describe("a tenant's erasure", () => {
+  it("deletes every object under the tenant's prefix (eraseArchives), and no other tenant's", async () => {
+    const [erased, kept] = [await t.makeTenant(), await t.makeTenant()];
+    const erasedView = await exportAndWait(await t.makeMember(erased.id, 'admin'));
+    const keptView = await exportAndWait(await t.makeMember(kept.id, 'admin'));
+
+    await t.app
+      .get(TenantContext)
+      .run({ tenantId: erased.id, actor: 'system', roles: [], permissions: [...PERMISSIONS] }, () => t.app.get(TenantExportsService).eraseArchives());
+
+    expect(await objectOf(`tenants/${erased.id}/exports/${erasedView.id}.json`)).toBe('missing');
+    expect(await objectOf(`tenants/${kept.id}/exports/${keptView.id}.json`)).not.toBe('missing');
   });
 });
 

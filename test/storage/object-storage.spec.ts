@@ -116,6 +116,22 @@ describe.each(['local', 's3'] as const)('the %s driver', (name) => {
     await expect(storage.get(b)).rejects.toBeInstanceOf(ObjectNotFoundError);
   });
 
+  it('deletes a whole prefix, and nothing outside it', async () => {
+    const storage = drivers[name]();
+    const tenant = crypto.randomUUID();
+    const inside = Array.from({ length: 5 }, () => `tenants/${tenant}/exports/${crypto.randomUUID()}.json`);
+    const outside = key();
+    for (const k of [...inside, outside]) await storage.put(k, Readable.from([Buffer.from(k)]), 'application/json');
+
+    await storage.deletePrefix(`tenants/${tenant}/`);
+
+    for (const k of inside) await expect(storage.get(k)).rejects.toBeInstanceOf(ObjectNotFoundError);
+    expect((await readAll(await storage.get(outside))).toString()).toBe(outside);
+    await storage.deletePrefix(`tenants/${tenant}/`); // nothing left: no error
+    await expect(storage.deletePrefix('tenants/../')).rejects.toThrow(/invalid object/);
+    await expect(storage.deletePrefix('tenants')).rejects.toThrow(/invalid object prefix/);
+  });
+
   it.each(['../escape.json', 'tenants/../../etc/passwd', '/absolute', 'tenants//x', 'tenants/a b'])('refuses the key %j', async (bad) => {
     const storage = drivers[name]();
 

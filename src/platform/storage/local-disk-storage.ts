@@ -4,7 +4,7 @@ import { mkdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { assertObjectKey, ObjectNotFoundError, ObjectStorage } from './object-storage.js';
+import { assertObjectKey, assertPrefix, ObjectNotFoundError, ObjectStorage } from './object-storage.js';
 
 /**
  * Objects as files under one directory (STORAGE_DIR), for development and single-host deployments.
@@ -48,6 +48,11 @@ export class LocalDiskStorage extends ObjectStorage {
 
   async delete(keys: readonly string[]): Promise<void> {
     for (const key of keys) await rm(this.fileOf(key), { force: true });
+  }
+
+  async deletePrefix(prefix: string): Promise<void> {
+    assertPrefix(prefix);
+    await rm(this.fileOf(prefix.slice(0, -1)), { recursive: true, force: true });
   }
 
   private fileOf(key: string): string {

@@ -43,4 +43,13 @@ export abstract class ObjectStorage {
 
   /** Deletes the objects; keys with no object are no error. */
   abstract delete(keys: readonly string[]): Promise<void>;
+
+  /** Deletes every object whose key starts with `prefix` (a whole folder: it ends with '/'). */
+  abstract deletePrefix(prefix: string): Promise<void>;
+}
+
+/** A folder prefix: plain segments ending with '/' (`tenants/<uuid>/`). */
+export function assertPrefix(prefix: string): void {
+  if (!prefix.endsWith('/')) throw new Error(`invalid object prefix: ${JSON.stringify(prefix.slice(0, 120))}`);
+  assertObjectKey(prefix.slice(0, -1));
 }

@@ -1,7 +1,7 @@
 import { PassThrough, type Readable, Transform } from 'node:stream';
-import { DeleteObjectsCommand, GetObjectCommand, NoSuchKey, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
+import { DeleteObjectsCommand, GetObjectCommand, ListObjectsV2Command, NoSuchKey, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import { assertObjectKey, ObjectNotFoundError, ObjectStorage } from './object-storage.js';
+import { assertObjectKey, assertPrefix, ObjectNotFoundError, ObjectStorage } from './object-storage.js';
 
 export interface S3StorageOptions {
   bucket: string;
@@ -99,6 +99,18 @@ export class S3Storage extends ObjectStorage {
       );
       const failed = (res.Errors ?? []).filter((e) => e.Code !== 'NoSuchKey');
       if (failed.length > 0) throw new Error(`could not delete ${failed.length} object(s), e.g. ${failed[0]!.Key}: ${failed[0]!.Code}`);
+    }
+  }
+
+  async deletePrefix(prefix: string): Promise<void> {
+    assertPrefix(prefix);
+    // Listed a page (1,000 keys) at a time and deleted as listed: deleting moves the listing on.
+    for (;;) {
+      const page = await this.client.send(new ListObjectsV2Command({ Bucket: this.options.bucket, Prefix: prefix, MaxKeys: DELETE_BATCH }));
+      const keys = (page.Contents ?? []).flatMap((o) => (o.Key ? [o.Key] : []));
+      if (keys.length === 0) return;
+      await this.delete(keys);
+      if (!page.IsTruncated) return;
     }
   }
 

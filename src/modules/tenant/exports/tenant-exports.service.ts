@@ -23,8 +23,10 @@ export const EXPORT_PURGE_BATCH = 50;
 /** The size_bytes column is an integer: an archive past this is refused rather than recorded wrong. */
 const MAX_ARCHIVE_BYTES = 2 ** 31 - 1;
 
+/** Everything stored for a tenant is under this prefix. */
+export const tenantObjectPrefix = (tenantId: string): string => `tenants/${tenantId.toLowerCase()}/`;
 /** Where an export's archive is stored: under its tenant's prefix, always (the database checks it too). */
-export const exportObjectKey = (tenantId: string, exportId: string): string => `tenants/${tenantId.toLowerCase()}/exports/${exportId.toLowerCase()}.json`;
+export const exportObjectKey = (tenantId: string, exportId: string): string => `${tenantObjectPrefix(tenantId)}exports/${exportId.toLowerCase()}.json`;
 
 const cursorSchema = z.object({ createdAt: z.iso.datetime().transform((s) => new Date(s)), id: z.guid() });
 
@@ -147,6 +149,17 @@ export class TenantExportsService {
     }
     if (total.deleted > 0) this.logger.log({ tenantId, ...total }, 'expired tenant exports deleted');
     return total;
+  }
+
+  /**
+   * For the tenant's erasure: deletes every object stored for the tenant (its whole prefix,
+   * `tenants/<tenantId>/`), whatever rows still point at them. Idempotent.
+   */
+  async eraseArchives(): Promise<void> {
+    this.ctx.requirePermission('tenant:delete');
+    const tenantId = this.ctx.requireTenantId();
+    await this.storage.deletePrefix(tenantObjectPrefix(tenantId));
+    this.logger.log({ tenantId, storage: this.storage.driver }, 'tenant objects erased');
   }
 
   /**
