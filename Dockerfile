@@ -14,6 +14,8 @@ RUN npm install --no-audit --no-fund --ignore-scripts
 COPY --chown=node:node . .
 # `prisma generate` needs no schema engine; /bin/false stops it trying to download one.
 RUN PRISMA_SCHEMA_ENGINE_BINARY=/bin/false npm run prisma:generate && npm run build
+# Owned by node, so that a volume mounted there (docker-compose: export-storage) is writable.
+RUN mkdir -p var/storage
 
 ENV NODE_ENV=production \
     HOST=0.0.0.0 \
