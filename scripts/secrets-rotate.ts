@@ -83,9 +83,8 @@ export async function rotateSecrets(config: AppConfig, options: RotationOptions 
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
-  const batchArg = args.indexOf('--batch-size');
-  const batchSize = batchArg >= 0 ? Number(args[batchArg + 1]) : undefined;
-  if (args.some((a, i) => a !== '--batch-size' && i !== batchArg + 1) || (batchSize !== undefined && !(Number.isInteger(batchSize) && batchSize > 0))) {
+  const batchSize = args.length === 2 && args[0] === '--batch-size' ? Number(args[1]) : undefined;
+  if ((args.length > 0 && batchSize === undefined) || (batchSize !== undefined && !(Number.isInteger(batchSize) && batchSize > 0))) {
     console.error('usage: npm run secrets:rotate [-- --batch-size N]');
     process.exit(2);
   }
