@@ -119,4 +119,35 @@ describe('secrets:rotate', () => {
     expect(keyIdOf((await stored(fresh.id))!)).toBe('k1');
     expect(() => new SecretBox(rotating.chatEncryptionKeys).open(lostSealed, lost.id)).toThrow(SecretBoxError);
   });
+
+  it('online: a change committed while the rotation waits for the row is the one it seals, never the value it replaced', async () => {
+    const tenant = await t.makeTenant();
+    await storeKey(tenant.id, new SecretBox(OLD).seal('sk-before', tenant.id));
+    // An administrator's change in flight (an API instance still on the old key): the row is locked until it commits.
+    const admin = await t.owner.connect();
+    try {
+      await admin.query('begin');
+      await admin.query('update assistant_configs set api_key_encrypted = $2 where tenant_id = $1', [tenant.id, Buffer.from(new SecretBox(OLD).seal('sk-after', tenant.id))]);
+
+      const rotation = rotateSecrets(rotating);
+      // Proceed only once the rotation is waiting for that row lock (nothing is timed).
+      const waiting = async (): Promise<boolean> =>
+        (await t.owner.query(`select 1 from pg_stat_activity where wait_event_type = 'Lock' and query like '%for update%' and datname = current_database()`)).rowCount! > 0;
+      for (let i = 0; !(await waiting()); i++) {
+        if (i > 600) throw new Error('the rotation never waited for the row');
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      await admin.query('commit');
+
+      // (The tenant whose key was removed, above, is reported again: its secret is still not under k1.)
+      const summary = await rotation;
+      expect(summary.rotated).toBe(1);
+      expect(summary.failed.map((f) => f.tenantId)).not.toContain(tenant.id);
+    } finally {
+      admin.release();
+    }
+    const sealed = (await stored(tenant.id))!;
+    expect(keyIdOf(sealed)).toBe('k1');
+    expect(new SecretBox([{ id: 'k1', key: NEW }]).open(sealed, tenant.id)).toBe('sk-after');
+  });
 });
