@@ -39,8 +39,9 @@ COPY --from=build /app/package.json ./package.json
 COPY --from=build /app/dist ./dist
 COPY --from=build /app/prisma ./prisma
 COPY --from=build /app/web/dist ./web/dist
-# Writable by the app: the file mail transport, local export storage (mounted as a volume in compose).
-RUN mkdir -p /app/var && chown node:node /app/var
+# Writable by the app: the file mail transport and local export storage (the app-data volume in
+# compose, shared by the api and worker services: the worker writes archives the API serves).
+RUN mkdir -p /app/var/storage /app/var/mail && chown -R node:node /app/var
 USER node
 EXPOSE 3000
 HEALTHCHECK --interval=10s --timeout=5s --start-period=60s --retries=3 \

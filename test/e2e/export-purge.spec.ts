@@ -97,16 +97,16 @@ describe('the export purge', () => {
 
   it(`deletes in batches of ${EXPORT_PURGE_BATCH} until none is left, in its own tenant only; again, nothing more`, async () => {
     const [many, other] = [await t.makeTenant(), await t.makeTenant()];
-    await exportsOf(many.id, EXPORT_PURGE_BATCH * 2 + 3, '-1 minute', 10); // one batch below, then the job needs two statements
+    await exportsOf(many.id, EXPORT_PURGE_BATCH * 2 + 3, '-1 minute', 10); // three batches: two full, then the rest
     const [kept] = await exportsOf(many.id, 1, '1 day');
     const othersExpired = await exportsOf(other.id, 2, '-1 day');
-    // One statement deletes one batch at most.
+    // One batch holds EXPORT_PURGE_BATCH exports at most.
     const oneBatch = await t.app
       .get(TenantContext)
-      .run({ tenantId: many.id }, () => t.app.get(TenantExportsRepository).deleteExpired(many.id, new Date(), EXPORT_PURGE_BATCH));
-    expect(oneBatch).toEqual({ deleted: EXPORT_PURGE_BATCH, bytes: EXPORT_PURGE_BATCH * 10 });
+      .run({ tenantId: many.id }, () => t.app.get(TenantExportsRepository).expiredBatch(many.id, new Date(), EXPORT_PURGE_BATCH));
+    expect(oneBatch).toHaveLength(EXPORT_PURGE_BATCH);
 
-    expect(await processor.process(fakeJob(PURGE_EXPORTS_JOB, { tenantId: many.id }))).toEqual({ deleted: EXPORT_PURGE_BATCH + 3, bytes: (EXPORT_PURGE_BATCH + 3) * 10 });
+    expect(await processor.process(fakeJob(PURGE_EXPORTS_JOB, { tenantId: many.id }))).toEqual({ deleted: EXPORT_PURGE_BATCH * 2 + 3, bytes: (EXPORT_PURGE_BATCH * 2 + 3) * 10 });
     expect(await processor.process(fakeJob(PURGE_EXPORTS_JOB, { tenantId: many.id }))).toEqual({ deleted: 0, bytes: 0 });
 
     expect(await remaining(many.id)).toEqual([kept]);

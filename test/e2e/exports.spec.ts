@@ -1,4 +1,6 @@
 import { createHmac, hkdfSync } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { TEST_JWT_SECRET } from '../support/database.js';
 import { expectProblem, type TestTenant } from '../support/http-app.js';
@@ -131,6 +133,15 @@ describe('a built export', () => {
       downloadUrl: expect.stringMatching(new RegExp(`^/api/v1/tenant/exports/${ready.id}/download\\?tenant=${tenantA.id}&expires=\\d+&sig=[\\w-]{43}$`)),
     });
     expect(ready.sizeBytes).toBeGreaterThan(1000);
+  });
+
+  it('is a file of the local object storage (STORAGE_DIR) under the tenant’s prefix, not bytes in the database', async () => {
+    const key = `tenants/${tenantA.id}/exports/${ready.id}.json`;
+    const { rows } = await h.owner.query('select storage_key, archive is null as no_bytes from tenant_exports where id = $1', [ready.id]);
+
+    expect(rows).toEqual([{ storage_key: key, no_bytes: true }]);
+    const file = await readFile(path.join(h.t.config.env.STORAGE_DIR, ...key.split('/')));
+    expect(file.length).toBe(ready.sizeBytes);
   });
 
   it('downloads as a JSON attachment of exactly sizeBytes', async () => {

@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import pg from 'pg';
 
 /**
@@ -114,6 +116,8 @@ export function testEnv(db: TestDatabaseUrls, overrides: NodeJS.ProcessEnv = {})
     PORT: '0',
     // Each test database gets its own job queues in the shared Redis.
     QUEUE_PREFIX: `test:${new URL(db.ownerUrl).pathname.slice(1)}`,
+    // And its own object storage directory (export archives), outside the work tree.
+    STORAGE_DIR: path.join(tmpdir(), 'tenantry-test-storage', new URL(db.ownerUrl).pathname.slice(1)),
     // Test files sign in far more often than people do, all from 127.0.0.1; rate-limit.spec.ts sets its own.
     SIGNIN_RATE_PER_IP: '100000',
     SIGNIN_RATE_PER_ACCOUNT: '100000',

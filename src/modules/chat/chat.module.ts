@@ -45,7 +45,7 @@ const PROVIDERS = [
   LiveReplies,
   ReplyStreams,
   RepliesService,
-  { provide: SecretBox, useFactory: (config: AppConfig) => SecretBox.fromBase64(config.env.CHAT_ENCRYPTION_KEY), inject: [AppConfig] },
+  { provide: SecretBox, useFactory: (config: AppConfig) => new SecretBox(config.chatEncryptionKeys), inject: [AppConfig] },
 ];
 
 @Module({

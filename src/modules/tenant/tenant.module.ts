@@ -1,7 +1,8 @@
 import { Module } from '@nestjs/common';
 import { TenantAdminModule } from './admin/tenant-admin.module.js';
 import { ExpiredExportsModule } from './expired-exports/expired-exports.module.js';
-import { ExportArchiveBuilder } from './exports/export-archive.js';
+import { ExportArchiveWriter } from './exports/export-archive.js';
+import { ExportRowsRepository } from './exports/export-rows.repository.js';
 import { ExportLinks } from './exports/export-links.js';
 import { TenantExportsController } from './exports/tenant-exports.controller.js';
 import { TenantExportsRepository } from './exports/tenant-exports.repository.js';
@@ -15,13 +16,14 @@ import { TenantTablesRepository } from './lifecycle/tenant-tables.repository.js'
 import { TenantController } from './tenant.controller.js';
 import { TenantRepository } from './tenant.repository.js';
 import { TenantService } from './tenant.service.js';
+import { StorageModule } from '../../platform/storage/storage.module.js';
 
 /**
  * The tenant: its profile and settings, its lifecycle (deletion, erasure), data exports (built by a
  * job, purged by an hourly sweep once expired), and platform administration.
  */
 @Module({
-  imports: [TenantJobsModule, TenantAdminModule, ExpiredExportsModule],
+  imports: [TenantJobsModule, TenantAdminModule, ExpiredExportsModule, StorageModule],
   controllers: [TenantController, TenantExportsController],
   providers: [
     TenantService,
@@ -30,7 +32,8 @@ import { TenantService } from './tenant.service.js';
     TenantTablesRepository,
     TenantExportsService,
     TenantExportsRepository,
-    ExportArchiveBuilder,
+    ExportArchiveWriter,
+    ExportRowsRepository,
     ExportLinks,
     EraseTenantJob,
     BuildExportJob,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { KeyringError, type NamedKey, parseKeyring } from '../crypto/keyring.js';
 import { PrivateAllowList } from '../outbound/allow-list.js';
 
 /**
@@ -65,10 +66,40 @@ const schema = z.object({
   MAIL_FROM: z.string().min(3).default('Tenantry <no-reply@tenantry.local>'),
   MAIL_FILE_DIR: z.string().min(1).default('var/mail'),
   INVITATION_TTL_HOURS: z.coerce.number().int().min(1).max(720).default(72),
-  /** AES-256-GCM key for secrets stored per tenant (assistant API keys): 32 bytes, base64. */
-  CHAT_ENCRYPTION_KEY: z
-    .string()
-    .refine((v) => /^[A-Za-z0-9+/_-]+={0,2}$/.test(v) && Buffer.from(v, 'base64').length === 32, 'must be 32 bytes, base64-encoded'),
+  /**
+   * AES-256-GCM key for secrets stored per tenant (assistant API keys): 32 bytes, base64. Key id
+   * 'k0' of the keyring; this or CHAT_ENCRYPTION_KEYS is required.
+   */
+  CHAT_ENCRYPTION_KEY: optional(
+    z.string().refine((v) => /^[A-Za-z0-9+/_-]+={0,2}$/.test(v) && Buffer.from(v, 'base64').length === 32, 'must be 32 bytes, base64-encoded'),
+  ),
+  /**
+   * The rotatable keyring: `id:base64,id:base64`, the first one current (it seals), the others
+   * only open (docs/adr/0014-object-storage-and-key-rotation.md; `npm run secrets:rotate`).
+   */
+  CHAT_ENCRYPTION_KEYS: optional(
+    z.string().superRefine((v, ctx) => {
+      try {
+        parseKeyring(v);
+      } catch (error) {
+        if (!(error instanceof KeyringError)) throw error;
+        ctx.addIssue({ code: 'custom', message: error.message });
+      }
+    }),
+  ),
+  /** Where export archives go (src/platform/storage): a local directory, or an S3-compatible bucket. */
+  STORAGE_DRIVER: z.enum(['local', 's3']).default('local'),
+  /** The local driver's directory (relative to the working directory). */
+  STORAGE_DIR: z.string().min(1).default('var/storage'),
+  S3_BUCKET: optional(z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name')),
+  /** Unset: AWS's endpoint for S3_REGION; set for MinIO, Ceph, R2 and the like. */
+  S3_ENDPOINT: optional(z.string().url().refine((v) => /^https?:\/\//.test(v), 'must be an http:// or https:// URL')),
+  S3_REGION: z.string().min(1).default('us-east-1'),
+  /** Unset: the AWS SDK's default credential chain (instance role, AWS_* variables, profiles). */
+  S3_ACCESS_KEY_ID: optional(z.string().min(1)),
+  S3_SECRET_ACCESS_KEY: optional(z.string().min(1)),
+  /** Path-style URLs (endpoint/bucket/key): what MinIO and most S3-compatible servers need. */
+  S3_FORCE_PATH_STYLE: bool.default(false),
   /** Time-out of a model provider call: until its first byte, then between chunks of a stream. */
   PROVIDER_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
   /** Retries of a provider call on 5xx, 429 or network errors, before anything was streamed. */
@@ -193,6 +224,25 @@ const schema = z.object({
   if (env.NODE_ENV === 'production' && env.STRIPE_API_PROTOCOL === 'http') {
     issues.addIssue({ code: 'custom', path: ['STRIPE_API_PROTOCOL'], message: 'must not be http in production (it would send the secret key in clear)' });
   }
+  if (env.STORAGE_DRIVER === 's3' && !env.S3_BUCKET) {
+    issues.addIssue({ code: 'custom', path: ['S3_BUCKET'], message: 'is required when STORAGE_DRIVER=s3' });
+  }
+  if (Boolean(env.S3_ACCESS_KEY_ID) !== Boolean(env.S3_SECRET_ACCESS_KEY)) {
+    issues.addIssue({ code: 'custom', path: [env.S3_ACCESS_KEY_ID ? 'S3_SECRET_ACCESS_KEY' : 'S3_ACCESS_KEY_ID'], message: 'is required with the other S3 credential (or set neither)' });
+  }
+  if (env.CHAT_ENCRYPTION_KEYS !== undefined && env.CHAT_ENCRYPTION_KEY !== undefined) {
+    try {
+      parseKeyring(env.CHAT_ENCRYPTION_KEYS, env.CHAT_ENCRYPTION_KEY);
+    } catch (error) {
+      if (!(error instanceof KeyringError)) throw error;
+      issues.addIssue({ code: 'custom', path: ['CHAT_ENCRYPTION_KEYS'], message: error.message });
+    }
+  }
+}).refine((env) => Boolean(env.CHAT_ENCRYPTION_KEY || env.CHAT_ENCRYPTION_KEYS), {
+  // Checked even when other variables are wrong, so that every missing one is reported at once.
+  when: () => true,
+  path: ['CHAT_ENCRYPTION_KEY'],
+  message: 'or CHAT_ENCRYPTION_KEYS is required',
 });
 
 export type Env = z.infer<typeof schema>;
@@ -201,7 +251,7 @@ export type Env = z.infer<typeof schema>;
 export const CONFIG_KEYS: readonly string[] = Object.keys(schema.shape);
 
 /** Names of variables whose values must never be logged or echoed. */
-const SECRETS = new Set<keyof Env>(['DATABASE_URL', 'APP_DATABASE_URL', 'PLATFORM_DATABASE_URL', 'REDIS_URL', 'JWT_SECRET', 'SMTP_URL', 'CHAT_ENCRYPTION_KEY', 'STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET']);
+const SECRETS = new Set<keyof Env>(['DATABASE_URL', 'APP_DATABASE_URL', 'PLATFORM_DATABASE_URL', 'REDIS_URL', 'JWT_SECRET', 'SMTP_URL', 'CHAT_ENCRYPTION_KEY', 'STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET', 'CHAT_ENCRYPTION_KEYS', 'S3_SECRET_ACCESS_KEY']);
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -235,6 +285,11 @@ export class AppConfig {
   /** How email leaves: SMTP when configured, else files (development and tests). */
   get mailTransport(): 'smtp' | 'file' | 'log' {
     return this.env.MAIL_TRANSPORT ?? (this.env.SMTP_URL ? 'smtp' : 'file');
+  }
+
+  /** The keyring of stored tenant secrets, current key first (CHAT_ENCRYPTION_KEYS, then CHAT_ENCRYPTION_KEY as 'k0'). */
+  get chatEncryptionKeys(): NamedKey[] {
+    return parseKeyring(this.env.CHAT_ENCRYPTION_KEYS, this.env.CHAT_ENCRYPTION_KEY);
   }
 
   /** The configuration with secrets masked, safe to log. */

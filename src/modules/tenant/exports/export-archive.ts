@@ -1,13 +1,17 @@
+import { Readable } from 'node:stream';
 import { Injectable } from '@nestjs/common';
 import type { TenantTable } from '../lifecycle/tenant-tables.js';
 import { TenantTablesRepository } from '../lifecycle/tenant-tables.repository.js';
-import { TenantExportsRepository } from './tenant-exports.repository.js';
+import { ExportRowsRepository, type RowKey } from './export-rows.repository.js';
 
 export const ARCHIVE_FORMAT = 'tenantry.export/v1';
+export const ARCHIVE_CONTENT_TYPE = 'application/json';
+/** Rows read per statement, and written per chunk: what bounds the memory of an export. */
+export const EXPORT_PAGE_ROWS = 1000;
 
 /** Columns never exported: credential verifiers, encrypted secrets, and earlier archives. */
 const OMIT_EVERYWHERE = new Set(['password_hash', 'token_hash', 'key_hash']);
-const OMIT_IN_TABLE: Readonly<Record<string, readonly string[]>> = { tenant_exports: ['archive', 'error'] };
+const OMIT_IN_TABLE: Readonly<Record<string, readonly string[]>> = { tenant_exports: ['archive', 'error', 'storage_key'] };
 
 export function omittedColumns(table: TenantTable): string[] {
   return table.columns
@@ -15,48 +19,69 @@ export function omittedColumns(table: TenantTable): string[] {
     .filter((name) => OMIT_EVERYWHERE.has(name) || name.endsWith('_encrypted') || OMIT_IN_TABLE[table.name]?.includes(name));
 }
 
+/**
+ * The archive's layout (one JSON document), written in this order:
+ * `{"format", "exportId", "generatedAt", "tenant", "users": [...], "tables": {"<name>": [...], ...}}`.
+ * The users are the members' user records (no password hashes); every tenant table comes by name
+ * with the tenant's rows, bigint and numeric as strings, bytea as hex.
+ */
 export interface ExportArchive {
   format: typeof ARCHIVE_FORMAT;
   exportId: string;
   generatedAt: string;
   tenant: Record<string, unknown>;
-  /** The members' user records (no password hashes). */
   users: Array<Record<string, unknown>>;
-  /** Every tenant table, by table name: the tenant's rows, bigint and numeric as strings, bytea as hex. */
   tables: Record<string, Array<Record<string, unknown>>>;
 }
 
 /**
- * Builds the JSON archive of everything the tenant in context owns: its tenant row, the members'
- * user records and every tenant table found in the catalog, read under RLS (another tenant's rows
- * cannot be in it, whatever the query says).
+ * Writes the JSON archive of everything the tenant in context owns, as a stream: the tenant row,
+ * the members' user records and every tenant table found in the catalog, read under RLS one page
+ * of EXPORT_PAGE_ROWS at a time and written as it is read. The stream is pulled by its consumer
+ * (object storage), so a slow upload slows the reads instead of piling rows up in memory.
  */
 @Injectable()
-export class ExportArchiveBuilder {
+export class ExportArchiveWriter {
   constructor(
     private readonly tables: TenantTablesRepository,
-    private readonly exports: TenantExportsRepository,
+    private readonly rows: ExportRowsRepository,
   ) {}
 
-  async build(tenantId: string, exportId: string): Promise<Uint8Array<ArrayBuffer>> {
-    const archive: ExportArchive = {
-      format: ARCHIVE_FORMAT,
-      exportId,
-      generatedAt: new Date().toISOString(),
-      tenant: (await this.tables.tenantRowAsJson(tenantId)) ?? {},
-      users: (await this.exports.members(tenantId)).map((u) => ({ ...u })),
-      tables: {},
-    };
-    for (const table of [...(await this.tables.list())].sort((a, b) => a.name.localeCompare(b.name))) {
-      archive.tables[table.name] = await this.tables.rowsAsJson(table, tenantId, omittedColumns(table));
-    }
-    return new Uint8Array(Buffer.from(JSON.stringify(archive, jsonSafe), 'utf8'));
+  stream(tenantId: string, exportId: string): Readable {
+    return Readable.from(this.chunks(tenantId, exportId), { objectMode: false });
   }
-}
 
-/** bigint as a string and bytes as hex, wherever they come from (JSON has neither). */
-function jsonSafe(_key: string, value: unknown): unknown {
-  if (typeof value === 'bigint') return value.toString();
-  if (value instanceof Uint8Array) return Buffer.from(value).toString('hex');
-  return value;
+  private async *chunks(tenantId: string, exportId: string): AsyncGenerator<Buffer> {
+    const head = { format: ARCHIVE_FORMAT, exportId, generatedAt: new Date().toISOString() };
+    const tenant = (await this.rows.tenantRow(tenantId)) ?? '{}';
+    yield Buffer.from(`${JSON.stringify(head).slice(0, -1)},"tenant":${tenant},"users":[`);
+    let first = true;
+    for (let after: string | null = null; ; ) {
+      const page = await this.rows.membersPage(tenantId, after, EXPORT_PAGE_ROWS);
+      if (page.users.length > 0) yield Buffer.from(`${first ? '' : ','}${page.users.map((u) => JSON.stringify(u)).join(',')}`);
+      first = first && page.users.length === 0;
+      if (!page.next) break;
+      after = page.next;
+    }
+    yield Buffer.from('],"tables":{');
+    const tables = [...(await this.tables.list())].sort((a, b) => a.name.localeCompare(b.name));
+    for (const [i, table] of tables.entries()) {
+      yield Buffer.from(`${i === 0 ? '' : ','}${JSON.stringify(table.name)}:[`);
+      yield* this.tableRows(table, tenantId);
+      yield Buffer.from(']');
+    }
+    yield Buffer.from('}}');
+  }
+
+  private async *tableRows(table: TenantTable, tenantId: string): AsyncGenerator<Buffer> {
+    const omit = omittedColumns(table);
+    let first = true;
+    for (let after: RowKey | null = null; ; ) {
+      const page = await this.rows.tablePage(table, tenantId, omit, after, EXPORT_PAGE_ROWS);
+      if (page.rows.length > 0) yield Buffer.from(`${first ? '' : ','}${page.rows.join(',')}`);
+      first = first && page.rows.length === 0;
+      if (!page.next) return;
+      after = page.next;
+    }
+  }
 }

@@ -32,15 +32,18 @@ export class TenantExportsController {
     return this.exports.get(params.id);
   }
 
-  /** The archive, for whoever holds a signed link (`downloadUrl`): no session needed, the signature is the credential. */
+  /**
+   * The archive, for whoever holds a signed link (`downloadUrl`): no session needed, the signature
+   * is the credential. Streamed from object storage through the API (ADR 0014).
+   */
   @Get(':id/download')
   @Public()
   async download(@Param('id') id: string, @Query() query: Record<string, unknown>): Promise<StreamableFile> {
     const file = await this.exports.download(id, query);
     return new StreamableFile(file.body, {
-      type: 'application/json',
+      type: file.contentType,
       disposition: `attachment; filename="${file.filename}"`,
-      length: file.body.length,
+      ...(file.sizeBytes !== null && { length: file.sizeBytes }),
     });
   }
 }

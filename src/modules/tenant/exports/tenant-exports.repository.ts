@@ -12,17 +12,24 @@ export interface ExportRow {
   expiresAt: Date | null;
 }
 
-export interface MemberUser {
+/** Where a built archive is: in object storage (storageKey), or, built before it, in the row. */
+export interface StoredArchive {
+  status: ExportStatus;
+  storageKey: string | null;
+  archive: Uint8Array | null;
+  sizeBytes: number | null;
+  expiresAt: Date | null;
+}
+
+export interface ExpiredExport {
   id: string;
-  email: string;
-  name: string;
-  createdAt: Date;
-  updatedAt: Date;
+  storageKey: string | null;
+  sizeBytes: number | null;
 }
 
 const ROW = { id: true, status: true, sizeBytes: true, createdAt: true, completedAt: true, expiresAt: true } as const;
 
-/** The tenant's export requests and archives (RLS: the tenant in context only). */
+/** The tenant's export requests and where their archives are (RLS: the tenant in context only). */
 @Injectable()
 export class TenantExportsRepository {
   constructor(private readonly db: TenantDb) {}
@@ -46,18 +53,33 @@ export class TenantExportsRepository {
     return (await this.db.client.tenantExport.findUnique({ where: { tenantId_id: { tenantId, id } }, select: ROW })) as ExportRow | null;
   }
 
-  async findArchive(tenantId: string, id: string): Promise<{ status: ExportStatus; archive: Uint8Array | null; expiresAt: Date | null } | null> {
+  /** Where the export's archive is: an object key, or (built before object storage) the bytes themselves. */
+  async findArchive(tenantId: string, id: string): Promise<StoredArchive | null> {
     return (await this.db.client.tenantExport.findUnique({
       where: { tenantId_id: { tenantId, id } },
-      select: { status: true, archive: true, expiresAt: true },
-    })) as { status: ExportStatus; archive: Uint8Array | null; expiresAt: Date | null } | null;
+      select: { status: true, storageKey: true, archive: true, sizeBytes: true, expiresAt: true },
+    })) as StoredArchive | null;
   }
 
-  /** Stores the archive of a pending export; false if it was not pending (already built, or failed). */
-  async markReady(tenantId: string, id: string, archive: Uint8Array<ArrayBuffer>, expiresAt: Date): Promise<boolean> {
+  /**
+   * Serializes an export's request and its job: the request holds this lock until its unit of work
+   * ends (committed with the job enqueued, or rolled back), and the job takes it before reading the
+   * export, so it never reads too early and takes a rolled-back request for a missing export.
+   */
+  async lockRequest(id: string): Promise<void> {
+    await this.db.sql`select 1 as locked from pg_advisory_xact_lock(hashtextextended(${`tenant_exports:${id}`}, 0))`;
+  }
+
+  /** Waits until the request of export `id` has committed or rolled back (see lockRequest). */
+  async awaitRequest(id: string): Promise<void> {
+    await this.db.transaction(() => this.lockRequest(id));
+  }
+
+  /** Records the stored archive of a pending export; false if it was not pending (already built, or failed). */
+  async markReady(tenantId: string, id: string, storageKey: string, sizeBytes: number, expiresAt: Date): Promise<boolean> {
     const { count } = await this.db.client.tenantExport.updateMany({
       where: { tenantId, id, status: 'pending' },
-      data: { status: 'ready', archive, sizeBytes: archive.byteLength, completedAt: new Date(), expiresAt },
+      data: { status: 'ready', storageKey, sizeBytes, completedAt: new Date(), expiresAt },
     });
     return count === 1;
   }
@@ -69,30 +91,19 @@ export class TenantExportsRepository {
     });
   }
 
-  /**
-   * Deletes at most `limit` exports (archive included) that expired before `now`, soonest expired
-   * first; returns how many and the archive bytes they held.
-   */
-  async deleteExpired(tenantId: string, now: Date, limit: number): Promise<{ deleted: number; bytes: number }> {
-    const [row] = await this.db.sql<{ deleted: number; bytes: number }>`
-      with gone as (
-        delete from tenant_exports
-        where tenant_id = ${tenantId}::uuid and id in (
-          select id from tenant_exports
-          where tenant_id = ${tenantId}::uuid and expires_at < ${now}
-          order by expires_at
-          limit ${limit})
-        returning size_bytes)
-      select count(*)::int as deleted, coalesce(sum(size_bytes), 0)::float8 as bytes from gone`;
-    return { deleted: row?.deleted ?? 0, bytes: row?.bytes ?? 0 };
+  /** At most `limit` exports that expired before `now`, soonest expired first, with where their archives are. */
+  expiredBatch(tenantId: string, now: Date, limit: number): Promise<ExpiredExport[]> {
+    return this.db.client.tenantExport.findMany({
+      where: { tenantId, expiresAt: { lt: now } },
+      orderBy: { expiresAt: 'asc' },
+      take: limit,
+      select: { id: true, storageKey: true, sizeBytes: true },
+    });
   }
 
-  /** The users who are members of the tenant, without credentials. */
-  members(tenantId: string): Promise<MemberUser[]> {
-    return this.db.client.user.findMany({
-      where: { memberships: { some: { tenantId } } },
-      orderBy: { id: 'asc' },
-      select: { id: true, email: true, name: true, createdAt: true, updatedAt: true },
-    });
+  /** Deletes the exports (legacy archive bytes with them); returns how many were still there. */
+  async deleteMany(tenantId: string, ids: readonly string[]): Promise<number> {
+    const { count } = await this.db.client.tenantExport.deleteMany({ where: { tenantId, id: { in: [...ids] } } });
+    return count;
   }
 }
