@@ -3,19 +3,18 @@ import { pageQuerySchema } from '../../../../platform/http/pagination.js';
 import { zodDto } from '../../../../platform/http/validation.js';
 
 /**
- * Each rule runs only on what passed the one before (zod runs every check of one schema by
- * default): a 100,000-character value is refused by max(), never handed to the URL parser.
+ * Each rule runs only on what passed the one before (zod runs every check of one schema unless a
+ * check aborts): a 100,000-character value is refused by max(), never handed to a URL parser.
  */
 const httpUrl = z
   .string()
   .trim()
   .max(2000, { abort: true })
-  .pipe(
-    z.url({ protocol: /^https?$/i, error: 'must be an http:// or https:// URL', abort: true }).refine((v) => {
-      const url = URL.parse(v);
-      return url !== null && !url.username && !url.password;
-    }, 'must not carry credentials (use apiKey)'),
-  );
+  .url({ protocol: /^https?$/i, error: 'must be an http:// or https:// URL', abort: true })
+  .refine((v) => {
+    const url = URL.parse(v);
+    return url !== null && !url.username && !url.password;
+  }, 'must not carry credentials (use apiKey)');
 
 /**
  * Strict: unknown fields (apiKeyEncrypted, tenantId, activePromptVersion) are refused, not dropped.
