@@ -23,7 +23,7 @@
  *   2. latency at 1 client: mean, p50 and p99 of the client's round trip, and where it goes:
  *      the server's time (Fastify onRequest → onResponse), the throttler guard's
  *      (ApiThrottlerGuard.canActivate; on the skipped route it only reads metadata) and, within
- *      it, the decisions (FailOpenThrottlerStorage.increment: their number and time per request).
+ *      it, the decisions (SlidingWindowThrottlerStorage.increment: their number and time per request).
  *      One client, so that no request waits behind another in the event loop: under load those
  *      timers would also count the queue;
  *   3. the ratios limited / skipped per principal;
@@ -50,7 +50,7 @@ import pg from 'pg';
 import { createApp } from '../src/bootstrap.js';
 import { ApiThrottlerGuard } from '../src/modules/usage/rate-limits/api-throttler.guard.js';
 import { loadConfig } from '../src/platform/config/config.js';
-import { FailOpenThrottlerStorage } from '../src/platform/rate-limit/fail-open-throttler-storage.js';
+import { SlidingWindowThrottlerStorage } from '../src/platform/rate-limit/sliding-window-throttler-storage.js';
 import { RequirePermission } from '../src/platform/security/decorators.js';
 import { prepareBenchDatabase } from './bench-database.js';
 import { alternateRounds, timeServerRequests } from './measure.js';
@@ -133,7 +133,7 @@ interface Meter {
   serverRequests: number;
   /** Inside ApiThrottlerGuard.canActivate, summed. */
   guardMs: number;
-  /** Inside FailOpenThrottlerStorage.increment (the decisions in Redis), summed, and their number. */
+  /** Inside SlidingWindowThrottlerStorage.increment (the decisions in Redis), summed, and their number. */
   decisionMs: number;
   decisions: number;
 }
@@ -212,12 +212,13 @@ async function assertThrottledOnlyWhereExpected(
   prefix: string,
   who: { name: string; headers: Record<string, string>; counters: string[] },
 ): Promise<void> {
-  const hitKey = (throttler: string, tracker: string) => `{${prefix}:throttle:${throttler}:${tracker}:${throttler}}:hits`;
+  // Each throttler key is a sliding-window log: a sorted set of the requests counted in the window.
+  const hitKey = (throttler: string, tracker: string) => `${prefix}:throttle:${throttler}:${tracker}`;
   const keys = who.counters.map((c) => {
     const [throttler, tracker] = c.split('=') as [string, string];
     return hitKey(throttler, tracker);
   });
-  const hits = async () => Promise.all(keys.map(async (k) => Number((await redis.get(k)) ?? 0)));
+  const hits = async () => Promise.all(keys.map((k) => redis.zcard(k)));
   const fail = (what: string) => {
     throw new Error(`${who.name}: ${what}; the comparison would be meaningless`);
   };
@@ -277,7 +278,7 @@ async function main(): Promise<void> {
         if (meter) meter.guardMs += performance.now() - t0;
       }
     };
-    const storage = app.get(FailOpenThrottlerStorage, { strict: false });
+    const storage = app.get(SlidingWindowThrottlerStorage, { strict: false });
     const increment = storage.increment.bind(storage);
     const timedIncrement: typeof increment = async (...args) => {
       const meter = active;

@@ -8,15 +8,19 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { Logger, PinoLogger } from 'nestjs-pino';
 import { AppModule } from './app.module.js';
 import type { AppConfig } from './platform/config/config.js';
+import { installInputBoundary } from './platform/http/input-boundary.js';
 import { setupOpenApi } from './platform/http/openapi.js';
 import { HttpError, HttpErrorCode } from './platform/http/app-error.js';
 import { sendProblem, toProblem } from './platform/http/problem.filter.js';
-import { installRequestLog } from './platform/observability/request-log.js';
-import { useSecurityHeaders } from './platform/http/security-headers.js';
+import { installSecurityHeaders, useSecurityHeaders } from './platform/http/security-headers.js';
 import { serveWebApp } from './platform/http/web-app.js';
+import { installRequestLog } from './platform/observability/request-log.js';
 
 /** Routes outside /api/v1: probes, and the seed demo's widget API, which keeps its own paths. */
 export const UNPREFIXED_ROUTES = ['health/live', 'health/ready', 'session', 'chat'];
+
+/** The seed demo's widget routes, which answer errors as `{"detail": ...}` (WidgetErrorFilter). */
+const WIDGET_ROUTES = new Set(['/session', '/chat']);
 
 const SANE_REQUEST_ID = /^[\w.:-]{1,128}$/;
 
@@ -61,6 +65,8 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
   fastify.addHook('onSend', async (request, reply) => {
     void reply.header('x-request-id', request.id);
   });
+  installSecurityHeaders(fastify);
+  installInputBoundary(app, { answersWithDetail: (request) => WIDGET_ROUTES.has(request.routeOptions.url ?? '') });
 
   await app.register(fastifyCookie);
   await useSecurityHeaders(app, config);

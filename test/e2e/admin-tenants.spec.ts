@@ -158,6 +158,20 @@ describe('GET /api/v1/admin/tenants', () => {
     expect(seen.map((t) => t.id)).toEqual([...made].reverse().map((t) => t.id));
   });
 
+  it('takes %, _ and \\ in the search literally, not as LIKE wildcards', async () => {
+    const other = randomBytes(4).toString('hex');
+    const literal = await h.t.makeTenant({ name: `Percent 100%_\\ ${other}` });
+    const search = async (q: string) =>
+      (await call(admin, 'GET', `/tenants?q=${encodeURIComponent(q)}`)).json<{ data: AdminTenant[] }>().data.map((t) => t.id);
+
+    expect(await search(`100%_\\ ${other}`)).toEqual([literal.id]);
+    expect(await search(`100__\\ ${other}`)).toEqual([]);
+    expect(await search(`z_${marker}`)).toEqual([]); // the slugs are z-<marker>-<n>: `_` is no wildcard for `-`
+    for (const wildcard of ['%', '_', '\\']) {
+      expect(await search(wildcard)).not.toEqual(expect.arrayContaining([made[0]!.id]));
+    }
+  });
+
   it.each([
     ['an unknown status', '?status=closed'],
     ['an unknown plan', '?plan=platinum'],

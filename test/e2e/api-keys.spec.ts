@@ -412,3 +412,47 @@ describe('DELETE /api/v1/api-keys/:id', () => {
     expectProblem(await revoke(bearer(adminA.token), 'not-a-uuid'), 400, 'validation_failed');
   });
 });
+
+describe("a key's scopes are capped by its creator's current role, at every request", () => {
+  const whoami = async (key: string) => t.inject({ method: 'GET', url: '/api/v1/test/whoami', headers: apiKey(key) });
+  const permissionsOf = async (key: string) => (await whoami(key)).json<{ permissions: string[] }>().permissions;
+
+  it('a demoted creator: the key loses the scopes the new role lacks, and gets them back on promotion', async () => {
+    const creator = await makeMember(tenantA.id, 'admin');
+    const key = await createKey(creator, { name: 'ops', scopes: ['tenant:read', 'audit:read', 'members:read'] });
+    expect(await permissionsOf(key.key)).toEqual(['tenant:read', 'members:read', 'audit:read']);
+
+    await owner.query("update memberships set role = 'member' where tenant_id = $1 and user_id = $2", [tenantA.id, creator.userId]);
+    expect(await permissionsOf(key.key)).toEqual(['tenant:read', 'members:read']);
+    const audit = await t.inject({ method: 'GET', url: '/api/v1/audit-events', headers: apiKey(key.key) });
+    expect(expectProblem(audit, 403, 'forbidden')).toMatchObject({ permission: 'audit:read' });
+
+    await owner.query("update memberships set role = 'admin' where tenant_id = $1 and user_id = $2", [tenantA.id, creator.userId]);
+    expect((await t.inject({ method: 'GET', url: '/api/v1/audit-events', headers: apiKey(key.key) })).statusCode).toBe(200);
+  });
+
+  it('a creator removed from the tenant, or deleted: the key holds no scope (403 on every route)', async () => {
+    for (const leave of ['membership', 'user'] as const) {
+      const creator = await makeMember(tenantA.id, 'admin');
+      const key = await createKey(creator, { name: `gone-${leave}`, scopes: ['tenant:read'] });
+      expect((await getTenant(apiKey(key.key))).statusCode).toBe(200);
+
+      if (leave === 'membership') await owner.query('delete from memberships where tenant_id = $1 and user_id = $2', [tenantA.id, creator.userId]);
+      else await owner.query('delete from users where id = $1', [creator.userId]);
+
+      expect(expectProblem(await getTenant(apiKey(key.key)), 403, 'forbidden')).toMatchObject({ permission: 'tenant:read' });
+      expect(await permissionsOf(key.key)).toBeUndefined(); // whoami itself needs tenant:read
+    }
+  });
+
+  it('a key made by a key answers to the same user: demoting that user caps both', async () => {
+    const creator = await makeMember(tenantA.id, 'admin');
+    const parent = await createKey(creator, { name: 'parent', scopes: ['api-keys:manage', 'tenant:read', 'audit:read'] });
+    const child = await post(apiKey(parent.key), { name: 'child', scopes: ['tenant:read', 'audit:read'] });
+    expect(child.statusCode).toBe(201);
+
+    await owner.query("update memberships set role = 'member' where tenant_id = $1 and user_id = $2", [tenantA.id, creator.userId]);
+    expect(await permissionsOf(child.json<CreatedKey>().key)).toEqual(['tenant:read']);
+    expect(await permissionsOf(parent.key)).toEqual(['tenant:read']);
+  });
+});

@@ -78,7 +78,8 @@ describe('a streamed reply', () => {
     expect(res.statusCode).toBe(200);
     expect(res.headers).toMatchObject({
       'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-cache, no-transform',
+      'cache-control': 'no-store, no-transform',
+      'x-content-type-options': 'nosniff',
       connection: 'keep-alive',
       'x-accel-buffering': 'no',
       'x-request-id': expect.any(String),

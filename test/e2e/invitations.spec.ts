@@ -208,8 +208,8 @@ describe('POST /api/v1/invitations', () => {
   });
 
   it('lets an API key with members:invite invite, with no user as the inviter', async () => {
-    const { tenantId } = await tenantWithAdmin();
-    const key = await makeApiKey(t, tenantId, ['members:invite']);
+    const { tenantId, admin } = await tenantWithAdmin();
+    const key = await makeApiKey(t, tenantId, ['members:invite'], admin.id);
     const email = freshEmail();
 
     const res = await invite({ 'x-api-key': key }, { email, role: 'member' });

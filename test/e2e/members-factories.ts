@@ -8,8 +8,11 @@ import type { TestApp } from '../support/http-app.js';
  * connection (no RLS): what really is in the tables. Users and members come from TestApp's factories.
  */
 
-/** An API key of the tenant with these scopes; returns the raw key. */
-export async function makeApiKey(t: TestApp, tenantId: string, scopes: Permission[], createdBy?: string): Promise<string> {
+/**
+ * An API key of the tenant with these scopes, made by `createdBy` (a member: a key's scopes are
+ * capped by its creator's current role, and a key without one holds none); returns the raw key.
+ */
+export async function makeApiKey(t: TestApp, tenantId: string, scopes: Permission[], createdBy: string): Promise<string> {
   const { raw, prefix } = newApiKey(tenantId);
   await t.owner.query('insert into api_keys (tenant_id, name, prefix, key_hash, scopes, created_by) values ($1, $2, $3, $4, $5, $6)', [
     tenantId,
@@ -17,7 +20,7 @@ export async function makeApiKey(t: TestApp, tenantId: string, scopes: Permissio
     prefix,
     Buffer.from(tokenHash(raw)),
     scopes,
-    createdBy ?? null,
+    createdBy,
   ]);
   return raw;
 }

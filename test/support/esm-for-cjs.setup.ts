@@ -7,7 +7,7 @@ import * as cookie from 'cookie';
 /**
  * Jest on Node < 24.9 cannot require() an ES module; Node itself (20.19+) can, so the application
  * needs nothing of this. Some CommonJS dependencies require ESM-only packages:
- * - @nestjs/throttler and @nest-lab/throttler-storage-redis require @nestjs/common and @nestjs/core;
+ * - @nestjs/throttler requires @nestjs/common and @nestjs/core;
  * - @fastify/static (Swagger UI) requires content-disposition 3, light-my-request (`inject`) cookie 2.
  * Their require() is handed the very module instances the code under test imports (not mocks: the
  * real modules), so the throttler shares one @nestjs/common (decorators, Logger, metadata) with it.

@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
-import { FailOpenThrottlerStorage } from '../../platform/rate-limit/fail-open-throttler-storage.js';
+import { SlidingWindowThrottlerStorage } from '../../platform/rate-limit/sliding-window-throttler-storage.js';
 import { registerQueues } from '../../platform/queue/register-queues.js';
 import { RateLimitModule } from '../../platform/rate-limit/rate-limit.module.js';
 import { BillingModule } from '../billing/billing.module.js';
@@ -41,8 +41,8 @@ import { UsageService } from './usage.service.js';
     registerQueues(RESERVATION_RECONCILIATION_QUEUE),
     ThrottlerModule.forRootAsync({
       imports: [ApiRateLimitsModule, RateLimitModule],
-      inject: [ApiRateLimits, FailOpenThrottlerStorage],
-      useFactory: (limits: ApiRateLimits, storage: FailOpenThrottlerStorage) => limits.options(storage),
+      inject: [ApiRateLimits, SlidingWindowThrottlerStorage],
+      useFactory: (limits: ApiRateLimits, storage: SlidingWindowThrottlerStorage) => limits.options(storage),
     }),
   ],
   controllers: [UsageController, TrafficController],

@@ -41,12 +41,18 @@ export enum HttpErrorCode {
   InvalidCursor = 'invalid_cursor',
   /** The instance is draining on SIGTERM: a request that still reaches it is turned away (retry elsewhere). */
   ShuttingDown = 'shutting_down',
+  /** Text PostgreSQL cannot store: a NUL byte or an unpaired UTF-16 surrogate (input-boundary.ts). */
+  InvalidText = 'invalid_text',
+  /** A JSON body nested deeper than MAX_JSON_DEPTH, refused before it is parsed. */
+  BodyTooDeep = 'body_too_deep',
 }
 
 const HTTP_STATUS: Record<HttpErrorCode, number> = {
   [HttpErrorCode.ValidationFailed]: 400,
   [HttpErrorCode.InvalidCursor]: 400,
   [HttpErrorCode.ShuttingDown]: 503,
+  [HttpErrorCode.InvalidText]: 400,
+  [HttpErrorCode.BodyTooDeep]: 400,
 };
 
 export interface FieldError {
@@ -58,5 +64,13 @@ export class HttpError extends errorClass(HTTP_STATUS) {
   static validation(where: string, errors: FieldError[]): HttpError {
     const fields = [...new Set(errors.map((e) => e.field))].join(', ');
     return new HttpError(HttpErrorCode.ValidationFailed, `Invalid ${where}: ${fields}`, { errors });
+  }
+
+  static invalidText(refused: FieldError): HttpError {
+    return new HttpError(HttpErrorCode.InvalidText, `${refused.field} ${refused.message}`, { errors: [refused] });
+  }
+
+  static bodyTooDeep(maxDepth: number): HttpError {
+    return new HttpError(HttpErrorCode.BodyTooDeep, `The request body is nested deeper than ${maxDepth} levels`, { maxDepth });
   }
 }

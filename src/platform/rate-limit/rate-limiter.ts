@@ -79,18 +79,23 @@ export class RateLimiter {
 
   /** Counts one request against `key`: at most `limit` requests in any `windowSeconds`. */
   async consume(key: string, limit: number, windowSeconds: number): Promise<RateLimitDecision> {
-    if (!Number.isInteger(limit) || limit < 0) throw new RangeError(`limit must be a non-negative integer, got ${limit}`);
     if (!(windowSeconds > 0)) throw new RangeError(`windowSeconds must be positive, got ${windowSeconds}`);
-    const windowMs = Math.ceil(windowSeconds * 1000);
+    return countRateLimitDecision(key, await this.consumeAt(this.prefix + key, limit, Math.ceil(windowSeconds * 1000), 'rate limiter'));
+  }
+
+  /**
+   * The same decision on a key the caller names in full (the HTTP throttlers' keys carry their own
+   * prefix), reported to RateLimitHealth as `source`.
+   */
+  async consumeAt(fullKey: string, limit: number, windowMs: number, source: string): Promise<RateLimitDecision> {
+    if (!Number.isInteger(limit) || limit < 0) throw new RangeError(`limit must be a non-negative integer, got ${limit}`);
+    if (!Number.isInteger(windowMs) || windowMs <= 0) throw new RangeError(`windowMs must be a positive integer, got ${windowMs}`);
     const redis = this.redisClient.redis;
     const command = (redis as unknown as Record<string, ConsumeCommand>)[COMMAND]!;
-    const answer = await this.health.attempt(
-      'rate limiter',
-      () => command.call(redis, this.prefix + key, limit, windowMs, randomBytes(8).toString('hex')),
-      redis.status === 'ready',
-    );
-    if (answer === undefined) return countRateLimitDecision(key, { allowed: true, limit, remaining: limit, resetSeconds: Math.max(1, Math.ceil(windowSeconds)), failedOpen: true });
+    const answer = await this.health.attempt(source, () => command.call(redis, fullKey, limit, windowMs, randomBytes(8).toString('hex')), redis.status === 'ready');
+    const windowSeconds = Math.max(1, Math.ceil(windowMs / 1000));
+    if (answer === undefined) return { allowed: true, limit, remaining: limit, resetSeconds: windowSeconds, failedOpen: true };
     const [allowed, remaining, resetMs] = answer;
-    return countRateLimitDecision(key, { allowed: allowed === 1, limit, remaining, resetSeconds: Math.max(1, Math.ceil(resetMs / 1000)) });
+    return { allowed: allowed === 1, limit, remaining, resetSeconds: Math.max(1, Math.ceil(resetMs / 1000)) };
   }
 }

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { TenantContext } from '../../../platform/context/tenant-context.js';
 import { tokenHash } from '../../../platform/crypto/tokens.js';
 import { AccessError } from '../../../platform/security/access.errors.js';
-import { isPermission } from '../../../platform/security/permissions.js';
+import { isPermission, isRole, ROLE_PERMISSIONS } from '../../../platform/security/permissions.js';
 import { ApiKeyPrincipals, type Principal } from '../../../platform/security/principal.js';
 import { parseApiKey } from './api-key-format.js';
 import { ApiKeysRepository } from './api-keys.repository.js';
@@ -15,8 +15,11 @@ export const LAST_USED_GRANULARITY_MS = 60_000;
  * key under that tenant's RLS; a key of tenant A can never act in tenant B (editing the tenant part
  * changes the hash, and B's rows hold no key of A's anyway). Expired and revoked keys are 401.
  *
- * A key acts with exactly its scopes and as no user: the principal has no userId, so user-owned
- * rows (sessions, password resets, the creator's other tenants) stay out of reach of a key.
+ * A key acts with its scopes, capped at every request by what its creator may do in the tenant now
+ * (docs/adr/0005-passwords-and-sessions.md): demote the creator and the key loses the scopes the
+ * new role lacks; remove the creator (or delete the account) and the key holds none. It acts as no
+ * user: the principal has no userId, so user-owned rows (sessions, password resets, the creator's
+ * other tenants) stay out of reach of a key.
  */
 @Injectable()
 export class ApiKeyPrincipalResolver extends ApiKeyPrincipals {
@@ -42,6 +45,7 @@ export class ApiKeyPrincipalResolver extends ApiKeyPrincipals {
     if (!key) throw AccessError.unauthenticated('Invalid API key');
     if (key.revokedAt) throw AccessError.unauthenticated('This API key has been revoked');
     if (key.expiresAt && key.expiresAt <= now) throw AccessError.unauthenticated('This API key has expired');
+    const creatorMay = new Set<string>(isRole(key.creatorRole) ? ROLE_PERMISSIONS[key.creatorRole] : []);
     return {
       tenantId,
       tenantStatus: key.tenantStatus,
@@ -49,7 +53,7 @@ export class ApiKeyPrincipalResolver extends ApiKeyPrincipals {
       ...(key.rateLimitPerMinute !== null && { apiKeyRateLimit: key.rateLimitPerMinute }),
       isPlatformAdmin: false,
       roles: [],
-      permissions: key.scopes.filter(isPermission),
+      permissions: key.scopes.filter(isPermission).filter((scope) => creatorMay.has(scope)),
     };
   }
 }

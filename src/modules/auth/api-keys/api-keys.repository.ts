@@ -26,6 +26,8 @@ export interface ApiKeyCredential {
   lastUsedAt: Date | null;
   rateLimitPerMinute: number | null;
   tenantStatus: TenantStatusName;
+  /** The creator's role in the key's tenant now; null when the creator is gone or no longer a member. */
+  creatorRole: string | null;
 }
 
 export interface NewApiKey {
@@ -91,11 +93,23 @@ export class ApiKeysRepository {
   async findByHash(tenantId: string, keyHash: Uint8Array<ArrayBuffer>): Promise<ApiKeyCredential | null> {
     const key = await this.db.client.apiKey.findFirst({
       where: { tenantId, keyHash },
-      select: { id: true, scopes: true, expiresAt: true, revokedAt: true, lastUsedAt: true, rateLimitPerMinute: true, tenant: { select: { status: true } } },
+      select: {
+        id: true,
+        scopes: true,
+        createdBy: true,
+        expiresAt: true,
+        revokedAt: true,
+        lastUsedAt: true,
+        rateLimitPerMinute: true,
+        tenant: { select: { status: true } },
+      },
     });
     if (!key) return null;
-    const { tenant, ...rest } = key;
-    return { ...rest, tenantStatus: tenant.status };
+    const { tenant, createdBy, ...rest } = key;
+    const creator = createdBy
+      ? await this.db.client.membership.findUnique({ where: { tenantId_userId: { tenantId, userId: createdBy } }, select: { role: true } })
+      : null;
+    return { ...rest, tenantStatus: tenant.status, creatorRole: creator?.role ?? null };
   }
 
   /** Only moves forward, and only when the stored time is older than `staleBefore` (cheap for busy keys). */

@@ -36,7 +36,9 @@ export async function sendEventStream(
   res.on('close', onClose);
   res.writeHead(200, {
     'content-type': 'text/event-stream; charset=utf-8',
-    'cache-control': 'no-cache, no-transform',
+    // Written raw (hijacked), so the platform's onSend headers (security-headers.ts) are set here.
+    'cache-control': 'no-store, no-transform',
+    'x-content-type-options': 'nosniff',
     connection: 'keep-alive',
     'x-accel-buffering': 'no',
     'x-request-id': String(request.id),

@@ -87,6 +87,14 @@ export class TenantAdminTx {
   }
 }
 
+/**
+ * Prisma's `contains` becomes `ILIKE '%' || value || '%'` without escaping: `%` and `_` in a search
+ * would be wildcards. Escaped with PostgreSQL's default LIKE escape, the backslash (itself escaped).
+ */
+function likeLiteral(text: string): string {
+  return text.replace(/[\\%_]/g, '\\$&');
+}
+
 /** Every tenant, through the platform role (BYPASSRLS): platform administration only. */
 @Injectable()
 export class TenantAdminRepository {
@@ -95,7 +103,8 @@ export class TenantAdminRepository {
   async list(filter: TenantFilter): Promise<AdminTenantView[]> {
     const and: Prisma.TenantWhereInput[] = [];
     if (filter.q) {
-      and.push({ OR: [{ slug: { contains: filter.q, mode: 'insensitive' } }, { name: { contains: filter.q, mode: 'insensitive' } }] });
+      const q = likeLiteral(filter.q);
+      and.push({ OR: [{ slug: { contains: q, mode: 'insensitive' } }, { name: { contains: q, mode: 'insensitive' } }] });
     }
     if (filter.status) and.push({ status: filter.status });
     if (filter.plan) and.push({ plan: filter.plan });

@@ -5,7 +5,7 @@ import type { ThrottlerModuleOptions, ThrottlerOptions } from '@nestjs/throttler
 import { AppConfig } from '../../../platform/config/config.js';
 import { TenantContext } from '../../../platform/context/tenant-context.js';
 import { SIGN_IN_RATE_LIMITED, WIDGET_RATE_LIMITED } from '../../../platform/rate-limit/decorators.js';
-import type { FailOpenThrottlerStorage } from '../../../platform/rate-limit/fail-open-throttler-storage.js';
+import type { SlidingWindowThrottlerStorage } from '../../../platform/rate-limit/sliding-window-throttler-storage.js';
 import { IS_PUBLIC } from '../../../platform/security/decorators.js';
 import { PlansService } from '../../billing/plans/plans.service.js';
 
@@ -15,16 +15,11 @@ export const RATE_WINDOW_MS = 60_000;
 const LIMIT_CACHE_MS = 30_000;
 /** Past this many cached tenants, expired entries are dropped before adding one. */
 const MAX_CACHED_TENANTS = 10_000;
-/**
- * No penalty box: a client over its limit is refused until its window resets, not for a further
- * full window (the storage re-blocks every request while the window's count is over the limit;
- * Retry-After is the time left in the window).
- */
-const BLOCK_MS = 1;
 
 /**
  * The @nestjs/throttler throttlers of the HTTP API (docs/adr/0009-rate-limits.md), counted in
- * Redis so that every instance shares them:
+ * Redis so that every instance shares them, each a sliding window of one minute (at most `limit`
+ * requests in any 60 s; SlidingWindowThrottlerStorage, no penalty box):
  * - `api-key`: per API key, the key's own rate when it has one (rateLimitPerMinute, set at
  *   creation), else the plan's. Checked first: a request refused here does not use up the
  *   tenant's allowance, so one runaway key cannot starve the tenant's other keys and users;
@@ -50,7 +45,7 @@ export class ApiRateLimits {
     this.prefix = `${config.env.QUEUE_PREFIX}:throttle`;
   }
 
-  options(storage: FailOpenThrottlerStorage): ThrottlerModuleOptions {
+  options(storage: SlidingWindowThrottlerStorage): ThrottlerModuleOptions {
     const env = this.config.env;
     const authenticated = (context: ExecutionContext) => !this.isPublic(context) && this.ctx.current()?.tenantId !== undefined;
     // In this order (the guard counts them in turn and stops at the first refusal).
@@ -58,7 +53,6 @@ export class ApiRateLimits {
       {
         name: 'api-key',
         ttl: RATE_WINDOW_MS,
-        blockDuration: BLOCK_MS,
         limit: async () => Math.min(await this.planLimit(), this.ctx.current()?.apiKeyRateLimit ?? Infinity),
         skipIf: (context) => !authenticated(context) || !this.ctx.current()?.apiKeyId,
         getTracker: () => this.ctx.current()!.apiKeyId!,
@@ -66,7 +60,6 @@ export class ApiRateLimits {
       {
         name: 'tenant',
         ttl: RATE_WINDOW_MS,
-        blockDuration: BLOCK_MS,
         limit: () => this.planLimit(),
         skipIf: (context) => !authenticated(context),
         getTracker: () => this.ctx.current()!.tenantId!,
@@ -74,7 +67,6 @@ export class ApiRateLimits {
       {
         name: 'signin-ip',
         ttl: RATE_WINDOW_MS,
-        blockDuration: BLOCK_MS,
         limit: env.SIGNIN_RATE_PER_IP,
         skipIf: (context) => !this.isSignIn(context),
         getTracker: (req: { ip?: string }) => req.ip ?? 'unknown',
@@ -82,7 +74,6 @@ export class ApiRateLimits {
       {
         name: 'signin-account',
         ttl: RATE_WINDOW_MS,
-        blockDuration: BLOCK_MS,
         limit: env.SIGNIN_RATE_PER_ACCOUNT,
         skipIf: (context) => !this.isSignIn(context) || emailOf(context) === undefined,
         getTracker: (_req, context) => createHash('sha256').update(emailOf(context)!).digest('hex').slice(0, 32),
@@ -90,7 +81,6 @@ export class ApiRateLimits {
       {
         name: 'widget-ip',
         ttl: RATE_WINDOW_MS,
-        blockDuration: BLOCK_MS,
         limit: env.WIDGET_RATE_PER_IP,
         skipIf: (context) => !this.marked(context, WIDGET_RATE_LIMITED),
         getTracker: (req: { ip?: string }) => req.ip ?? 'unknown',

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { ThrottlerGuard, type ThrottlerRequest } from '@nestjs/throttler';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { ThrottleRecord } from '../../../platform/rate-limit/fail-open-throttler-storage.js';
+import type { ThrottleRecord } from '../../../platform/rate-limit/sliding-window-throttler-storage.js';
 import { UsageError } from '../usage.errors.js';
 
 /** The headers of the tightest limit seen so far in one request (several throttlers may count it). */

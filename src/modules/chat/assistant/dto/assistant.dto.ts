@@ -2,13 +2,19 @@ import { z } from 'zod';
 import { pageQuerySchema } from '../../../../platform/http/pagination.js';
 import { zodDto } from '../../../../platform/http/validation.js';
 
+/**
+ * Each rule runs only on what passed the one before (zod runs every check of one schema unless a
+ * check aborts): a 100,000-character value is refused by max(), never handed to a URL parser.
+ */
 const httpUrl = z
   .string()
   .trim()
-  .max(2000)
-  .url()
-  .refine((v) => /^https?:\/\//i.test(v), 'must be an http:// or https:// URL')
-  .refine((v) => !new URL(v).username && !new URL(v).password, 'must not carry credentials (use apiKey)');
+  .max(2000, { abort: true })
+  .url({ protocol: /^https?$/i, error: 'must be an http:// or https:// URL', abort: true })
+  .refine((v) => {
+    const url = URL.parse(v);
+    return url !== null && !url.username && !url.password;
+  }, 'must not carry credentials (use apiKey)');
 
 /**
  * Strict: unknown fields (apiKeyEncrypted, tenantId, activePromptVersion) are refused, not dropped.
