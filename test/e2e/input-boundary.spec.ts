@@ -20,6 +20,8 @@ beforeAll(async () => {
   t = await createTestApp();
   document = buildOpenApiDocument(t.app);
   const tenant = await t.makeTenant();
+  // Hundreds of requests from one tenant: the plan's API rate must not answer them instead.
+  await t.owner.query('update tenants set limit_overrides = $2 where id = $1', [tenant.id, JSON.stringify({ api_per_minute: 1_000_000 })]);
   owner = await t.makeMember(tenant.id, 'owner');
 });
 afterAll(async () => {
