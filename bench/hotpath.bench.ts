@@ -117,6 +117,18 @@ async function main(): Promise<void> {
       return { requests: started, failures, seconds, cpuMs, ...wire };
     }
 
+    if (process.env.BENCH_SQL_TRACE) {
+      // Which statements each route runs: one request each, after a warm-up request.
+      for (const route of routes) {
+        await route.op(0);
+        setup.proxy.trace = [];
+        await route.op(0);
+        console.log(`\n${route.name}:\n  ${setup.proxy.trace.join('\n  ')}`);
+        setup.proxy.trace = undefined;
+      }
+      return;
+    }
+
     const rows: Array<{ name: string; cpu: number; rt: number; st: number; rps1: number; rps32: number; failed: number }> = [];
     for (const route of routes) {
       await round(tenantry, route.op, CLIENTS, WARMUP_MS);

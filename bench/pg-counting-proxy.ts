@@ -13,6 +13,8 @@ export interface WireCounts {
 
 export class PgCountingProxy {
   readonly counts: WireCounts = { roundTrips: 0, statements: 0 };
+  /** When set, the text of every Parse and Query is pushed here (to see which statements a route runs). */
+  trace?: string[];
   private readonly server: net.Server;
   private readonly sockets = new Set<net.Socket>();
 
@@ -62,7 +64,15 @@ export class PgCountingProxy {
         const length = buffered.readInt32BE(1);
         if (buffered.length < 1 + length) break;
         const type = String.fromCharCode(buffered[0]!);
-        if (type === 'S') this.counts.roundTrips++;
+        if (this.trace && (type === 'P' || type === 'Q')) {
+          const body = buffered.subarray(5, 1 + length);
+          const text = type === 'P' ? body.subarray(body.indexOf(0) + 1, body.indexOf(0, body.indexOf(0) + 1)) : body.subarray(0, body.length - 1);
+          this.trace.push(`${type} ${text.toString('utf8').replace(/\s+/g, ' ').slice(0, 160)}`);
+        }
+        if (type === 'S') {
+          this.counts.roundTrips++;
+          this.trace?.push('-- Sync');
+        }
         else if (type === 'E') this.counts.statements++;
         else if (type === 'Q') {
           this.counts.roundTrips++;

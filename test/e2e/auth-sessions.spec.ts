@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { SessionsRepository } from '../../src/modules/auth/sessions/sessions.repository.js';
 import type { SessionTokens } from '../../src/modules/auth/sessions/sessions.service.js';
-import { bearer, createTestApp, DEFAULT_PASSWORD, expectProblem, type TestApp, type TestTenant, type TestUser } from '../support/http-app.js';
+import { bearer, createTestApp, DEFAULT_PASSWORD, expectProblem, type TestApp, type TestTenant, type TestUser, FACTORY_SESSION_IP } from '../support/http-app.js';
 
 /**
  * Sessions: refresh tokens rotate on every use; a rotated token presented again revokes its whole
@@ -47,8 +47,8 @@ async function signedIn(role: 'owner' | 'admin' | 'member' = 'member'): Promise<
 async function familyRows(userId: string): Promise<Array<{ active_tenant_id: string; rotated: boolean; revoked: boolean }>> {
   const { rows } = await t.owner.query(
     `select active_tenant_id, rotated_at is not null as rotated, revoked_at is not null as revoked
-       from refresh_tokens where user_id = $1 order by created_at, rotated_at nulls last`,
-    [userId],
+       from refresh_tokens where user_id = $1 and ip is distinct from $2 order by created_at, rotated_at nulls last`,
+    [userId, FACTORY_SESSION_IP],
   );
   return rows as Array<{ active_tenant_id: string; rotated: boolean; revoked: boolean }>;
 }

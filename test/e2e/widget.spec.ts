@@ -367,7 +367,7 @@ describe('the widget and the API see the same conversations, each within its rig
   it("another tenant's admin does not", async () => {
     const [tenant, other] = [await widgetTenant(), await widgetTenant()];
     const sessionId = await session(tenant);
-    const token = mintToken({ sub: (await t.makeMember(other.id, 'admin')).id, tid: other.id });
+    const { token } = await t.makeMember(other.id, 'admin');
 
     const res = await t.inject({ method: 'GET', url: `/api/v1/conversations/${conversationIdOf(sessionId)}/messages`, headers: bearer(token) });
 

@@ -25,7 +25,15 @@ export class PlansRepository {
   }
 
   /** The tenant's plan and overrides (the tenants table is readable by every tenant-facing session). */
-  tenantPlan(tenantId: string): Promise<{ plan: string; limitOverrides: unknown } | null> {
-    return this.db.client.tenant.findUnique({ where: { id: tenantId }, select: { plan: true, limitOverrides: true } });
+  /** The tenant's plan id, its plan (null when no such plan) and its overrides, in ONE statement (every quota check asks). */
+  async tenantPlan(tenantId: string): Promise<{ plan: string; planRow: PlanRow | null; limitOverrides: unknown } | null> {
+    const [row] = await this.db.sql<{ plan: string; limitOverrides: unknown; id: string | null; name: string; limits: unknown; stripePriceId: string | null; sortOrder: number }>`
+      select t.plan, t.limit_overrides as "limitOverrides",
+             p.id, p.name, p.limits, p.stripe_price_id as "stripePriceId", p.sort_order as "sortOrder"
+        from tenants t left join plans p on p.id = t.plan
+       where t.id = ${tenantId}::uuid`;
+    if (!row) return null;
+    const { plan, limitOverrides, id, ...rest } = row;
+    return { plan, limitOverrides, planRow: id === null ? null : { id, ...rest } };
   }
 }

@@ -178,12 +178,12 @@ export class ChatService {
       const now = new Date();
       const base = { tenantId, conversationId: conversation.id, completionTokens: 0 };
       const assistantMessageId = randomUUID();
-      await this.repository.insertMessages([
+      // The messages and the conversation's activity in one statement (one round trip).
+      await this.repository.insertTurn(tenantId, conversation.id, [
         { ...base, id: randomUUID(), role: 'user', content: message, status: 'complete', model: null, promptTokens: estimateTokens(message), createdAt: now },
         // One millisecond later: both rows are written in one statement, and the reply sorts after the question.
         { ...base, id: assistantMessageId, role: 'assistant', content: '', status: 'pending', model: settings.model, promptTokens: 0, createdAt: new Date(now.getTime() + 1) },
-      ]);
-      await this.repository.touch(tenantId, conversation.id, titleOf(message), now);
+      ], titleOf(message), now);
       // Built-in models would only echo the request: their conversations keep the placeholder title.
       const wantsTitle = settings.autoTitles && settings.provider !== 'builtin' && !history.some((turn) => turn.role === 'assistant');
       return { tenantId, conversationId: conversation.id, provider: this.providers.for(settings), request, reservation, assistantMessageId, startedAt: now, wantsTitle };

@@ -12,6 +12,14 @@ import { decodeSessionId, encodeSessionId } from './session-id.js';
 import { WidgetError } from './widget.errors.js';
 import { WidgetRepository, type WidgetTenantRow } from './widget.repository.js';
 
+/**
+ * How long a slug's tenant id and chat limit are kept in memory. Only those: the tenant's status
+ * and widget switch are read on every request (AssistantService.widgetState), so this delays
+ * nothing but a change of limits.chat_per_10s, by at most this long.
+ */
+export const WIDGET_TENANT_TTL_MS = 5_000;
+const MAX_CACHED_SLUGS = 10_000;
+
 /** limits.chat_per_10s of a tenant that has none in tenants.limit_overrides. */
 export const DEFAULT_CHAT_PER_10S = 10;
 export const CHAT_WINDOW_SECONDS = 10;
@@ -26,11 +34,15 @@ const chatLimit = z.number().int().min(0);
  * Only active tenants whose assistant has widget_enabled answer; any other slug is "Unknown
  * tenant" (404), so the widget does not reveal which tenants exist with the widget off.
  * POST /chat is limited per tenant to limits.chat_per_10s requests in any 10 s (RateLimiter,
- * Redis, shared by every instance); the check comes after the cheap refusals (unknown tenant,
- * malformed or foreign session) and before anything is stored or the model is called.
+ * Redis, shared by every instance); the check comes after the cheap refusals (malformed or foreign
+ * session) and before any SQL while the slug's tenant is in memory (WIDGET_TENANT_TTL_MS): a
+ * refused request costs one Redis call. Then ONE statement reads the tenant's status, the widget
+ * switch and the reply settings, on every request (docs/adr/0018).
  */
 @Injectable()
 export class WidgetService {
+  private readonly slugs = new Map<string, { tenant: WidgetTenantRow; until: number }>();
+
   constructor(
     private readonly ctx: TenantContext,
     private readonly config: AppConfig,
@@ -43,11 +55,11 @@ export class WidgetService {
   async startSession(slug: string): Promise<WidgetSessionResponse> {
     const tenant = await this.tenantOf(slug);
     return this.asWidget(tenant, async () => {
-      await this.requireWidgetEnabled();
+      const { welcome } = await this.requireWidgetEnabled();
       const conversation = await this.chat.startConversation('widget');
       return {
         session_id: encodeSessionId({ tenantId: tenant.id, conversationId: conversation.id }),
-        tenant: { id: tenant.slug, name: tenant.name, welcome: conversation.welcome },
+        tenant: { id: tenant.slug, name: tenant.name, welcome },
       };
     });
   }
@@ -75,9 +87,21 @@ export class WidgetService {
     });
   }
 
+  /** The slug's tenant, from memory when read in the last WIDGET_TENANT_TTL_MS; its status is checked later, on every request. */
   private async tenantOf(slug: string): Promise<WidgetTenantRow> {
+    const now = Date.now();
+    const cached = this.slugs.get(slug);
+    if (cached && cached.until > now) return cached.tenant;
     const tenant = await this.tenants.findTenantBySlug(slug);
-    if (!tenant || tenant.status !== 'active') throw WidgetError.tenantNotFound();
+    if (!tenant || tenant.status !== 'active') {
+      this.slugs.delete(slug);
+      throw WidgetError.tenantNotFound();
+    }
+    if (this.slugs.size >= MAX_CACHED_SLUGS) {
+      for (const [key, entry] of this.slugs) if (entry.until <= now) this.slugs.delete(key);
+      if (this.slugs.size >= MAX_CACHED_SLUGS) this.slugs.clear();
+    }
+    this.slugs.set(slug, { tenant, until: now + WIDGET_TENANT_TTL_MS });
     return tenant;
   }
 
@@ -87,8 +111,11 @@ export class WidgetService {
     return this.ctx.run({ tenantId: tenant.id, channel: 'widget', permissions: ['chat:use'], ip: request?.ip, userAgent: request?.userAgent }, fn);
   }
 
-  private async requireWidgetEnabled(): Promise<void> {
-    if (!(await this.assistant.get()).widgetEnabled) throw WidgetError.tenantNotFound();
+  /** Read on every request, in the statement that also reads the reply settings (nothing else reads them again). */
+  private async requireWidgetEnabled(): Promise<{ welcome: string }> {
+    const state = await this.assistant.widgetState();
+    if (state.tenantStatus !== 'active' || !state.widgetEnabled) throw WidgetError.tenantNotFound();
+    return state;
   }
 
   private checkedMessage(message: string): string {
