@@ -19,6 +19,13 @@ import { WidgetRepository, type WidgetTenantRow } from './widget.repository.js';
  */
 export const WIDGET_TENANT_TTL_MS = 5_000;
 const MAX_CACHED_SLUGS = 10_000;
+/**
+ * Widget /chat requests of one tenant in progress at once in this process; past it, 429 at once
+ * (before Redis or SQL). The per-tenant limit counts requests over 10 s, so a flood's allowed
+ * burst would otherwise arrive all together and take the CPU from every other tenant
+ * (bench:fairness, docs/adr/0018).
+ */
+export const WIDGET_TENANT_CONCURRENCY = 4;
 
 /** limits.chat_per_10s of a tenant that has none in tenants.limit_overrides. */
 export const DEFAULT_CHAT_PER_10S = 10;
@@ -42,6 +49,7 @@ const chatLimit = z.number().int().min(0);
 @Injectable()
 export class WidgetService {
   private readonly slugs = new Map<string, { tenant: WidgetTenantRow; until: number }>();
+  private readonly inFlight = new Map<string, number>();
 
   constructor(
     private readonly ctx: TenantContext,
@@ -72,16 +80,36 @@ export class WidgetService {
     if (!session) throw WidgetError.sessionNotFound();
     if (session.tenantId !== tenant.id) throw WidgetError.sessionTenantMismatch();
 
+    const running = this.inFlight.get(tenant.id) ?? 0;
+    if (running >= WIDGET_TENANT_CONCURRENCY) {
+      throw WidgetError.rateLimited({ allowed: false, limit: chatLimitOf(tenant), remaining: 0, resetSeconds: 1 });
+    }
+    this.inFlight.set(tenant.id, running + 1);
+    try {
+      return await this.replyAs(tenant, input.session_id, session.conversationId, message);
+    } finally {
+      const left = (this.inFlight.get(tenant.id) ?? 1) - 1;
+      if (left > 0) this.inFlight.set(tenant.id, left);
+      else this.inFlight.delete(tenant.id);
+    }
+  }
+
+  private async replyAs(
+    tenant: WidgetTenantRow,
+    sessionId: string,
+    conversationId: string,
+    message: string,
+  ): Promise<{ response: WidgetChatResponse; rateLimit: RateLimitDecision }> {
     const rateLimit = await this.limiter.consume(`widget-chat:${tenant.id}`, chatLimitOf(tenant), CHAT_WINDOW_SECONDS);
     if (!rateLimit.allowed) throw WidgetError.rateLimited(rateLimit);
 
     return this.asWidget(tenant, async () => {
       await this.requireWidgetEnabled();
-      const result = await this.chat.reply(session.conversationId, message).catch((error: unknown) => {
+      const result = await this.chat.reply(conversationId, message).catch((error: unknown) => {
         throw error instanceof ChatError && error.code === ChatErrorCode.ConversationNotFound ? WidgetError.sessionNotFound() : error;
       });
       return {
-        response: { tenant_id: tenant.slug, session_id: input.session_id, reply: result.reply, model: result.model, mock: result.mock },
+        response: { tenant_id: tenant.slug, session_id: sessionId, reply: result.reply, model: result.model, mock: result.mock },
         rateLimit,
       };
     });
