@@ -5,7 +5,7 @@ import type { LightMyRequestResponse } from 'fastify';
 import { createApp } from '../../src/bootstrap.js';
 import { WidgetModule } from '../../src/modules/chat/widget/widget.module.js';
 import { compactUuid } from '../../src/platform/crypto/tokens.js';
-import { bearer, createTestApp, mintToken, type TestApp, type TestTenant } from '../support/http-app.js';
+import { bearer, createTestApp, type TestApp, type TestTenant } from '../support/http-app.js';
 
 /**
  * The seed demo's widget API (POST /session, POST /chat): tenants, sessions stored in Postgres

@@ -20,12 +20,14 @@ import { WidgetRepository, type WidgetTenantRow } from './widget.repository.js';
 export const WIDGET_TENANT_TTL_MS = 5_000;
 const MAX_CACHED_SLUGS = 10_000;
 /**
- * Widget /chat requests of one tenant in progress at once in this process; past it, 429 at once
- * (before Redis or SQL). The per-tenant limit counts requests over 10 s, so a flood's allowed
- * burst would otherwise arrive all together and take the CPU from every other tenant
- * (bench:fairness, docs/adr/0018).
+ * Widget /chat requests of one tenant in progress at once in this process; the next ones wait
+ * their turn (at most WIDGET_TENANT_QUEUE of them), and past that are refused with 429 at once,
+ * before Redis or SQL. The per-tenant limit counts requests over 10 s, so a flood's allowed burst
+ * would otherwise run all together and take the CPU from every other tenant (bench:fairness,
+ * docs/adr/0018); in turn, a tenant's burst waits behind itself, not in front of the others.
  */
-export const WIDGET_TENANT_CONCURRENCY = 4;
+export const WIDGET_TENANT_CONCURRENCY = 8;
+export const WIDGET_TENANT_QUEUE = 64;
 
 /** limits.chat_per_10s of a tenant that has none in tenants.limit_overrides. */
 export const DEFAULT_CHAT_PER_10S = 10;
@@ -49,7 +51,7 @@ const chatLimit = z.number().int().min(0);
 @Injectable()
 export class WidgetService {
   private readonly slugs = new Map<string, { tenant: WidgetTenantRow; until: number }>();
-  private readonly inFlight = new Map<string, number>();
+  private readonly turns = new Map<string, { running: number; waiting: Array<() => void> }>();
 
   constructor(
     private readonly ctx: TenantContext,
@@ -80,18 +82,33 @@ export class WidgetService {
     if (!session) throw WidgetError.sessionNotFound();
     if (session.tenantId !== tenant.id) throw WidgetError.sessionTenantMismatch();
 
-    const running = this.inFlight.get(tenant.id) ?? 0;
-    if (running >= WIDGET_TENANT_CONCURRENCY) {
-      throw WidgetError.rateLimited({ allowed: false, limit: chatLimitOf(tenant), remaining: 0, resetSeconds: 1 });
-    }
-    this.inFlight.set(tenant.id, running + 1);
+    await this.takeTurn(tenant);
     try {
       return await this.replyAs(tenant, input.session_id, session.conversationId, message);
     } finally {
-      const left = (this.inFlight.get(tenant.id) ?? 1) - 1;
-      if (left > 0) this.inFlight.set(tenant.id, left);
-      else this.inFlight.delete(tenant.id);
+      this.endTurn(tenant.id);
     }
+  }
+
+  /** Waits for one of the tenant's WIDGET_TENANT_CONCURRENCY places in this process; 429 when too many already wait. */
+  private async takeTurn(tenant: WidgetTenantRow): Promise<void> {
+    const turns = this.turns.get(tenant.id) ?? { running: 0, waiting: [] };
+    this.turns.set(tenant.id, turns);
+    if (turns.running < WIDGET_TENANT_CONCURRENCY) {
+      turns.running++;
+      return;
+    }
+    if (turns.waiting.length >= WIDGET_TENANT_QUEUE) throw WidgetError.rateLimited({ allowed: false, limit: chatLimitOf(tenant), remaining: 0, resetSeconds: 1 });
+    await new Promise<void>((resolve) => turns.waiting.push(resolve)); // the place is handed over by endTurn
+  }
+
+  private endTurn(tenantId: string): void {
+    const turns = this.turns.get(tenantId);
+    if (!turns) return;
+    const next = turns.waiting.shift();
+    if (next) return next(); // the place passes to the next waiting request: running stays the same
+    turns.running--;
+    if (turns.running === 0) this.turns.delete(tenantId);
   }
 
   private async replyAs(
