@@ -19,7 +19,7 @@
  * Bounded: each round stops after BENCH_ROUND_MS or BENCH_ROUND_MAX requests, whichever first.
  */
 import 'reflect-metadata';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
@@ -201,8 +201,14 @@ async function main(): Promise<void> {
       const userId = randomUUID();
       await owner.query('insert into users (id, email, name) values ($1, $2, $3)', [userId, `bench-${userId}@example.test`, 'Bench user']);
       await owner.query(`insert into memberships (tenant_id, user_id, role) values ($1, $2, 'member')`, [tenant.id, userId]);
+      // Access tokens name a live session (sid): one, as sign-in would leave it.
+      const sessionId = randomUUID();
+      await owner.query(
+        `insert into refresh_tokens (user_id, family_id, active_tenant_id, token_hash, expires_at) values ($1, $2, $3, $4, now() + interval '1 day')`,
+        [userId, sessionId, tenant.id, randomBytes(32)],
+      );
       const token = await jwt.signAsync(
-        { sub: userId, tid: tenant.id, typ: 'access' },
+        { sub: userId, tid: tenant.id, sid: sessionId, typ: 'access' },
         { algorithm: 'HS256', issuer: config.env.JWT_ISSUER, audience: config.env.JWT_AUDIENCE, expiresIn: 3600 },
       );
       const auth = { authorization: `Bearer ${token}` };

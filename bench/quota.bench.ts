@@ -53,7 +53,7 @@ async function main(): Promise<void> {
   const db = app.get(TenantDb);
   const platform = app.get(PlatformDb);
   const ctx = app.get(TenantContext);
-  const limits = new PlanUsageLimits(new PlansService(new PlansRepository(db), config, ctx));
+  const limits = new PlanUsageLimits(new PlansService(new PlansRepository(db, ctx), config, ctx));
   const usage = new UsageService(ctx, db, new UsageRepository(db), limits, config);
   const preLedger = new PreLedgerUsage(ctx, db, limits);
 

@@ -38,7 +38,7 @@
  * BENCH_WARMUP_MS, BENCH_PG_URL, REDIS_URL.
  */
 import 'reflect-metadata';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import http from 'node:http';
 import { createHistogram, type RecordableHistogram } from 'node:perf_hooks';
 import { Controller, Get, Module } from '@nestjs/common';
@@ -307,8 +307,14 @@ async function main(): Promise<void> {
     await owner.query('insert into users (id, email, name) values ($1, $2, $3)', [userId, `bench-${userId}@example.test`, 'Bench user']);
     await owner.query(`insert into memberships (tenant_id, user_id, role) values ($1, $2, 'admin')`, [tenantId, userId]);
     const jwt = new JwtService({ secret: config.env.JWT_SECRET });
+    // Access tokens name a live session (sid): one, as sign-in would leave it.
+    const sessionId = randomUUID();
+    await owner.query(
+      `insert into refresh_tokens (user_id, family_id, active_tenant_id, token_hash, expires_at) values ($1, $2, $3, $4, now() + interval '1 day')`,
+      [userId, sessionId, tenantId, randomBytes(32)],
+    );
     const token = await jwt.signAsync(
-      { sub: userId, tid: tenantId, typ: 'access' },
+      { sub: userId, tid: tenantId, sid: sessionId, typ: 'access' },
       { algorithm: 'HS256', issuer: config.env.JWT_ISSUER, audience: config.env.JWT_AUDIENCE, expiresIn: 3600 },
     );
     const tokenAuth = { authorization: `Bearer ${token}` };

@@ -19,7 +19,7 @@ let ttl: number;
 
 beforeAll(async () => {
   t = await createDataApp({ env: { DB_POOL_MAX: '20' } });
-  const plans = new PlansService(new PlansRepository(t.db), t.config, t.ctx);
+  const plans = new PlansService(new PlansRepository(t.db, t.ctx), t.config, t.ctx);
   usage = new UsageService(t.ctx, t.db, new UsageRepository(t.db), new PlanUsageLimits(plans), t.config);
   ttl = t.config.env.USAGE_RESERVATION_TTL_MS;
 });

@@ -11,7 +11,7 @@ import { TenantContext } from '../../src/platform/context/tenant-context.js';
 import { TenantDb } from '../../src/platform/db/tenant-db.js';
 import { OutboxDelivery } from '../../src/platform/mail/outbox-delivery.js';
 import { PlatformAdminOnly } from '../../src/platform/security/decorators.js';
-import { bearer, createTestApp, DEFAULT_PASSWORD, expectProblem, mintToken, type TestApp, type TestUser } from '../support/http-app.js';
+import { bearer, createTestApp, DEFAULT_PASSWORD, expectProblem, mintToken, type TestApp, type TestUser, FACTORY_SESSION_IP } from '../support/http-app.js';
 import { auditEvents } from './tenant-helpers.js';
 
 /**
@@ -85,8 +85,8 @@ async function signedInAdmin(): Promise<{ user: TestUser; tokens: PlatformSessio
 async function sessionRows(userId: string): Promise<Array<{ active_tenant_id: string | null; rotated: boolean; revoked: boolean }>> {
   const { rows } = await t.owner.query(
     `select active_tenant_id, rotated_at is not null as rotated, revoked_at is not null as revoked
-       from refresh_tokens where user_id = $1 order by created_at, rotated_at nulls last`,
-    [userId],
+       from refresh_tokens where user_id = $1 and ip is distinct from $2 order by created_at, rotated_at nulls last`,
+    [userId, FACTORY_SESSION_IP],
   );
   return rows as Array<{ active_tenant_id: string | null; rotated: boolean; revoked: boolean }>;
 }

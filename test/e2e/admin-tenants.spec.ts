@@ -5,7 +5,7 @@ import type { Queue } from 'bullmq';
 import { ERASE_TENANT_QUEUE, eraseTenantJobId } from '../../src/modules/tenant/jobs/tenant-jobs.js';
 import { AuditLog } from '../../src/platform/audit/audit-log.js';
 import { TenantContext } from '../../src/platform/context/tenant-context.js';
-import { bearer, expectProblem, mintToken, type TestTenant } from '../support/http-app.js';
+import { bearer, expectProblem, mintToken, openTestSession, type TestTenant } from '../support/http-app.js';
 import { auditEvents, type Harness, makeMember, type Member, startHarness } from './tenant-helpers.js';
 
 /**
@@ -229,7 +229,9 @@ describe('POST /api/v1/admin/tenants', () => {
     const owner = await makeMember(h.owner, staff.id, 'member');
     const res = await call(admin, 'POST', '/tenants', { name: 'Usable', ownerEmail: owner.email });
 
-    const me = await h.t.inject({ method: 'GET', url: '/api/v1/tenant', headers: bearer(mintToken({ sub: owner.userId, tid: res.json<AdminTenant>().id, typ: 'access' })) });
+    const tenantId = res.json<AdminTenant>().id;
+    const sid = await openTestSession(h.owner, owner.userId, tenantId);
+    const me = await h.t.inject({ method: 'GET', url: '/api/v1/tenant', headers: bearer(mintToken({ sub: owner.userId, tid: tenantId, sid, typ: 'access' })) });
 
     expect(me.statusCode).toBe(200);
     expect(me.json()).toMatchObject({ name: 'Usable', settings: { displayName: 'Usable' } });

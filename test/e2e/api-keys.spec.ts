@@ -5,7 +5,7 @@ import pg from 'pg';
 import { TenantContext } from '../../src/platform/context/tenant-context.js';
 import { RequirePermission } from '../../src/platform/security/decorators.js';
 import type { Role } from '../../src/platform/security/permissions.js';
-import { bearer, createTestApp, expectProblem, mintToken, type TestApp, type TestTenant } from '../support/http-app.js';
+import { bearer, createTestApp, expectProblem, mintToken, openTestSession, type TestApp, type TestTenant } from '../support/http-app.js';
 
 /**
  * API keys end to end: created by whoever holds api-keys:manage, with scopes drawn from the
@@ -56,7 +56,7 @@ async function makeMember(tenantId: string, role: Role): Promise<Member> {
   const userId = randomUUID();
   await owner.query('insert into users (id, email, name) values ($1, $2, $3)', [userId, `${userId}@example.test`, `User ${role}`]);
   await owner.query('insert into memberships (tenant_id, user_id, role) values ($1, $2, $3)', [tenantId, userId, role]);
-  return { userId, token: mintToken({ sub: userId, tid: tenantId, typ: 'access' }) };
+  return { userId, token: mintToken({ sub: userId, tid: tenantId, sid: await openTestSession(owner, userId, tenantId), typ: 'access' }) };
 }
 
 const post = (headers: Record<string, string>, payload: unknown) => t.inject({ method: 'POST', url: '/api/v1/api-keys', headers, payload: payload as object });

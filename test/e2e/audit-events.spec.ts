@@ -5,7 +5,7 @@ import { AuditApiModule } from '../../src/modules/tenant/audit/audit-api.module.
 import { type AuditEntry, AuditLog, chainHash } from '../../src/platform/audit/audit-log.js';
 import { type ActorType, TenantContext } from '../../src/platform/context/tenant-context.js';
 import type { Role } from '../../src/platform/security/permissions.js';
-import { bearer, createTestApp, expectProblem, mintToken, type TestApp, type TestTenant } from '../support/http-app.js';
+import { bearer, createTestApp, expectProblem, mintToken, openTestSession, type TestApp, type TestTenant } from '../support/http-app.js';
 
 /**
  * GET /api/v1/audit-events and GET /api/v1/audit-events/verify: the tenant's own log, newest
@@ -45,7 +45,7 @@ async function makeMember(tenantId: string, role: Role): Promise<Member> {
   const userId = randomUUID();
   await owner.query('insert into users (id, email, name) values ($1, $2, $3)', [userId, `${userId}@example.test`, `User ${role}`]);
   await owner.query('insert into memberships (tenant_id, user_id, role) values ($1, $2, $3)', [tenantId, userId, role]);
-  return { userId, token: mintToken({ sub: userId, tid: tenantId, typ: 'access' }) };
+  return { userId, token: mintToken({ sub: userId, tid: tenantId, sid: await openTestSession(owner, userId, tenantId), typ: 'access' }) };
 }
 
 /** A tenant with an admin, for tests that need a log of their own. */

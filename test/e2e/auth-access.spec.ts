@@ -25,11 +25,11 @@ const getTenant = (accessToken: string) => t.inject({ method: 'GET', url: '/api/
 const renameTenant = (accessToken: string, name: string) =>
   t.inject({ method: 'PATCH', url: '/api/v1/tenant', headers: bearer(accessToken), payload: { name } });
 
-async function signedIn(role: 'owner' | 'admin' | 'billing' | 'member'): Promise<{ userId: string; tenantId: string; tokens: SessionTokens }> {
+async function signedIn(role: 'owner' | 'admin' | 'billing' | 'member'): Promise<{ userId: string; tenantId: string; tokens: SessionTokens; factorySession: string }> {
   const user = await t.makeUser();
   const tenant = await t.makeTenant();
-  await t.makeMember(tenant.id, role, user);
-  return { userId: user.id, tenantId: tenant.id, tokens: await t.login(user.email, DEFAULT_PASSWORD, undefined, nextIp()) };
+  const { sessionId } = await t.makeMember(tenant.id, role, user);
+  return { userId: user.id, tenantId: tenant.id, tokens: await t.login(user.email, DEFAULT_PASSWORD, undefined, nextIp()), factorySession: sessionId };
 }
 
 describe('a removed member', () => {
@@ -64,7 +64,7 @@ describe('a demoted admin', () => {
   it('is not rescued by a roles claim in the token: roles come from the membership only', async () => {
     const tenant = await t.makeTenant();
     const member = await t.makeMember(tenant.id, 'member');
-    const claimsOwner = mintToken({ sub: member.id, tid: tenant.id, roles: ['owner', 'admin'] });
+    const claimsOwner = mintToken({ sub: member.id, tid: tenant.id, sid: member.sessionId, roles: ['owner', 'admin'] });
 
     expectProblem(await renameTenant(claimsOwner, 'Escalated'), 403, 'forbidden');
   });
@@ -112,7 +112,7 @@ describe('the platform flag', () => {
 
 describe('an API key', () => {
   it("is no user session: /me and switch-tenant answer 403 session_required, even for a key made by a member of both tenants", async () => {
-    const { userId, tenantId } = await signedIn('owner');
+    const { userId, tenantId, factorySession } = await signedIn('owner');
     const other = await t.makeTenant();
     await t.owner.query('insert into memberships (tenant_id, user_id, role) values ($1, $2, $3)', [other.id, userId, 'owner']);
     const key = newApiKey(tenantId);
@@ -133,7 +133,7 @@ describe('an API key', () => {
       403,
       'session_required',
     );
-    const { rows } = await t.owner.query('select count(*)::int as n from refresh_tokens where user_id = $1', [userId]);
-    expect(rows).toEqual([{ n: 1 }]); // only the sign-in's
+    const { rows } = await t.owner.query('select count(*)::int as n from refresh_tokens where user_id = $1 and family_id <> $2', [userId, factorySession]);
+    expect(rows).toEqual([{ n: 1 }]); // only the sign-in's (beside the factory's session of makeMember)
   });
 });

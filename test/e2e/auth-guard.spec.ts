@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { bearer, createTestApp, expectProblem, mintToken, type TestApp, type TestMember, type TestTenant } from '../support/http-app.js';
 import { TEST_JWT_SECRET } from '../support/database.js';
+import jwt from 'jsonwebtoken';
 
 /**
  * The global TenantAuthGuard against forged, altered and misdirected access tokens, through the
@@ -39,10 +40,14 @@ beforeAll(async () => {
   adminA = await t.makeMember(tenantA.id, 'admin');
 });
 
-/** A token for the member of A (or B), as sign-in would issue it, minus the session. */
+/** A token for the member of A (or B), as sign-in would issue it. */
 const tokenA = (claims: Record<string, unknown> = {}, options: Parameters<typeof mintToken>[1] = {}): string =>
-  mintToken({ sub: memberA.id, tid: tenantA.id, ...claims }, options);
-const tokenB = (): string => mintToken({ sub: memberB.id, tid: tenantB.id });
+  mintToken({ sub: memberA.id, tid: tenantA.id, sid: memberA.sessionId, ...claims }, options);
+const tokenB = (): string => mintToken({ sub: memberB.id, tid: tenantB.id, sid: memberB.sessionId });
+
+/** A token signed with the right key whose payload is exactly `payload` (no exp unless given). */
+const signedExactly = (payload: Record<string, unknown>): string =>
+  jwt.sign(payload, TEST_JWT_SECRET, { algorithm: 'HS256', noTimestamp: false });
 
 afterAll(async () => {
   await t?.close();
@@ -123,6 +128,11 @@ describe('GET /api/v1/tenant rejects with 401', () => {
     ["a validly signed token for A's member, naming tenant B", () => bearer(tokenA({ tid: tenantB.id }))],
     ['a validly signed token naming a session that does not exist', () => bearer(tokenA({ sid: '00000000-0000-4000-8000-000000000000' }))],
     ['a validly signed token whose session id is not a uuid', () => bearer(tokenA({ sid: 'session-1' }))],
+    ['a validly signed token without sid (it would survive signing out)', () => bearer(tokenA({ sid: undefined }))],
+    [
+      'a validly signed token without exp (it would never end)',
+      () => bearer(signedExactly({ sub: memberA.id, tid: tenantA.id, sid: memberA.sessionId, typ: 'access', iss: 'tenantry', aud: 'tenantry-api' })),
+    ],
   ];
 
   it.each(cases)('%s', async (_name, headers) => {

@@ -3,7 +3,7 @@ import type { LightMyRequestResponse } from 'fastify';
 import { PasswordHasher } from '../../src/modules/auth/passwords/password-hasher.js';
 import type { SessionTokens } from '../../src/modules/auth/sessions/sessions.service.js';
 import { UsersRepository } from '../../src/modules/auth/users.repository.js';
-import { bearer, createTestApp, DEFAULT_PASSWORD, expectProblem, type TestApp } from '../support/http-app.js';
+import { bearer, createTestApp, DEFAULT_PASSWORD, expectProblem, type TestApp, FACTORY_SESSION_IP } from '../support/http-app.js';
 
 /**
  * Sign-up provisions a tenant; sign-in answers the same for an unknown email and a wrong password,
@@ -305,7 +305,7 @@ describe('POST /api/v1/auth/login', () => {
     expect(payload.exp - payload.iat).toBe(900);
     expect(payload).not.toHaveProperty('roles');
     const [session] = await rows<{ family_id: string; active_tenant_id: string; ip: string }>(
-      'select family_id, active_tenant_id, ip from refresh_tokens where user_id = $1',
+      `select family_id, active_tenant_id, ip from refresh_tokens where user_id = $1 and ip is distinct from '${FACTORY_SESSION_IP}'`,
       [user.id],
     );
     expect(session).toMatchObject({ family_id: payload.sid, active_tenant_id: active.id });
@@ -338,7 +338,7 @@ describe('POST /api/v1/auth/login', () => {
     for (const tenant of [other.slug, other.id, deleted.slug, 'no-such-tenant']) {
       expectProblem(await post('/auth/login', { email: user.email, password: DEFAULT_PASSWORD, tenant }), 403, 'not_a_member');
     }
-    expect(await rows('select 1 from refresh_tokens where user_id = $1', [user.id])).toEqual([]);
+    expect(await rows(`select 1 from refresh_tokens where user_id = $1 and ip is distinct from '${FACTORY_SESSION_IP}'`, [user.id])).toEqual([]);
   });
 
   it('refuses a user who belongs to no tenant with 403 no_tenant', async () => {
@@ -358,7 +358,7 @@ describe('POST /api/v1/auth/login', () => {
     await t.makeMember(tenant.id, 'member', user);
 
     expectProblem(await post('/auth/login', { email: user.email, password: DEFAULT_PASSWORD, ...extra }), 400, 'validation_failed');
-    expect(await rows('select 1 from refresh_tokens where user_id = $1', [user.id])).toEqual([]);
+    expect(await rows(`select 1 from refresh_tokens where user_id = $1 and ip is distinct from '${FACTORY_SESSION_IP}'`, [user.id])).toEqual([]);
   });
 
   it('upgrades a hash made with older argon2 parameters at the next successful sign-in', async () => {

@@ -5,7 +5,7 @@ import pg from 'pg';
 import type Stripe from 'stripe';
 import type { Role } from '../../src/platform/security/permissions.js';
 import { type FakeStripe, signatureHeader } from '../support/fake-stripe.js';
-import { bearer, mintToken, type TestApp } from '../support/http-app.js';
+import { bearer, mintToken, openTestSession, type TestApp } from '../support/http-app.js';
 
 /**
  * Builders and read-backs for the billing, Stripe and worker specs: members written through the
@@ -60,7 +60,7 @@ export class BillingWorld {
       options.platformAdmin ?? false,
     ]);
     await this.owner.query('insert into memberships (tenant_id, user_id, role) values ($1, $2, $3)', [tenantId, userId, role]);
-    const token = mintToken({ sub: userId, tid: tenantId, typ: 'access' });
+    const token = mintToken({ sub: userId, tid: tenantId, sid: await openTestSession(this.owner, userId, tenantId), typ: 'access' });
     return { userId, token, headers: bearer(token) };
   }
 

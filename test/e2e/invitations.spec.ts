@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { InvitationsModule } from '../../src/modules/auth/invitations/invitations.module.js';
 import { MembersModule } from '../../src/modules/tenant/members/members.module.js';
 import { OutboxDelivery } from '../../src/platform/mail/outbox-delivery.js';
-import { bearer, createTestApp, DEFAULT_PASSWORD, expectProblem, mintToken, type TestApp, type TestMember } from '../support/http-app.js';
+import { bearer, createTestApp, DEFAULT_PASSWORD, expectProblem, mintToken, openTestSession, type TestApp, type TestMember } from '../support/http-app.js';
 import { auditEvents, makeApiKey, roleOf } from './members-factories.js';
 
 /**
@@ -318,7 +318,7 @@ describe('POST /api/v1/invitations/accept, as someone new', () => {
         data: { email: invitation.email, role: 'admin', userId: body.userId, newAccount: true },
       }),
     ]);
-    const asNewcomer = await t.inject({ method: 'GET', url: '/api/v1/members', headers: bearer(mintToken({ sub: body.userId, tid: tenantId })) });
+    const asNewcomer = await t.inject({ method: 'GET', url: '/api/v1/members', headers: bearer(mintToken({ sub: body.userId, tid: tenantId, sid: await openTestSession(t.owner, body.userId, tenantId) })) });
     expect(asNewcomer.statusCode).toBe(200);
   });
 

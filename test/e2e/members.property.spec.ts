@@ -5,7 +5,7 @@ import type { LightMyRequestResponse } from 'fastify';
 import { InvitationsModule } from '../../src/modules/auth/invitations/invitations.module.js';
 import { MembersModule } from '../../src/modules/tenant/members/members.module.js';
 import { ROLES, type Role } from '../../src/platform/security/permissions.js';
-import { bearer, createTestApp, DEFAULT_PASSWORD, mintToken, type TestApp } from '../support/http-app.js';
+import { bearer, createTestApp, DEFAULT_PASSWORD, mintToken, openTestSession, type TestApp } from '../support/http-app.js';
 import { makeApiKey, rolesIn } from './members-factories.js';
 
 /**
@@ -79,7 +79,7 @@ async function perform(tenantId: string, actors: Actor[], op: Op): Promise<Step>
       const token = new URL(rows[0]!.payload.acceptUrl).searchParams.get('token');
       const accepted = await t.inject({ method: 'POST', url: '/api/v1/invitations/accept', payload: { token, name: 'Newcomer', password: DEFAULT_PASSWORD } });
       const userId = accepted.statusCode === 200 ? accepted.json<{ userId: string }>().userId : undefined;
-      if (userId) actors.push({ userId, headers: bearer(mintToken({ sub: userId, tid: tenantId })) });
+      if (userId) actors.push({ userId, headers: bearer(mintToken({ sub: userId, tid: tenantId, sid: await openTestSession(t.owner, userId, tenantId) })) });
       return { op, actor, subject: userId, status: accepted.statusCode === 200 ? 201 : accepted.statusCode };
     }
   }

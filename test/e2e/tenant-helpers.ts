@@ -4,7 +4,7 @@ import pg from 'pg';
 import { PlatformDb } from '../../src/platform/db/platform-db.js';
 import type { Role } from '../../src/platform/security/permissions.js';
 import { TENANT_FIXTURES } from '../support/tenant-fixtures.js';
-import { bearer, createTestApp, mintToken, type TestApp, type TestAppOptions } from '../support/http-app.js';
+import { bearer, createTestApp, mintToken, openTestSession, type TestApp, type TestAppOptions } from '../support/http-app.js';
 
 /**
  * Shared by the tenant, exports and admin end-to-end specs: an app with an owner connection (to
@@ -55,7 +55,7 @@ export async function makeMember(
     options.createdAt ?? new Date(),
   ]);
   await owner.query('insert into memberships (tenant_id, user_id, role) values ($1, $2, $3)', [tenantId, userId, role]);
-  const token = mintToken({ sub: userId, tid: tenantId, typ: 'access' });
+  const token = mintToken({ sub: userId, tid: tenantId, sid: await openTestSession(owner, userId, tenantId), typ: 'access' });
   return { userId, email, token, auth: bearer(token) };
 }
 

@@ -5,7 +5,7 @@ import type { LightMyRequestResponse } from 'fastify';
 import { createApp } from '../../src/bootstrap.js';
 import { WidgetModule } from '../../src/modules/chat/widget/widget.module.js';
 import { compactUuid } from '../../src/platform/crypto/tokens.js';
-import { bearer, createTestApp, mintToken, type TestApp, type TestTenant } from '../support/http-app.js';
+import { bearer, createTestApp, type TestApp, type TestTenant } from '../support/http-app.js';
 
 /**
  * The seed demo's widget API (POST /session, POST /chat): tenants, sessions stored in Postgres
@@ -367,7 +367,7 @@ describe('the widget and the API see the same conversations, each within its rig
   it("another tenant's admin does not", async () => {
     const [tenant, other] = [await widgetTenant(), await widgetTenant()];
     const sessionId = await session(tenant);
-    const token = mintToken({ sub: (await t.makeMember(other.id, 'admin')).id, tid: other.id });
+    const { token } = await t.makeMember(other.id, 'admin');
 
     const res = await t.inject({ method: 'GET', url: `/api/v1/conversations/${conversationIdOf(sessionId)}/messages`, headers: bearer(token) });
 

@@ -73,8 +73,9 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
       makeMember: async (tenantId, role, user) => {
         const member = user ?? (await insertUser(owner));
         await owner.query('insert into memberships (tenant_id, user_id, role) values ($1, $2, $3)', [tenantId, member.id, role]);
-        const token = mintToken({ sub: member.id, tid: tenantId });
-        return { ...member, tenantId, role, token, auth: bearer(token) };
+        const sessionId = await openTestSession(owner, member.id, tenantId);
+        const token = mintToken({ sub: member.id, tid: tenantId, sid: sessionId });
+        return { ...member, tenantId, role, sessionId, token, auth: bearer(token) };
       },
       login: async (email, password, tenant, remoteAddress) => {
         const payload = tenant === undefined ? { email, password } : { email, password, tenant };
@@ -140,7 +141,9 @@ export interface TestUser {
 export interface TestMember extends TestUser {
   tenantId: string;
   role: Role;
-  /** An access token for this member in this tenant (minted, no session). */
+  /** The live session (refresh token family) the token names. */
+  sessionId: string;
+  /** An access token for this member in this tenant (minted, naming `sessionId`). */
   token: string;
   /** `{ authorization: 'Bearer <token>' }` */
   auth: Record<string, string>;
@@ -191,11 +194,27 @@ export interface MintOptions {
   noDefaultRoles?: boolean;
 }
 
+/** The `ip` of the sessions openTestSession makes: specs that list a user's sign-ins leave them out. */
+export const FACTORY_SESSION_IP = 'test-factory';
+
+/**
+ * A live session for the user in the tenant, as sign-in would leave it (a refresh token family),
+ * without signing in: access tokens must name one (`sid`). Returns the session id for mintToken.
+ */
+export async function openTestSession(owner: { query: (text: string, values: unknown[]) => Promise<unknown> }, userId: string, tenantId: string): Promise<string> {
+  const sessionId = randomUUID();
+  await owner.query(
+    `insert into refresh_tokens (user_id, family_id, active_tenant_id, token_hash, expires_at, ip) values ($1, $2, $3, $4, now() + interval '1 day', $5)`,
+    [userId, sessionId, tenantId, randomBytes(32), FACTORY_SESSION_IP],
+  );
+  return sessionId;
+}
+
 /**
  * An access token shaped as the identity module issues it: HS256, iss 'tenantry', aud
  * 'tenantry-api', claims { sub, tid, typ: 'access' } (plus `roles: ['member']`, which the server
  * ignores: roles come from the membership). It authenticates only if `sub` is a member of `tid`
- * (see makeMember); without `sid` it names no session, so signing out does not end it.
+ * and `sid` names a live session of theirs (see makeMember, openTestSession); without `sid` it is refused.
  */
 export function mintToken(claims: TokenClaims, options: MintOptions = {}): string {
   const payload: Record<string, unknown> = { sub: randomUUID(), typ: 'access', ...claims };

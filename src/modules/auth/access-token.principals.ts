@@ -29,7 +29,7 @@ export class DbAccessTokenPrincipals extends AccessTokenPrincipals {
   }
 
   private async tenantSession(claims: TenantAccessClaims): Promise<Principal> {
-    if (claims.sid !== undefined && !isUuid(claims.sid)) throw AccessError.unauthenticated('Invalid session');
+    if (!isUuid(claims.sid)) throw AccessError.unauthenticated('Invalid session');
     const row = await this.ctx.run({ tenantId: claims.tid, userId: claims.sub }, () =>
       this.principals.find(claims.tid, claims.sub, claims.sid),
     );

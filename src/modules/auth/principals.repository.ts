@@ -6,7 +6,7 @@ export interface PrincipalRow {
   role: string;
   tenantStatus: TenantStatusName;
   isPlatformAdmin: boolean;
-  /** The token's session family is not revoked (true for tokens that name no session). */
+  /** The token's session family is not revoked. */
   sessionLive: boolean;
 }
 
@@ -26,16 +26,15 @@ export class PrincipalsRepository {
    * on every request). Runs as the token's tenant and user: memberships' RLS limits it to that
    * tenant, refresh_tokens' to that user.
    */
-  async find(tenantId: string, userId: string, sessionId: string | undefined): Promise<PrincipalRow | undefined> {
-    const session = sessionId ?? null;
+  async find(tenantId: string, userId: string, sessionId: string): Promise<PrincipalRow | undefined> {
     const rows = await this.db.sql<PrincipalRow>`
       select m.role,
              t.status::text as "tenantStatus",
              u.is_platform_admin as "isPlatformAdmin",
-             (${session}::uuid is null or exists (
+             exists (
                select 1 from refresh_tokens r
-                where r.user_id = m.user_id and r.family_id = ${session}::uuid and r.revoked_at is null
-             )) as "sessionLive"
+                where r.user_id = m.user_id and r.family_id = ${sessionId}::uuid and r.revoked_at is null
+             ) as "sessionLive"
         from memberships m
         join tenants t on t.id = m.tenant_id
         join users u on u.id = m.user_id

@@ -47,6 +47,20 @@ export class UsersRepository {
       select tenant_id as id, slug, name, status::text as status, role from auth_my_tenants()`;
   }
 
+  /**
+   * The user in context and the tenants they belong to, in ONE statement (GET /me on every page
+   * load): what `findSelf` and `tenantsOfUser` return. The user is undefined when RLS hides them.
+   */
+  async selfAndTenants(userId: string): Promise<{ user: UserView | undefined; tenants: MyTenant[] }> {
+    const rows = await this.db.sql<{ user: UserView | null; tenants: MyTenant[] }>`
+      select (select json_build_object('id', u.id, 'email', u.email, 'name', u.name, 'isPlatformAdmin', u.is_platform_admin)
+                from users u where u.id = ${userId}::uuid) as "user",
+             coalesce((select json_agg(json_build_object('id', m.tenant_id, 'slug', m.slug, 'name', m.name, 'status', m.status::text, 'role', m.role))
+                         from auth_my_tenants() m), '[]'::json) as tenants`;
+    const row = rows[0]!;
+    return { user: row.user ?? undefined, tenants: row.tenants };
+  }
+
   /** The user in context (RLS: a user always sees itself). */
   async findSelf(userId: string): Promise<UserView | undefined> {
     const user = await this.db.client.user.findFirst({

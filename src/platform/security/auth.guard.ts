@@ -1,40 +1,39 @@
-import { type ExecutionContext, Injectable } from '@nestjs/common';
+import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { AuthGuard } from '@nestjs/passport';
 import type { FastifyRequest } from 'fastify';
 import { PinoLogger } from 'nestjs-pino';
 import { TenantContext } from '../context/tenant-context.js';
 import { AccessError, AccessErrorCode } from './access.errors.js';
 import type { AccessTokenClaims } from './access-token.js';
+import { AccessTokenVerifier } from './access-token-verifier.js';
 import { ALLOW_PLATFORM_SESSION, ALLOW_SUSPENDED_TENANT, IS_PUBLIC, PLATFORM_ADMIN_ONLY, REQUIRED_PERMISSION } from './decorators.js';
 import { AccessTokenPrincipals, API_KEY_PREFIX, ApiKeyPrincipals, type Principal } from './principal.js';
 
 /**
  * Global guard: every route is authenticated unless marked @Public(). It verifies the caller (an
- * access token through passport-jwt, or an API key), resolves the principal from the database,
+ * access token through AccessTokenVerifier, or an API key), resolves the principal from the database,
  * refuses suspended or deleted tenants, fills the TenantContext, and checks the route's
  * @RequirePermission and @PlatformAdminOnly. A platform session (a platform admin signed in to no
  * tenant) passes only on @PlatformAdminOnly and @AllowPlatformSession routes, with no tenant in
  * context; any other route answers 403 tenant_required.
  */
 @Injectable()
-export class TenantAuthGuard extends AuthGuard('jwt') {
+export class TenantAuthGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly tokens: AccessTokenPrincipals,
     private readonly apiKeys: ApiKeyPrincipals,
     private readonly ctx: TenantContext,
     private readonly log: PinoLogger,
-  ) {
-    super();
-  }
+    private readonly verifier: AccessTokenVerifier,
+  ) {}
 
-  override async canActivate(context: ExecutionContext): Promise<boolean> {
+  async canActivate(context: ExecutionContext): Promise<boolean> {
     const targets = [context.getHandler(), context.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) return true;
 
     const request = context.switchToHttp().getRequest<FastifyRequest & { user?: AccessTokenClaims }>();
-    const principal = await this.authenticate(context, request);
+    const principal = await this.authenticate(request);
     const platformAdminOnly = this.reflector.getAllAndOverride<boolean>(PLATFORM_ADMIN_ONLY, targets) === true;
 
     if (principal.tenantId === undefined) {
@@ -73,11 +72,11 @@ export class TenantAuthGuard extends AuthGuard('jwt') {
     return true;
   }
 
-  private async authenticate(context: ExecutionContext, request: FastifyRequest & { user?: AccessTokenClaims }): Promise<Principal> {
+  private authenticate(request: FastifyRequest & { user?: AccessTokenClaims }): Promise<Principal> {
     const apiKey = apiKeyOf(request);
     if (apiKey !== undefined) return this.apiKeys.authenticate(apiKey);
-    await super.canActivate(context); // passport-jwt: throws 401 on any verification failure
-    return this.tokens.resolve(request.user!);
+    request.user = this.verifier.verifyBearer(request.headers.authorization); // 401 on any verification failure; @SessionId reads it
+    return this.tokens.resolve(request.user);
   }
 }
 

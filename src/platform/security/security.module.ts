@@ -1,13 +1,12 @@
 import { Global, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
-import { PassportModule } from '@nestjs/passport';
+import { AccessTokenVerifier } from './access-token-verifier.js';
 import { TenantAuthGuard } from './auth.guard.js';
-import { JwtStrategy } from './jwt.strategy.js';
 
 @Global()
 @Module({
-  imports: [PassportModule],
   // AccessTokenPrincipals and ApiKeyPrincipals come from the identity module (global providers).
-  providers: [JwtStrategy, { provide: APP_GUARD, useClass: TenantAuthGuard }],
+  providers: [AccessTokenVerifier, { provide: APP_GUARD, useClass: TenantAuthGuard }],
+  exports: [AccessTokenVerifier],
 })
 export class SecurityModule {}

@@ -24,8 +24,7 @@ export class MeService {
   async get(): Promise<MeView> {
     const state = this.ctx.current();
     if (!state?.userId || state.apiKeyId) throw AuthError.of(AuthErrorCode.SessionRequired);
-    const user = await this.users.findSelf(state.userId);
-    const tenants = await this.users.tenantsOfUser();
+    const { user, tenants } = await this.users.selfAndTenants(state.userId);
     if (!state.tenantId) {
       // A platform session (the guard let no other tenantless principal through): the user, no tenant.
       if (!user?.isPlatformAdmin) throw AuthError.of(AuthErrorCode.SessionRequired);

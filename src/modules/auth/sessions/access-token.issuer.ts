@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { AppConfig } from '../../../platform/config/config.js';
-import { ACCESS_TOKEN_ALGORITHM, type AccessTokenClaims } from '../../../platform/security/access-token.js';
+import { ACCESS_TOKEN_ALGORITHM, type PlatformAccessClaims, type TenantAccessClaims } from '../../../platform/security/access-token.js';
 
 /**
- * Signs access tokens exactly as the kernel's JwtStrategy verifies them: HS256 with JWT_SECRET,
+ * Signs access tokens exactly as the kernel's AccessTokenVerifier verifies them: HS256 with JWT_SECRET,
  * iss/aud from the configuration, exp = ACCESS_TOKEN_TTL_SECONDS. The claims name the user (sub),
  * the active tenant (tid) and the session family (sid); roles are never in the token, the guard
  * reads them from the membership on every request. A platform session's tokens name no tenant.
@@ -30,13 +30,13 @@ export class AccessTokenIssuer {
   }
 
   sign(userId: string, tenantId: string, sessionId: string): string {
-    const claims: AccessTokenClaims = { sub: userId, tid: tenantId, sid: sessionId, typ: 'access' };
+    const claims: Omit<TenantAccessClaims, 'exp'> = { sub: userId, tid: tenantId, sid: sessionId, typ: 'access' }; // exp: from expiresIn
     return this.jwt.sign(claims);
   }
 
   /** A platform session's token: no tenant, `typ: platform` (platform-administration routes only). */
   signPlatform(userId: string, sessionId: string): string {
-    const claims: AccessTokenClaims = { sub: userId, sid: sessionId, typ: 'platform' };
+    const claims: Omit<PlatformAccessClaims, 'exp'> = { sub: userId, sid: sessionId, typ: 'platform' };
     return this.jwt.sign(claims);
   }
 }

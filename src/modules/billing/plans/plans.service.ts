@@ -60,7 +60,7 @@ export class PlansService {
   async effectiveLimits(tenantId: string = this.ctx.requireTenantId('effectiveLimits')): Promise<PlanLimits & { plan: string }> {
     const tenant = await this.plans.tenantPlan(tenantId);
     if (!tenant) throw new BillingError(BillingErrorCode.UnknownPlan, `No tenant ${tenantId}`);
-    const plan = await this.plans.find(tenant.plan);
+    const plan = tenant.planRow;
     if (!plan) throw new BillingError(BillingErrorCode.UnknownPlan, `The tenant's plan ${tenant.plan} does not exist`);
     return { plan: plan.id, ...mergeLimits(planLimitsSchema.parse(plan.limits), tenant.limitOverrides) };
   }

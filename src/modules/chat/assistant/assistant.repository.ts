@@ -32,6 +32,7 @@ export interface PromptRow {
 export interface ReplySettingsRow {
   config: AssistantRow | null;
   tenantName: string;
+  tenantStatus: 'active' | 'suspended' | 'deleted';
   activeTemplate: string | null;
 }
 
@@ -75,13 +76,22 @@ export class AssistantRepository {
   }
 
   async replySettings(tenantId: string): Promise<ReplySettingsRow> {
-    const tenant = await this.db.client.tenant.findFirstOrThrow({
-      where: { id: tenantId },
-      select: { name: true, assistant: { select: { ...CONFIG, activePrompt: { select: { template: true } } } } },
-    });
-    if (!tenant.assistant) return { tenantName: tenant.name, config: null, activeTemplate: null };
-    const { activePrompt, ...config } = tenant.assistant;
-    return { tenantName: tenant.name, config: toRow(config), activeTemplate: activePrompt?.template ?? null };
+    // ONE statement (Prisma's nested select made three): every reply and widget request runs it.
+    const [row] = await this.db.sql<Omit<AssistantRow, 'provider'> & { provider: ProviderKind | null; tenantName: string; tenantStatus: ReplySettingsRow['tenantStatus']; activeTemplate: string | null }>`
+      select t.name as "tenantName", t.status::text as "tenantStatus",
+             a.provider, a.model, a.welcome_message as "welcomeMessage", a.temperature::float8 as temperature,
+             a.max_tokens as "maxTokens", a.base_url as "baseUrl", a.api_key_encrypted as "apiKeyEncrypted",
+             a.widget_enabled as "widgetEnabled", a.auto_titles as "autoTitles",
+             a.active_prompt_version as "activePromptVersion", a.updated_at as "updatedAt", p.template as "activeTemplate"
+        from tenants t
+        left join assistant_configs a on a.tenant_id = t.id
+        left join prompt_templates p on p.tenant_id = a.tenant_id and p.version = a.active_prompt_version
+       where t.id = ${tenantId}::uuid`;
+    if (!row) return { tenantName: '', tenantStatus: 'deleted', config: null, activeTemplate: null }; // erased meanwhile
+    const { tenantName, tenantStatus, activeTemplate, provider, ...config } = row;
+    const base = { tenantName, tenantStatus };
+    if (provider === null) return { ...base, config: null, activeTemplate: null };
+    return { ...base, config: { ...config, provider }, activeTemplate };
   }
 
   /** Serializes version numbering per tenant for the rest of the unit of work. */

@@ -9,7 +9,7 @@ import { OutboundPolicy, OutboundRefusedError } from '../../../platform/outbound
 import { ChatError } from '../chat.errors.js';
 import { BUILTIN_MODELS, isBuiltinModel } from '../providers/builtin-provider.js';
 import type { ProviderKind } from '../providers/chat-providers.js';
-import { type AssistantChanges, AssistantRepository, type AssistantRow, type PromptRow } from './assistant.repository.js';
+import { type AssistantChanges, AssistantRepository, type AssistantRow, type PromptRow, type ReplySettingsRow } from './assistant.repository.js';
 import type { updateAssistantSchema } from './dto/assistant.dto.js';
 import { renderPrompt, unknownPlaceholders, PROMPT_PLACEHOLDERS } from './prompt-template.js';
 import { SecretBox } from './secret-box.js';
@@ -68,6 +68,13 @@ export const DEFAULT_ASSISTANT: AssistantRow = {
 
 const promptCursor = z.object({ version: z.number().int().min(1) });
 
+/** What the widget checks before it answers: the tenant's status and its widget switch, read with the reply settings. */
+export interface WidgetState {
+  tenantStatus: ReplySettingsRow['tenantStatus'];
+  widgetEnabled: boolean;
+  welcome: string;
+}
+
 /**
  * A tenant's assistant: provider, model, welcome message, sampling settings, the provider's base
  * URL and API key (sealed with AES-256-GCM), the widget switch, and versioned system prompt
@@ -76,6 +83,13 @@ const promptCursor = z.object({ version: z.number().int().min(1) });
  */
 @Injectable()
 export class AssistantService {
+  /**
+   * The settings row read in a context (one request, one tenant), so that a request reads it once:
+   * the widget's check, the welcome message and the reply's settings come from the same statement.
+   * Keyed by the context's state object, which lives as long as the request's context.
+   */
+  private readonly readInContext = new WeakMap<object, ReplySettingsRow>();
+
   constructor(
     private readonly ctx: TenantContext,
     private readonly db: TenantDb,
@@ -88,7 +102,35 @@ export class AssistantService {
   async get(): Promise<AssistantView> {
     this.ctx.requirePermission('chat:use');
     const tenantId = this.ctx.requireTenantId('reading the assistant');
+    const known = this.knownInContext();
+    if (known) return toView(known.config ?? DEFAULT_ASSISTANT);
     return toView((await this.assistants.find(tenantId)) ?? DEFAULT_ASSISTANT);
+  }
+
+  /**
+   * The tenant's status, widget switch and welcome message, in ONE statement that also reads the
+   * reply settings (kept for the rest of this context: `get` and `replySettings` then read nothing).
+   * Read on every widget request, never cached across requests: a suspended tenant or a widget
+   * switched off answers no further widget request, whichever instance made the change.
+   */
+  async widgetState(): Promise<WidgetState> {
+    this.ctx.requirePermission('chat:use');
+    const row = await this.settingsRow(this.ctx.requireTenantId('reading the widget state'));
+    return { tenantStatus: row.tenantStatus, widgetEnabled: (row.config ?? DEFAULT_ASSISTANT).widgetEnabled, welcome: (row.config ?? DEFAULT_ASSISTANT).welcomeMessage };
+  }
+
+  private knownInContext(): ReplySettingsRow | undefined {
+    const state = this.ctx.current();
+    return state ? this.readInContext.get(state) : undefined;
+  }
+
+  private async settingsRow(tenantId: string): Promise<ReplySettingsRow> {
+    const known = this.knownInContext();
+    if (known) return known;
+    const row = await this.assistants.replySettings(tenantId);
+    const state = this.ctx.current();
+    if (state && !state.unitOfWork) this.readInContext.set(state, row);
+    return row;
   }
 
   /**
@@ -100,6 +142,8 @@ export class AssistantService {
     this.ctx.requirePermission('chat:configure');
     const tenantId = this.ctx.requireTenantId('configuring the assistant');
     if (patch.baseUrl) await this.checkBaseUrl(patch.baseUrl);
+    const state = this.ctx.current();
+    if (state) this.readInContext.delete(state);
     return this.db.transaction(async () => {
       const current = (await this.assistants.find(tenantId)) ?? DEFAULT_ASSISTANT;
       const changes = this.changesOf(tenantId, current, patch);
@@ -161,7 +205,7 @@ export class AssistantService {
   async replySettings(now = new Date()): Promise<ReplySettings> {
     this.ctx.requirePermission('chat:use');
     const tenantId = this.ctx.requireTenantId('replying');
-    const { config, tenantName, activeTemplate } = await this.assistants.replySettings(tenantId);
+    const { config, tenantName, activeTemplate } = await this.settingsRow(tenantId);
     const c = config ?? DEFAULT_ASSISTANT;
     return {
       provider: c.provider,

@@ -244,12 +244,12 @@ export class ChatService {
       const now = new Date();
       const turn = await this.reserveTurn(tenantId, conversation.id, settings, history, message, now);
       const base = { tenantId, conversationId: conversation.id, completionTokens: 0 };
-      await this.repository.insertMessages([
+      // The messages and the conversation's activity in one statement (one round trip).
+      await this.repository.insertTurn(tenantId, conversation.id, [
         { ...base, id: randomUUID(), role: 'user', content: message, status: 'complete', model: null, promptTokens: estimateTokens(message), createdAt: now },
         // One millisecond later: both rows are written in one statement, and the reply sorts after the question.
         { ...base, id: turn.assistantMessageId, role: 'assistant', content: '', status: 'pending', model: settings.model, promptTokens: 0, createdAt: new Date(now.getTime() + 1) },
-      ]);
-      await this.repository.touch(tenantId, conversation.id, titleOf(message), now);
+      ], titleOf(message), now);
       return turn;
     });
   }
@@ -273,10 +273,13 @@ export class ChatService {
       const now = new Date();
       const turn = await this.reserveTurn(tenantId, conversation.id, settings, history, question.content, now);
       await this.repository.deleteMessage(tenantId, last.id);
-      await this.repository.insertMessages([
-        { tenantId, conversationId: conversation.id, id: turn.assistantMessageId, role: 'assistant', content: '', status: 'pending', model: settings.model, promptTokens: 0, completionTokens: 0, createdAt: now },
-      ]);
-      await this.repository.touch(tenantId, conversation.id, titleOf(question.content), now);
+      await this.repository.insertTurn(
+        tenantId,
+        conversation.id,
+        [{ tenantId, conversationId: conversation.id, id: turn.assistantMessageId, role: 'assistant', content: '', status: 'pending', model: settings.model, promptTokens: 0, completionTokens: 0, createdAt: now }],
+        titleOf(question.content),
+        now,
+      );
       return turn;
     });
   }

@@ -12,6 +12,23 @@ import { decodeSessionId, encodeSessionId } from './session-id.js';
 import { WidgetError } from './widget.errors.js';
 import { WidgetRepository, type WidgetTenantRow } from './widget.repository.js';
 
+/**
+ * How long a slug's tenant id and chat limit are kept in memory. Only those: the tenant's status
+ * and widget switch are read on every request (AssistantService.widgetState), so this delays
+ * nothing but a change of limits.chat_per_10s, by at most this long.
+ */
+export const WIDGET_TENANT_TTL_MS = 5_000;
+const MAX_CACHED_SLUGS = 10_000;
+/**
+ * Widget /chat requests of one tenant in progress at once in this process; the next ones wait
+ * their turn (at most WIDGET_TENANT_QUEUE of them), and past that are refused with 429 at once,
+ * before Redis or SQL. The per-tenant limit counts requests over 10 s, so a flood's allowed burst
+ * would otherwise run all together and take the CPU from every other tenant (bench:fairness,
+ * docs/adr/0018); in turn, a tenant's burst waits behind itself, not in front of the others.
+ */
+export const WIDGET_TENANT_CONCURRENCY = 8;
+export const WIDGET_TENANT_QUEUE = 64;
+
 /** limits.chat_per_10s of a tenant that has none in tenants.limit_overrides. */
 export const DEFAULT_CHAT_PER_10S = 10;
 export const CHAT_WINDOW_SECONDS = 10;
@@ -26,11 +43,16 @@ const chatLimit = z.number().int().min(0);
  * Only active tenants whose assistant has widget_enabled answer; any other slug is "Unknown
  * tenant" (404), so the widget does not reveal which tenants exist with the widget off.
  * POST /chat is limited per tenant to limits.chat_per_10s requests in any 10 s (RateLimiter,
- * Redis, shared by every instance); the check comes after the cheap refusals (unknown tenant,
- * malformed or foreign session) and before anything is stored or the model is called.
+ * Redis, shared by every instance); the check comes after the cheap refusals (malformed or foreign
+ * session) and before any SQL while the slug's tenant is in memory (WIDGET_TENANT_TTL_MS): a
+ * refused request costs one Redis call. Then ONE statement reads the tenant's status, the widget
+ * switch and the reply settings, on every request (docs/adr/0018).
  */
 @Injectable()
 export class WidgetService {
+  private readonly slugs = new Map<string, { tenant: WidgetTenantRow; until: number }>();
+  private readonly turns = new Map<string, { running: number; waiting: Array<() => void> }>();
+
   constructor(
     private readonly ctx: TenantContext,
     private readonly config: AppConfig,
@@ -43,11 +65,11 @@ export class WidgetService {
   async startSession(slug: string): Promise<WidgetSessionResponse> {
     const tenant = await this.tenantOf(slug);
     return this.asWidget(tenant, async () => {
-      await this.requireWidgetEnabled();
+      const { welcome } = await this.requireWidgetEnabled();
       const conversation = await this.chat.startConversation('widget');
       return {
         session_id: encodeSessionId({ tenantId: tenant.id, conversationId: conversation.id }),
-        tenant: { id: tenant.slug, name: tenant.name, welcome: conversation.welcome },
+        tenant: { id: tenant.slug, name: tenant.name, welcome },
       };
     });
   }
@@ -60,24 +82,71 @@ export class WidgetService {
     if (!session) throw WidgetError.sessionNotFound();
     if (session.tenantId !== tenant.id) throw WidgetError.sessionTenantMismatch();
 
+    await this.takeTurn(tenant);
+    try {
+      return await this.replyAs(tenant, input.session_id, session.conversationId, message);
+    } finally {
+      this.endTurn(tenant.id);
+    }
+  }
+
+  /** Waits for one of the tenant's WIDGET_TENANT_CONCURRENCY places in this process; 429 when too many already wait. */
+  private async takeTurn(tenant: WidgetTenantRow): Promise<void> {
+    const turns = this.turns.get(tenant.id) ?? { running: 0, waiting: [] };
+    this.turns.set(tenant.id, turns);
+    if (turns.running < WIDGET_TENANT_CONCURRENCY) {
+      turns.running++;
+      return;
+    }
+    if (turns.waiting.length >= WIDGET_TENANT_QUEUE) throw WidgetError.rateLimited({ allowed: false, limit: chatLimitOf(tenant), remaining: 0, resetSeconds: 1 });
+    await new Promise<void>((resolve) => turns.waiting.push(resolve)); // the place is handed over by endTurn
+  }
+
+  private endTurn(tenantId: string): void {
+    const turns = this.turns.get(tenantId);
+    if (!turns) return;
+    const next = turns.waiting.shift();
+    if (next) return next(); // the place passes to the next waiting request: running stays the same
+    turns.running--;
+    if (turns.running === 0) this.turns.delete(tenantId);
+  }
+
+  private async replyAs(
+    tenant: WidgetTenantRow,
+    sessionId: string,
+    conversationId: string,
+    message: string,
+  ): Promise<{ response: WidgetChatResponse; rateLimit: RateLimitDecision }> {
     const rateLimit = await this.limiter.consume(`widget-chat:${tenant.id}`, chatLimitOf(tenant), CHAT_WINDOW_SECONDS);
     if (!rateLimit.allowed) throw WidgetError.rateLimited(rateLimit);
 
     return this.asWidget(tenant, async () => {
       await this.requireWidgetEnabled();
-      const result = await this.chat.reply(session.conversationId, message).catch((error: unknown) => {
+      const result = await this.chat.reply(conversationId, message).catch((error: unknown) => {
         throw error instanceof ChatError && error.code === ChatErrorCode.ConversationNotFound ? WidgetError.sessionNotFound() : error;
       });
       return {
-        response: { tenant_id: tenant.slug, session_id: input.session_id, reply: result.reply, model: result.model, mock: result.mock },
+        response: { tenant_id: tenant.slug, session_id: sessionId, reply: result.reply, model: result.model, mock: result.mock },
         rateLimit,
       };
     });
   }
 
+  /** The slug's tenant, from memory when read in the last WIDGET_TENANT_TTL_MS; its status is checked later, on every request. */
   private async tenantOf(slug: string): Promise<WidgetTenantRow> {
+    const now = Date.now();
+    const cached = this.slugs.get(slug);
+    if (cached && cached.until > now) return cached.tenant;
     const tenant = await this.tenants.findTenantBySlug(slug);
-    if (!tenant || tenant.status !== 'active') throw WidgetError.tenantNotFound();
+    if (!tenant || tenant.status !== 'active') {
+      this.slugs.delete(slug);
+      throw WidgetError.tenantNotFound();
+    }
+    if (this.slugs.size >= MAX_CACHED_SLUGS) {
+      for (const [key, entry] of this.slugs) if (entry.until <= now) this.slugs.delete(key);
+      if (this.slugs.size >= MAX_CACHED_SLUGS) this.slugs.clear();
+    }
+    this.slugs.set(slug, { tenant, until: now + WIDGET_TENANT_TTL_MS });
     return tenant;
   }
 
@@ -87,8 +156,11 @@ export class WidgetService {
     return this.ctx.run({ tenantId: tenant.id, channel: 'widget', permissions: ['chat:use'], ip: request?.ip, userAgent: request?.userAgent }, fn);
   }
 
-  private async requireWidgetEnabled(): Promise<void> {
-    if (!(await this.assistant.get()).widgetEnabled) throw WidgetError.tenantNotFound();
+  /** Read on every request, in the statement that also reads the reply settings (nothing else reads them again). */
+  private async requireWidgetEnabled(): Promise<{ welcome: string }> {
+    const state = await this.assistant.widgetState();
+    if (state.tenantStatus !== 'active' || !state.widgetEnabled) throw WidgetError.tenantNotFound();
+    return state;
   }
 
   private checkedMessage(message: string): string {
