@@ -1,0 +1,108 @@
+/**
+ * Starts what the browser tests need, and returns the teardown: a fresh database migrated with the
+ * project's migrator, the fake Stripe server of the Jest suite, the built API (`node dist/src/main.js`,
+ * worker included: mail and webhooks are jobs) with the file mail transport, and `vite preview` of
+ * web/dist proxying the API's paths. Nothing is started when E2E_BASE_URL names a running server.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { dropDatabase, TEST_CHAT_ENCRYPTION_KEY, TEST_JWT_SECRET, testDatabaseUrls } from '../../../test/support/database.ts';
+import { startFakeStripe } from '../../../test/support/fake-stripe.ts';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+
+async function waitFor(url: string, child: ChildProcess, what: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`${what} exited with code ${child.exitCode}`);
+    try {
+      const response = await fetch(url);
+      if (response.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error(`${what} did not answer ${url} within ${timeoutMs} ms`);
+}
+
+function start(command: string, args: string[], env: NodeJS.ProcessEnv, cwd: string, name: string): ChildProcess {
+  const child = spawn(command, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const prefix = (chunk: Buffer) =>
+    process.env.E2E_VERBOSE === '1' || /error|fatal/i.test(chunk.toString()) ? process.stderr.write(`[${name}] ${chunk.toString()}`) : undefined;
+  child.stdout?.on('data', prefix);
+  child.stderr?.on('data', prefix);
+  return child;
+}
+
+export default async function globalSetup(): Promise<(() => Promise<void>) | undefined> {
+  if (process.env.E2E_BASE_URL) {
+    if (!process.env.E2E_MAIL_DIR) throw new Error('E2E_BASE_URL needs E2E_MAIL_DIR (the server’s MAIL_FILE_DIR)');
+    return undefined;
+  }
+  const webPort = Number(process.env.E2E_WEB_PORT ?? 3600);
+  const apiPort = Number(process.env.E2E_API_PORT ?? 3601);
+  const database = `tenantry_e2e_${randomBytes(5).toString('hex')}`;
+  const urls = testDatabaseUrls(database);
+  const mailDir = await mkdtemp(path.join(tmpdir(), 'tenantry-e2e-mail-'));
+  const { migrate } = (await import(path.join(root, 'dist/src/platform/db/migrator.js'))) as typeof import('../../../src/platform/db/migrator.ts');
+  await migrate({ ...urls, migrationsDir: path.join(root, 'prisma/migrations') });
+
+  const stripe = await startFakeStripe();
+  const apiUrl = `http://127.0.0.1:${apiPort}`;
+  const webUrl = `http://127.0.0.1:${webPort}`;
+  const api = start(
+    process.execPath,
+    ['dist/src/main.js'],
+    {
+      NODE_ENV: 'test',
+      HOST: '127.0.0.1',
+      PORT: String(apiPort),
+      DATABASE_URL: urls.ownerUrl,
+      APP_DATABASE_URL: urls.appUrl,
+      PLATFORM_DATABASE_URL: urls.platformUrl,
+      REDIS_URL: process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379',
+      QUEUE_PREFIX: `e2e:${database}`,
+      JWT_SECRET: TEST_JWT_SECRET,
+      CHAT_ENCRYPTION_KEY: TEST_CHAT_ENCRYPTION_KEY,
+      APP_BASE_URL: webUrl,
+      MAIL_TRANSPORT: 'file',
+      MAIL_FILE_DIR: mailDir,
+      LOG_LEVEL: process.env.E2E_VERBOSE === '1' ? 'info' : 'warn',
+      SIGNIN_RATE_PER_IP: '100000',
+      SIGNIN_RATE_PER_ACCOUNT: '100000',
+      API_CALL_FLUSH_MS: '1000',
+      ...stripe.env,
+    },
+    root,
+    'api',
+  );
+  const web = start(process.execPath, [path.join(root, 'node_modules/vite/bin/vite.js'), 'preview'], { API_URL: apiUrl, WEB_PORT: String(webPort) }, path.join(root, 'web'), 'web');
+
+  const teardown = async () => {
+    web.kill('SIGTERM');
+    api.kill('SIGTERM');
+    await Promise.all([once(web), once(api)]);
+    await stripe.close();
+    await dropDatabase(database).catch(() => undefined);
+    await rm(mailDir, { recursive: true, force: true });
+  };
+  try {
+    await waitFor(`${apiUrl}/health/ready`, api, 'the API');
+    await waitFor(`${webUrl}/login`, web, 'vite preview');
+  } catch (error) {
+    await teardown();
+    throw error;
+  }
+  process.env.E2E_MAIL_DIR = mailDir;
+  process.env.E2E_FAKE_STRIPE_PORT = String(stripe.port);
+  return teardown;
+}
+
+function once(child: ChildProcess): Promise<void> {
+  return child.exitCode !== null ? Promise.resolve() : new Promise((resolve) => child.once('exit', () => resolve()));
+}
