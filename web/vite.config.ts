@@ -8,11 +8,12 @@ import { defineConfig } from 'vitest/config';
  */
 const api = process.env.API_URL ?? 'http://127.0.0.1:3000';
 const proxy = {
-  '/api': { target: api, changeOrigin: false },
-  '/health': { target: api },
+  // Anchored: '/api' alone would also send the app's /api-keys page to the API.
+  '^/api/': { target: api },
+  '^/health/': { target: api },
   // The widget API is POST only; a browser's GET of these paths is the app's.
-  '/session': { target: api, bypass: (req: { method?: string }) => (req.method === 'POST' ? undefined : '/index.html') },
-  '/chat': { target: api, bypass: (req: { method?: string }) => (req.method === 'POST' ? undefined : '/index.html') },
+  '^/session$': { target: api, bypass: (req: { method?: string }) => (req.method === 'POST' ? undefined : '/index.html') },
+  '^/chat$': { target: api, bypass: (req: { method?: string }) => (req.method === 'POST' ? undefined : '/index.html') },
 };
 
 export default defineConfig({

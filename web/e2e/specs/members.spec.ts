@@ -8,7 +8,7 @@ test('an admin invites; a new user accepts from the email and lands in the organ
   await page.getByLabel('Role').selectOption('member');
   await page.getByRole('button', { name: 'Send the invitation' }).click();
   await expect(page.getByRole('status')).toContainText(`Invitation sent to ${email}`);
-  await expect(page.getByRole('cell', { name: email })).toBeVisible();
+  await expect(page.getByRole('cell', { name: email, exact: true })).toBeVisible();
 
   const link = await mailLink(email, '/accept-invitation');
   const other = await browser.newContext();
@@ -63,7 +63,7 @@ test('members: the last owner cannot be demoted; an admin is promoted and remove
   await expect(page.getByLabel('Role of Ada Admin')).toHaveValue('billing');
   await page.getByRole('button', { name: 'Remove Ada Admin' }).click();
   await page.getByRole('dialog').getByRole('button', { name: 'Remove' }).click();
-  await expect(page.getByRole('cell', { name: admin.email })).toHaveCount(0);
+  await expect(page.getByRole('cell', { name: admin.email, exact: true })).toHaveCount(0);
 });
 
 test('a tenant switch leaves none of the previous organisation’s data on screen', async ({ page, request, tenant }) => {
@@ -78,13 +78,13 @@ test('a tenant switch leaves none of the previous organisation’s data on scree
   expect(invitedFirst.status()).toBe(201);
 
   await visit(page, '/invitations', tenant.ownerEmail);
-  await expect(page.getByRole('cell', { name: `${marker}@example.test` })).toBeVisible();
+  await expect(page.getByRole('cell', { name: `${marker}@example.test`, exact: true })).toBeVisible();
   await page.getByTestId('tenant-switcher').click();
   await page.getByRole('menuitem', { name: new RegExp(second.name) }).click();
   await expect(page).toHaveURL(/\/overview$/);
   await expect(page.getByTestId('tenant-switcher')).toContainText(second.name);
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Invitations' }).click();
-  await expect(page.getByRole('heading', { name: 'Invitations' })).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Invitations', exact: true })).toBeVisible();
   await expect(page.getByText('No pending invitation.')).toBeVisible();
   await expect(page.getByText(marker)).toHaveCount(0);
 });

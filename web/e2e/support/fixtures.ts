@@ -75,7 +75,8 @@ export async function signIn(page: Page, email: string, password = PASSWORD): Pr
  */
 export async function visit(page: Page, pathname: string, email: string, password = PASSWORD): Promise<void> {
   await page.goto(pathname);
-  await page.waitForURL((url) => url.pathname === pathname || url.pathname === '/login');
+  // Every page has a level-1 heading: once one shows, the app has settled on the page or on sign-in.
+  await page.getByRole('heading', { level: 1 }).first().waitFor();
   if (new URL(page.url()).pathname === '/login') {
     await page.getByLabel('Email').fill(email);
     await page.getByLabel('Password', { exact: true }).fill(password);
