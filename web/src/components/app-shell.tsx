@@ -120,15 +120,15 @@ export function AppShell() {
         </nav>
       </aside>
       <div className="min-w-0 flex-1">
-        <header className="sticky top-0 z-30 flex items-center gap-2 border-b border-zinc-200 bg-white/90 px-4 py-2 backdrop-blur dark:border-zinc-800 dark:bg-zinc-900/90">
-          <Button variant="ghost" size="sm" className="lg:hidden" aria-expanded={menuOpen} onClick={() => setMenuOpen((o) => !o)}>
+        <header className="sticky top-0 z-30 flex items-center gap-2 overflow-hidden border-b border-zinc-200 bg-white/90 px-4 py-2 backdrop-blur dark:border-zinc-800 dark:bg-zinc-900/90">
+          <Button variant="ghost" size="sm" className="px-2 lg:hidden" aria-expanded={menuOpen} onClick={() => setMenuOpen((o) => !o)}>
             {t('nav.menu')}
           </Button>
           {me.data && me.data.tenants.length > 0 && (
             <Menu
-              label={t('nav.switchTenant')}
               trigger={
-                <Button variant="secondary" size="sm" className="max-w-48 truncate" data-testid="tenant-switcher">
+                <Button variant="secondary" size="sm" className="max-w-[10rem] min-w-0 truncate sm:max-w-48" data-testid="tenant-switcher">
+                  <span className="sr-only">{t('nav.switchTenant')}: </span>
                   <span className="truncate">{tenant?.name ?? t('nav.platform')}</span>
                   <span aria-hidden>▾</span>
                 </Button>
@@ -148,10 +148,13 @@ export function AppShell() {
               <Preferences />
             </div>
             <Menu
-              label={t('nav.userMenu')}
               trigger={
                 <Button variant="ghost" size="sm">
-                  <span className="max-w-32 truncate">{me.data?.user.name ?? '…'}</span>
+                  <span className="sr-only">{t('nav.userMenu')}: </span>
+                  <span aria-hidden className="flex size-6 items-center justify-center rounded-full bg-indigo-100 text-xs font-semibold text-indigo-900 sm:hidden">
+                    {me.data?.user.name.slice(0, 1).toUpperCase() ?? '…'}
+                  </span>
+                  <span className="hidden max-w-32 truncate sm:inline">{me.data?.user.name ?? '…'}</span>
                 </Button>
               }
             >

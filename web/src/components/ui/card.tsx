@@ -47,7 +47,7 @@ export function EmptyState({ title, children }: { title: string; children?: Reac
 /** A table that scrolls sideways on narrow screens instead of overflowing the page. */
 export function Table({ caption, children }: { caption: string; children: ReactNode }) {
   return (
-    <div className="-mx-4 overflow-x-auto sm:mx-0">
+    <div className="relative -mx-4 overflow-x-auto sm:mx-0" tabIndex={0} role="region" aria-label={caption}>
       <table className="min-w-full divide-y divide-zinc-200 text-left text-sm dark:divide-zinc-700">
         <caption className="sr-only">{caption}</caption>
         {children}

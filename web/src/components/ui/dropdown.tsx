@@ -2,7 +2,8 @@ import { DropdownMenu } from 'radix-ui';
 import type { ReactNode } from 'react';
 
 /** Radix's menu (arrow keys, typeahead, Escape), styled once. */
-export function Menu({ trigger, label, children }: { trigger: ReactNode; label: string; children: ReactNode }) {
+/** `label` names a trigger that shows no text (an icon); a trigger with text is named by its text. */
+export function Menu({ trigger, label, children }: { trigger: ReactNode; label?: string; children: ReactNode }) {
   return (
     <DropdownMenu.Root>
       <DropdownMenu.Trigger asChild aria-label={label}>

@@ -90,7 +90,7 @@ function DailyCharts({ report }: { report: UsageReport }) {
                   <CartesianGrid strokeDasharray="3 3" className="stroke-zinc-200 dark:stroke-zinc-700" />
                   <XAxis dataKey="label" tick={{ fontSize: 11 }} interval="preserveStartEnd" stroke="currentColor" />
                   <YAxis allowDecimals={false} width={48} tick={{ fontSize: 11 }} stroke="currentColor" />
-                  <Tooltip />
+                  <Tooltip contentStyle={{ backgroundColor: '#ffffff', color: '#18181b' }} labelStyle={{ color: '#18181b' }} itemStyle={{ color: '#3730a3' }} />
                   <Bar dataKey="amount" fill="#4f46e5" name={t(METRIC_LABEL[metric])} />
                 </BarChart>
               </ResponsiveContainer>
