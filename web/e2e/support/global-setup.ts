@@ -11,7 +11,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { dropDatabase, TEST_CHAT_ENCRYPTION_KEY, TEST_JWT_SECRET, testDatabaseUrls } from '../../../test/support/database.ts';
-import { startFakeStripe } from '../../../test/support/fake-stripe.ts';
+import http from 'node:http';
+import { checkoutSessionObject, FAKE_PRICES, type FakeStripe, signatureHeader, startFakeStripe, stripeEvent } from '../../../test/support/fake-stripe.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
@@ -83,7 +84,9 @@ export default async function globalSetup(): Promise<(() => Promise<void>) | und
   );
   const web = start(process.execPath, [path.join(root, 'node_modules/vite/bin/vite.js'), 'preview'], { API_URL: apiUrl, WEB_PORT: String(webPort) }, path.join(root, 'web'), 'web');
 
+  const control = await startStripeControl(stripe, apiUrl, Number(process.env.E2E_CONTROL_PORT ?? 3602));
   const teardown = async () => {
+    control.close();
     web.kill('SIGTERM');
     api.kill('SIGTERM');
     await Promise.all([once(web), once(api)]);
@@ -100,9 +103,35 @@ export default async function globalSetup(): Promise<(() => Promise<void>) | und
   }
   process.env.E2E_MAIL_DIR = mailDir;
   process.env.E2E_FAKE_STRIPE_PORT = String(stripe.port);
+  process.env.E2E_CONTROL_URL = `http://127.0.0.1:${control.port}`;
+  process.env.E2E_DATABASE_URL = urls.ownerUrl;
   return teardown;
 }
 
 function once(child: ChildProcess): Promise<void> {
   return child.exitCode !== null ? Promise.resolve() : new Promise((resolve) => child.once('exit', () => resolve()));
+}
+
+/**
+ * What Stripe does after a Checkout payment, on demand for the browser tests (the fake lives in this
+ * process): POST /checkout/:sessionId makes the subscription and sends the signed
+ * checkout.session.completed webhook to the API.
+ */
+async function startStripeControl(stripe: FakeStripe, apiUrl: string, port: number): Promise<{ port: number; close(): void }> {
+  const server = http.createServer((req, res) => {
+    const id = /^\/checkout\/([\w]+)$/.exec(req.url ?? '')?.[1];
+    const session = id ? stripe.checkoutSessions.get(id) : undefined;
+    if (req.method !== 'POST' || !session) {
+      res.writeHead(404).end();
+      return;
+    }
+    const customer = String(session.customer);
+    const subscription = stripe.createSubscription({ customer, price: FAKE_PRICES.pro, status: 'active', metadata: session.metadata as Record<string, string> });
+    const payload = JSON.stringify(stripeEvent('checkout.session.completed', checkoutSessionObject(customer, subscription.id, session.metadata as Record<string, string>)));
+    fetch(`${apiUrl}/api/v1/billing/webhooks`, { method: 'POST', headers: { 'content-type': 'application/json', 'stripe-signature': signatureHeader(payload) }, body: payload })
+      .then(async (answer) => res.writeHead(answer.status, { 'content-type': 'application/json' }).end(await answer.text()))
+      .catch((error: unknown) => res.writeHead(500).end(String(error)));
+  });
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  return { port, close: () => server.close() };
 }
