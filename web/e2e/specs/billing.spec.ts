@@ -6,13 +6,14 @@ test('checkout through the fake Stripe, then the webhook, then the new plan show
   await expect(page.getByTestId('current-plan')).toHaveText('Free');
   // Stripe's hosted page: the test plays it, sending the browser back as Stripe would.
   let sessionId = '';
+  const origin = new URL(page.url()).origin;
   await page.route('https://checkout.stripe.test/**', async (route) => {
     sessionId = new URL(route.request().url()).pathname.split('/').pop()!;
-    await route.fulfill({ status: 302, headers: { location: `/billing?checkout=success&session_id=${sessionId}` } });
+    await route.fulfill({ status: 302, headers: { location: `${origin}/billing?checkout=success&session_id=${sessionId}` } });
   });
   await page.getByRole('button', { name: 'Upgrade to Pro' }).click();
   await page.waitForURL(/checkout=success/);
-  await page.getByRole('heading', { name: 'Billing' }).waitFor();
+  await page.getByRole('heading', { level: 1 }).first().waitFor();
   // The page waits for the webhook; the redirect without a session in memory asks to sign in first.
   if (new URL(page.url()).pathname === '/login') await visit(page, '/billing?checkout=success', tenant.ownerEmail);
   const webhook = await request.post(`${process.env.E2E_CONTROL_URL}/checkout/${sessionId}`);

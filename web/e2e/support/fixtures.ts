@@ -81,7 +81,8 @@ export async function visit(page: Page, pathname: string, email: string, passwor
     await page.getByLabel('Email').fill(email);
     await page.getByLabel('Password', { exact: true }).fill(password);
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL((url) => url.pathname === pathname);
+    const target = new URL(pathname, 'http://app').pathname;
+    await page.waitForURL((url) => url.pathname === target);
   }
 }
 
