@@ -9,7 +9,18 @@ import { defineConfig } from 'vitest/config';
 const api = process.env.API_URL ?? 'http://127.0.0.1:3000';
 const proxy = {
   // Anchored: '/api' alone would also send the app's /api-keys page to the API.
-  '^/api/': { target: api },
+  '^/api/': {
+    target: api,
+    // A browser that stops reading (the chat's Stop) must end the upstream request too, as it would
+    // without a proxy: the API aborts the model's call when its client goes away.
+    configure: (proxy: { on(event: 'proxyReq', cb: (proxyReq: { destroy(): void }, req: unknown, res: { on(e: 'close', cb: () => void): void; writableFinished: boolean }) => void): void }) => {
+      proxy.on('proxyReq', (proxyReq, _req, res) => {
+        res.on('close', () => {
+          if (!res.writableFinished) proxyReq.destroy();
+        });
+      });
+    },
+  },
   '^/health/': { target: api },
   // The widget API is POST only; a browser's GET of these paths is the app's.
   '^/session$': { target: api, bypass: (req: { method?: string }) => (req.method === 'POST' ? undefined : '/index.html') },

@@ -2,7 +2,7 @@ import { expect, routeMissing, test, visit } from '../support/fixtures.ts';
 
 test('chat: a streamed reply in markdown, regenerate, rename and delete', async ({ page, tenant }) => {
   await visit(page, '/conversations', tenant.ownerEmail);
-  await page.getByRole('button', { name: 'New conversation' }).click();
+  await page.getByRole('button', { name: 'New conversation', exact: true }).click();
   await expect(page).toHaveURL(/\/conversations\/[0-9a-f-]{36}$/);
   const composer = page.getByLabel('Message');
   await composer.fill('hello **world**');

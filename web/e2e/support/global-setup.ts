@@ -54,6 +54,7 @@ export default async function globalSetup(): Promise<(() => Promise<void>) | und
   await migrate({ ...urls, migrationsDir: path.join(root, 'prisma/migrations') });
 
   const stripe = await startFakeStripe();
+  const model = await startEchoModel(Number(process.env.E2E_MODEL_PORT ?? 3603));
   const apiUrl = `http://127.0.0.1:${apiPort}`;
   const webUrl = `http://127.0.0.1:${webPort}`;
   const api = start(
@@ -77,6 +78,8 @@ export default async function globalSetup(): Promise<(() => Promise<void>) | und
       SIGNIN_RATE_PER_IP: '100000',
       SIGNIN_RATE_PER_ACCOUNT: '100000',
       API_CALL_FLUSH_MS: '1000',
+      // The echo model below listens on 127.0.0.1, which the SSRF guard refuses unless allowed (ADR 0011).
+      PROVIDER_ALLOWED_PRIVATE_HOSTS: '127.0.0.1/32',
       ...stripe.env,
     },
     root,
@@ -87,6 +90,7 @@ export default async function globalSetup(): Promise<(() => Promise<void>) | und
   const control = await startStripeControl(stripe, apiUrl, Number(process.env.E2E_CONTROL_PORT ?? 3602));
   const teardown = async () => {
     control.close();
+    model.close();
     web.kill('SIGTERM');
     api.kill('SIGTERM');
     await Promise.all([once(web), once(api)]);
@@ -105,6 +109,7 @@ export default async function globalSetup(): Promise<(() => Promise<void>) | und
   process.env.E2E_FAKE_STRIPE_PORT = String(stripe.port);
   process.env.E2E_CONTROL_URL = `http://127.0.0.1:${control.port}`;
   process.env.E2E_DATABASE_URL = urls.ownerUrl;
+  process.env.E2E_MODEL_URL = `http://127.0.0.1:${model.port}/v1`;
   return teardown;
 }
 
@@ -131,6 +136,47 @@ async function startStripeControl(stripe: FakeStripe, apiUrl: string, port: numb
     fetch(`${apiUrl}/api/v1/billing/webhooks`, { method: 'POST', headers: { 'content-type': 'application/json', 'stripe-signature': signatureHeader(payload) }, body: payload })
       .then(async (answer) => res.writeHead(answer.status, { 'content-type': 'application/json' }).end(await answer.text()))
       .catch((error: unknown) => res.writeHead(500).end(String(error)));
+  });
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  return { port, close: () => server.close() };
+}
+
+/**
+ * An OpenAI-compatible model for the browser tests: it streams back the system prompt it was given
+ * ("[system: ...]") then the user's message, word by word; a message containing "slowly" trickles
+ * 200 words, one every 50 ms, ending with END (the stop test stops it long before).
+ */
+async function startEchoModel(port: number): Promise<{ port: number; close(): void }> {
+  const server = http.createServer((req, res) => {
+    let raw = '';
+    req.on('data', (chunk: Buffer) => (raw += chunk.toString()));
+    req.on('end', () => {
+      const body = JSON.parse(raw || '{}') as { messages?: Array<{ role: string; content: string }>; stream?: boolean };
+      const system = body.messages?.find((m) => m.role === 'system')?.content ?? '';
+      const user = body.messages?.filter((m) => m.role === 'user').at(-1)?.content ?? '';
+      const slow = user.includes('slowly');
+      const words = slow ? [...Array.from({ length: 200 }, (_, i) => `word${i} `), 'END'] : `[system: ${system}] You said: ${user}`.split(/(?<= )/);
+      const chunk = (content: string) => `data: ${JSON.stringify({ id: 'echo', object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content }, finish_reason: null }] })}\n\n`;
+      if (!body.stream) {
+        res.writeHead(200, { 'content-type': 'application/json' }).end(
+          JSON.stringify({ id: 'echo', object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content: words.join('') }, finish_reason: 'stop' }], usage: { prompt_tokens: 5, completion_tokens: words.length } }),
+        );
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      let i = 0;
+      const timer = setInterval(() => {
+        if (res.destroyed) return clearInterval(timer);
+        if (i < words.length) {
+          res.write(chunk(words[i++]!));
+          return;
+        }
+        clearInterval(timer);
+        res.write(`data: ${JSON.stringify({ id: 'echo', object: 'chat.completion.chunk', choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] })}\n\n`);
+        res.end('data: [DONE]\n\n');
+      }, slow ? 50 : 5);
+      res.on('close', () => clearInterval(timer));
+    });
   });
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   return { port, close: () => server.close() };

@@ -14,16 +14,15 @@ import { createPrompt, listPrompts, publishPrompt } from './api.ts';
 export function PromptsPage() {
   const { t, formatDate } = useI18n();
   const queryClient = useQueryClient();
-  const [draft, setDraft] = useState('');
   const prompts = useQuery({ queryKey: ['prompts'], queryFn: listPrompts });
   const refresh = async () => {
     await queryClient.invalidateQueries({ queryKey: ['prompts'] });
     await queryClient.invalidateQueries({ queryKey: ['assistant'] });
   };
   const create = useMutation({
-    mutationFn: (template: string) => createPrompt(template),
-    onSuccess: async () => {
-      setDraft('');
+    mutationFn: ({ template }: { template: string; form: HTMLFormElement }) => createPrompt(template),
+    onSuccess: async (_, { form }) => {
+      form.reset();
       await refresh();
     },
   });
@@ -40,14 +39,16 @@ export function PromptsPage() {
             className="space-y-3"
             onSubmit={(e) => {
               e.preventDefault();
-              if (draft.trim()) create.mutate(draft);
+              const form = e.currentTarget;
+              const template = new FormData(form).get('template');
+              if (typeof template === 'string' && template.trim()) create.mutate({ template, form });
             }}
           >
             <Field label={t('prompts.template')} hint={t('prompts.templateHint')}>
-              <Textarea name="template" rows={5} value={draft} onChange={(e) => setDraft(e.target.value)} />
+              <Textarea name="template" rows={5} required />
             </Field>
             <ErrorMessage error={create.error} />
-            <Button type="submit" pending={create.isPending} disabled={!draft.trim()}>
+            <Button type="submit" pending={create.isPending}>
               {t('prompts.save')}
             </Button>
           </form>

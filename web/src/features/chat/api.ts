@@ -41,9 +41,17 @@ const SSE = { Accept: 'text/event-stream' };
 export const postMessage = (id: string, content: string, signal: AbortSignal) =>
   streamOf(client.POST('/api/v1/conversations/{id}/messages', { params: { path: { id } }, body: { content }, parseAs: 'stream', headers: SSE, signal }));
 
-/** Re-attaches to a reply in progress: its text so far, then the rest (pending route). */
-export const followReply = (id: string, messageId: string, signal: AbortSignal) =>
-  streamOf(client.GET('/api/v1/conversations/{id}/messages/{messageId}/stream', { params: { path: { id, messageId } }, parseAs: 'stream', headers: SSE, signal }));
+/** Re-attaches to a reply in progress: its text so far, then the rest (pending route); undefined when the server cannot. */
+export async function followReply(id: string, messageId: string, signal: AbortSignal): Promise<ReadableStream<Uint8Array> | undefined> {
+  try {
+    return await streamOf(
+      client.GET('/api/v1/conversations/{id}/messages/{messageId}/stream', { params: { path: { id, messageId } }, parseAs: 'stream', headers: SSE, signal }),
+    );
+  } catch (error) {
+    if (isNotAvailable(error)) return undefined;
+    throw error;
+  }
+}
 
 /** Asks the server to stop a reply (pending route); false when the server has no such route. */
 export async function stopReply(id: string, messageId: string): Promise<boolean> {

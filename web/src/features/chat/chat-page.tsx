@@ -42,6 +42,8 @@ function Thread({ conversationId }: { conversationId: string }) {
   const { live, send, follow, regenerate, stop, streaming } = useReply(conversationId);
   const bottom = useRef<HTMLDivElement>(null);
   const followed = useRef(false);
+  /** False once the server said it cannot re-attach: then the stored messages are read again until the reply settles. */
+  const canFollow = useRef(true);
 
   const stored = messages.data ?? [];
   const last = stored.at(-1);
@@ -49,8 +51,15 @@ function Thread({ conversationId }: { conversationId: string }) {
   useEffect(() => {
     if (!last || last.role !== 'assistant' || last.status !== 'pending' || live || followed.current) return;
     followed.current = true;
+    const poll = () => setTimeout(() => void messages.refetch().then(() => (followed.current = false)), 1000);
+    if (!canFollow.current) {
+      poll();
+      return;
+    }
     void follow(last.id).then((attached) => {
-      if (!attached) setTimeout(() => void messages.refetch().then(() => (followed.current = false)), 1000);
+      if (attached) return;
+      canFollow.current = false;
+      poll();
     });
   }, [last, live, follow, messages]);
 

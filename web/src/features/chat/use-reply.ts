@@ -38,7 +38,10 @@ export function useReply(conversationId: string) {
       setLive({ ...(question !== undefined ? { question } : {}), reply: state });
       try {
         const body = await open(abort.signal);
-        if (!body) return false;
+        if (!body) {
+          setLive(null);
+          return false;
+        }
         for await (const event of readReply(body)) {
           state = applyReplyEvent(state, event);
           messageId.current = state.messageId;
