@@ -29,7 +29,7 @@ test('a prompt published, then rolled back, and the change seen in chat', async 
   await page.getByRole('button', { name: 'Publish version 2' }).click();
   await expect(page.getByRole('region', { name: 'Version 2' }).getByText('Published')).toBeVisible();
   await ask(page, 'who are you');
-  await expect(page.getByText('[system: You are Beta.]')).toBeVisible();
+  await expect(page.getByText('[system: You are Beta.]').first()).toBeVisible();
 
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Prompt versions' }).click();
   await page.getByRole('region', { name: 'Version 1' }).getByRole('button', { name: 'Compare with published' }).click();
@@ -37,7 +37,7 @@ test('a prompt published, then rolled back, and the change seen in chat', async 
   await page.getByRole('button', { name: 'Roll back to version 1' }).click();
   await expect(page.getByRole('region', { name: 'Version 1' }).getByText('Published')).toBeVisible();
   await ask(page, 'who are you now');
-  await expect(page.getByText('[system: You are Alpha.]')).toBeVisible();
+  await expect(page.getByText('[system: You are Alpha.]').first()).toBeVisible();
 });
 
 test('stop ends a streaming reply where it is, and the stored reply says why', async ({ page, request, tenant }) => {
@@ -49,7 +49,7 @@ test('stop ends a streaming reply where it is, and the stored reply says why', a
   await page.getByRole('button', { name: 'Stop' }).click();
   await expect(page.getByRole('button', { name: 'Stop' })).toHaveCount(0);
   await expect(page.getByRole('button', { name: 'Send' })).toBeVisible();
-  await expect(page.getByText('word3')).toBeVisible();
+  await expect(page.getByText('word3').first()).toBeVisible();
   // The model streams 200 words; the stop came long before the last ones.
   await expect(page.getByText('word199')).toHaveCount(0);
   await expect(page.getByRole('alert').filter({ hasText: 'The reply failed' })).toBeVisible();

@@ -8,7 +8,7 @@ test('chat: a streamed reply in markdown, regenerate, rename and delete', async 
   await composer.fill('hello **world**');
   await composer.press('Enter');
   // The built-in model answers with the welcome and the message reversed.
-  const reply = page.getByText("You said: 'hello **world**'");
+  const reply = page.getByText("You said: 'hello **world**'").first();
   await expect(reply).toBeVisible();
   await expect(page.getByRole('button', { name: 'Regenerate' })).toBeVisible();
   await expect(page.getByRole('button', { name: 'Stop' })).toHaveCount(0);
@@ -60,5 +60,5 @@ test('chat: a refresh in the middle of a reply still shows the whole reply', asy
   await page.getByLabel('Message').press('Enter');
   await page.reload();
   await visit(page, `/conversations/${id}`, tenant.ownerEmail);
-  await expect(page.getByText("You said: 'survive a reload'")).toBeVisible();
+  await expect(page.getByText("You said: 'survive a reload'").first()).toBeVisible();
 });

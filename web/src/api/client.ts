@@ -17,6 +17,9 @@ export type ApiPaths = paths & PendingPaths;
 /** Routes that carry no access token, and whose 401 means "wrong credentials", not "session over". */
 const SESSIONLESS = /\/api\/v1\/(auth\/(signup|login|refresh|logout|password-reset\/)|billing\/plans)/;
 
+/** Same origin as the page (absolute, so that requests build everywhere, tests included). */
+const ORIGIN = typeof location === 'undefined' ? '' : location.origin;
+
 let onSessionLost: () => void = () => undefined;
 
 /** The app registers what happens when the session cannot be renewed (router: go to sign-in). */
@@ -33,7 +36,7 @@ let refreshing: Promise<boolean> | null = null;
 export function refreshSession(): Promise<boolean> {
   refreshing ??= (async () => {
     try {
-      const response = await fetch('/api/v1/auth/refresh', {
+      const response = await fetch(`${ORIGIN}/api/v1/auth/refresh`, {
         method: 'POST',
         credentials: 'same-origin',
         headers: { 'content-type': 'application/json', ...CSRF_HEADER },
@@ -98,7 +101,7 @@ export async function sessionFetch(input: Request): Promise<Response> {
 }
 
 export const client = createClient<ApiPaths>({
-  baseUrl: '',
+  baseUrl: ORIGIN,
   credentials: 'same-origin',
   headers: CSRF_HEADER,
   fetch: sessionFetch,
