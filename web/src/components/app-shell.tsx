@@ -1,10 +1,11 @@
-import { useQueryClient } from '@tanstack/react-query';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, Outlet, useNavigate, useRouterState } from '@tanstack/react-router';
 import { useEffect, useState } from 'react';
 import { logout, switchTenant } from '../features/auth/api.ts';
 import type { Permission } from '../features/auth/permissions.ts';
 import { useCan, useMe, useSession } from '../features/auth/use-session.ts';
 import { TenantBanners } from '../features/billing/tenant-banners.tsx';
+import { getTenant } from '../features/settings/api.ts';
 import { type MessageKey, useI18n } from '../i18n/index.tsx';
 import { ErrorMessage } from './error-display.tsx';
 import { Preferences } from './preferences.tsx';
@@ -56,7 +57,10 @@ export function AppShell() {
 
   useEffect(() => setMenuOpen(false), [pathname]);
   const tenant = me.data?.tenant;
-  useEffect(() => setTenantLocale(undefined), [tenant?.id, setTenantLocale]);
+  // The tenant's language applies to members who chose none (the user's choice wins; see i18n).
+  const settings = useQuery({ queryKey: ['tenant'], queryFn: getTenant, enabled: Boolean(tenant) });
+  const tenantLocale = settings.data?.settings?.locale;
+  useEffect(() => setTenantLocale(tenantLocale), [tenantLocale, setTenantLocale]);
 
   async function onSwitch(tenantId: string): Promise<void> {
     setSwitchError(null);

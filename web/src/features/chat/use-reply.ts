@@ -25,6 +25,8 @@ export function useReply(conversationId: string) {
   const settle = useCallback(async () => {
     await queryClient.invalidateQueries({ queryKey: ['messages', conversationId] });
     void queryClient.invalidateQueries({ queryKey: ['conversations'] });
+    // A generated title (the tenant's autoTitles) is written by a job a moment after the reply.
+    setTimeout(() => void queryClient.invalidateQueries({ queryKey: ['conversations'] }), 4000);
     setLive(null);
   }, [queryClient, conversationId]);
 
