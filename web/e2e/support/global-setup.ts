@@ -1,0 +1,183 @@
+/**
+ * Starts what the browser tests need, and returns the teardown: a fresh database migrated with the
+ * project's migrator, the fake Stripe server of the Jest suite, the built API (`node dist/src/main.js`,
+ * worker included: mail and webhooks are jobs) with the file mail transport, and `vite preview` of
+ * web/dist proxying the API's paths. Nothing is started when E2E_BASE_URL names a running server.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { dropDatabase, TEST_CHAT_ENCRYPTION_KEY, TEST_JWT_SECRET, testDatabaseUrls } from '../../../test/support/database.ts';
+import http from 'node:http';
+import { checkoutSessionObject, FAKE_PRICES, type FakeStripe, signatureHeader, startFakeStripe, stripeEvent } from '../../../test/support/fake-stripe.ts';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+
+async function waitFor(url: string, child: ChildProcess, what: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`${what} exited with code ${child.exitCode}`);
+    try {
+      const response = await fetch(url);
+      if (response.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error(`${what} did not answer ${url} within ${timeoutMs} ms`);
+}
+
+function start(command: string, args: string[], env: NodeJS.ProcessEnv, cwd: string, name: string): ChildProcess {
+  const child = spawn(command, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const prefix = (chunk: Buffer) =>
+    process.env.E2E_VERBOSE === '1' || /error|fatal/i.test(chunk.toString()) ? process.stderr.write(`[${name}] ${chunk.toString()}`) : undefined;
+  child.stdout?.on('data', prefix);
+  child.stderr?.on('data', prefix);
+  return child;
+}
+
+export default async function globalSetup(): Promise<(() => Promise<void>) | undefined> {
+  if (process.env.E2E_BASE_URL) {
+    if (!process.env.E2E_MAIL_DIR) throw new Error('E2E_BASE_URL needs E2E_MAIL_DIR (the server’s MAIL_FILE_DIR)');
+    return undefined;
+  }
+  const webPort = Number(process.env.E2E_WEB_PORT ?? 3600);
+  const apiPort = Number(process.env.E2E_API_PORT ?? 3601);
+  const database = `tenantry_e2e_${randomBytes(5).toString('hex')}`;
+  const urls = testDatabaseUrls(database);
+  const mailDir = await mkdtemp(path.join(tmpdir(), 'tenantry-e2e-mail-'));
+  const { migrate } = (await import(path.join(root, 'dist/src/platform/db/migrator.js'))) as typeof import('../../../src/platform/db/migrator.ts');
+  await migrate({ ...urls, migrationsDir: path.join(root, 'prisma/migrations') });
+
+  const stripe = await startFakeStripe();
+  const model = await startEchoModel(Number(process.env.E2E_MODEL_PORT ?? 3603));
+  const apiUrl = `http://127.0.0.1:${apiPort}`;
+  const webUrl = `http://127.0.0.1:${webPort}`;
+  const api = start(
+    process.execPath,
+    ['dist/src/main.js'],
+    {
+      NODE_ENV: 'test',
+      HOST: '127.0.0.1',
+      PORT: String(apiPort),
+      DATABASE_URL: urls.ownerUrl,
+      APP_DATABASE_URL: urls.appUrl,
+      PLATFORM_DATABASE_URL: urls.platformUrl,
+      REDIS_URL: process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379',
+      QUEUE_PREFIX: `e2e:${database}`,
+      JWT_SECRET: TEST_JWT_SECRET,
+      CHAT_ENCRYPTION_KEY: TEST_CHAT_ENCRYPTION_KEY,
+      APP_BASE_URL: webUrl,
+      MAIL_TRANSPORT: 'file',
+      MAIL_FILE_DIR: mailDir,
+      LOG_LEVEL: process.env.E2E_VERBOSE === '1' ? 'info' : 'warn',
+      SIGNIN_RATE_PER_IP: '100000',
+      SIGNIN_RATE_PER_ACCOUNT: '100000',
+      API_CALL_FLUSH_MS: '1000',
+      // The echo model below listens on 127.0.0.1, which the SSRF guard refuses unless allowed (ADR 0011).
+      PROVIDER_ALLOWED_PRIVATE_HOSTS: '127.0.0.1/32',
+      ...stripe.env,
+    },
+    root,
+    'api',
+  );
+  const web = start(process.execPath, [path.join(root, 'node_modules/vite/bin/vite.js'), 'preview'], { API_URL: apiUrl, WEB_PORT: String(webPort) }, path.join(root, 'web'), 'web');
+
+  const control = await startStripeControl(stripe, apiUrl, Number(process.env.E2E_CONTROL_PORT ?? 3602));
+  const teardown = async () => {
+    control.close();
+    model.close();
+    web.kill('SIGTERM');
+    api.kill('SIGTERM');
+    await Promise.all([once(web), once(api)]);
+    await stripe.close();
+    await dropDatabase(database).catch(() => undefined);
+    await rm(mailDir, { recursive: true, force: true });
+  };
+  try {
+    await waitFor(`${apiUrl}/health/ready`, api, 'the API');
+    await waitFor(`${webUrl}/login`, web, 'vite preview');
+  } catch (error) {
+    await teardown();
+    throw error;
+  }
+  process.env.E2E_MAIL_DIR = mailDir;
+  process.env.E2E_FAKE_STRIPE_PORT = String(stripe.port);
+  process.env.E2E_CONTROL_URL = `http://127.0.0.1:${control.port}`;
+  process.env.E2E_DATABASE_URL = urls.ownerUrl;
+  process.env.E2E_MODEL_URL = `http://127.0.0.1:${model.port}/v1`;
+  return teardown;
+}
+
+function once(child: ChildProcess): Promise<void> {
+  return child.exitCode !== null ? Promise.resolve() : new Promise((resolve) => child.once('exit', () => resolve()));
+}
+
+/**
+ * What Stripe does after a Checkout payment, on demand for the browser tests (the fake lives in this
+ * process): POST /checkout/:sessionId makes the subscription and sends the signed
+ * checkout.session.completed webhook to the API.
+ */
+async function startStripeControl(stripe: FakeStripe, apiUrl: string, port: number): Promise<{ port: number; close(): void }> {
+  const server = http.createServer((req, res) => {
+    const id = /^\/checkout\/([\w]+)$/.exec(req.url ?? '')?.[1];
+    const session = id ? stripe.checkoutSessions.get(id) : undefined;
+    if (req.method !== 'POST' || !session) {
+      res.writeHead(404).end();
+      return;
+    }
+    const customer = String(session.customer);
+    const subscription = stripe.createSubscription({ customer, price: FAKE_PRICES.pro, status: 'active', metadata: session.metadata as Record<string, string> });
+    const payload = JSON.stringify(stripeEvent('checkout.session.completed', checkoutSessionObject(customer, subscription.id, session.metadata as Record<string, string>)));
+    fetch(`${apiUrl}/api/v1/billing/webhooks`, { method: 'POST', headers: { 'content-type': 'application/json', 'stripe-signature': signatureHeader(payload) }, body: payload })
+      .then(async (answer) => res.writeHead(answer.status, { 'content-type': 'application/json' }).end(await answer.text()))
+      .catch((error: unknown) => res.writeHead(500).end(String(error)));
+  });
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  return { port, close: () => server.close() };
+}
+
+/**
+ * An OpenAI-compatible model for the browser tests: it streams back the system prompt it was given
+ * ("[system: ...]") then the user's message, word by word; a message containing "slowly" trickles
+ * 200 words, one every 50 ms, ending with END (the stop test stops it long before).
+ */
+async function startEchoModel(port: number): Promise<{ port: number; close(): void }> {
+  const server = http.createServer((req, res) => {
+    let raw = '';
+    req.on('data', (chunk: Buffer) => (raw += chunk.toString()));
+    req.on('end', () => {
+      const body = JSON.parse(raw || '{}') as { messages?: Array<{ role: string; content: string }>; stream?: boolean };
+      const system = body.messages?.find((m) => m.role === 'system')?.content ?? '';
+      const user = body.messages?.filter((m) => m.role === 'user').at(-1)?.content ?? '';
+      const slow = user.includes('slowly');
+      const words = slow ? [...Array.from({ length: 200 }, (_, i) => `word${i} `), 'END'] : `[system: ${system}] You said: ${user}`.split(/(?<= )/);
+      const chunk = (content: string) => `data: ${JSON.stringify({ id: 'echo', object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content }, finish_reason: null }] })}\n\n`;
+      if (!body.stream) {
+        res.writeHead(200, { 'content-type': 'application/json' }).end(
+          JSON.stringify({ id: 'echo', object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content: words.join('') }, finish_reason: 'stop' }], usage: { prompt_tokens: 5, completion_tokens: words.length } }),
+        );
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      let i = 0;
+      const timer = setInterval(() => {
+        if (res.destroyed) return clearInterval(timer);
+        if (i < words.length) {
+          res.write(chunk(words[i++]!));
+          return;
+        }
+        clearInterval(timer);
+        res.write(`data: ${JSON.stringify({ id: 'echo', object: 'chat.completion.chunk', choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] })}\n\n`);
+        res.end('data: [DONE]\n\n');
+      }, slow ? 50 : 5);
+      res.on('close', () => clearInterval(timer));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  return { port, close: () => server.close() };
+}

@@ -1,0 +1,189 @@
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { z } from 'zod';
+import type { ApiKeyView, CreatedApiKey } from '../../api/views.ts';
+import { ErrorMessage } from '../../components/error-display.tsx';
+import { PageHeader } from '../../components/page-header.tsx';
+import { Button } from '../../components/ui/button.tsx';
+import { Badge, Card, CardTitle, EmptyState, Spinner, Table, Td, Th } from '../../components/ui/card.tsx';
+import { Confirm } from '../../components/ui/confirm.tsx';
+import { CopyButton } from '../../components/ui/copy-button.tsx';
+import { Checkbox, Field, Input } from '../../components/ui/field.tsx';
+import { useI18n } from '../../i18n/index.tsx';
+import { formValues, validate, type FieldErrors } from '../../lib/form.ts';
+import { can, PERMISSIONS, type Permission } from '../auth/permissions.ts';
+import { fieldError } from '../auth/field-error.ts';
+import { useMe } from '../auth/use-session.ts';
+import { createApiKey, listApiKeys, revokeApiKey } from './api.ts';
+
+const keySchema = z.object({
+  name: z.string().trim().min(1, { error: 'required' }).max(100),
+  scopes: z.array(z.enum(PERMISSIONS)).min(1, { error: 'scopes_required' }),
+  expiresAt: z.iso.date().optional(),
+  rateLimitPerMinute: z.coerce.number().int().min(1).max(1_000_000).optional(),
+});
+
+/** API keys: created with scopes, an expiry and a rate; the secret shows once; revoke; last use. */
+export function ApiKeysPage() {
+  const { t, formatDate } = useI18n();
+  const me = useMe().data;
+  const queryClient = useQueryClient();
+  const [created, setCreated] = useState<CreatedApiKey | null>(null);
+  const [revoking, setRevoking] = useState<ApiKeyView | null>(null);
+  const [errors, setErrors] = useState<FieldErrors>({});
+  const keys = useQuery({ queryKey: ['api-keys'], queryFn: listApiKeys });
+  const refresh = () => queryClient.invalidateQueries({ queryKey: ['api-keys'] });
+  const create = useMutation({
+    mutationFn: createApiKey,
+    onSuccess: async (key) => {
+      setCreated(key);
+      await refresh();
+    },
+  });
+  const revoke = useMutation({
+    mutationFn: (id: string) => revokeApiKey(id),
+    onSuccess: async () => {
+      setRevoking(null);
+      await refresh();
+    },
+  });
+  const grantable = PERMISSIONS.filter((p) => can(me?.role, p));
+
+  function onSubmit(form: HTMLFormElement): void {
+    const raw = formValues(form);
+    const scopes = grantable.filter((p) => raw[`scope:${p}`] === true);
+    const checked = validate(keySchema, {
+      name: raw.name,
+      scopes,
+      expiresAt: raw.expiresAt || undefined,
+      rateLimitPerMinute: raw.rateLimitPerMinute || undefined,
+    });
+    if (!checked.ok) return setErrors(checked.fieldErrors);
+    setErrors({});
+    const { expiresAt, rateLimitPerMinute, ...rest } = checked.values;
+    create.mutate({
+      ...rest,
+      scopes: rest.scopes as Permission[],
+      ...(expiresAt ? { expiresAt: new Date(`${expiresAt}T23:59:59Z`).toISOString() } : {}),
+      ...(rateLimitPerMinute ? { rateLimitPerMinute } : {}),
+    });
+    form.reset();
+  }
+
+  const rows = keys.data?.data ?? [];
+  return (
+    <>
+      <PageHeader title={t('apiKeys.title')} description={t('apiKeys.intro')} />
+      <div className="space-y-6">
+        {created && (
+          <Card className="border-green-400 dark:border-green-700" aria-labelledby="new-key-title">
+            <h2 id="new-key-title" className="font-semibold">
+              {t('apiKeys.createdTitle', { name: created.name })}
+            </h2>
+            <p className="mt-1 text-sm">{t('apiKeys.shownOnce')}</p>
+            <div className="mt-3 flex flex-wrap items-center gap-2">
+              <code data-testid="api-key-secret" className="rounded bg-zinc-100 px-2 py-1 text-sm break-all dark:bg-zinc-800">
+                {created.key}
+              </code>
+              <CopyButton text={created.key} label={t('apiKeys.copy')} copiedLabel={t('common.copied')} />
+              <Button variant="ghost" size="sm" onClick={() => setCreated(null)}>
+                {t('apiKeys.done')}
+              </Button>
+            </div>
+          </Card>
+        )}
+        <Card>
+          <CardTitle>{t('apiKeys.new')}</CardTitle>
+          <form
+            noValidate
+            className="space-y-4"
+            onSubmit={(e) => {
+              e.preventDefault();
+              onSubmit(e.currentTarget);
+            }}
+          >
+            <div className="grid gap-4 sm:grid-cols-3">
+              <Field label={t('field.name')} error={fieldError(errors.name, t)}>
+                <Input name="name" required />
+              </Field>
+              <Field label={t('apiKeys.expires')} hint={t('apiKeys.expiresHint')} error={fieldError(errors.expiresAt, t)}>
+                <Input name="expiresAt" type="date" />
+              </Field>
+              <Field label={t('apiKeys.rate')} hint={t('apiKeys.rateHint')} error={fieldError(errors.rateLimitPerMinute, t)}>
+                <Input name="rateLimitPerMinute" type="number" min={1} inputMode="numeric" />
+              </Field>
+            </div>
+            <fieldset>
+              <legend className="text-sm font-medium">{t('apiKeys.scopes')}</legend>
+              {errors.scopes && <p className="text-sm text-red-700 dark:text-red-400">{fieldError(errors.scopes, t)}</p>}
+              <div className="mt-2 grid gap-2 sm:grid-cols-3">
+                {grantable.map((p) => (
+                  <Checkbox key={p} name={`scope:${p}`} label={p} defaultChecked={p === 'chat:use'} />
+                ))}
+              </div>
+            </fieldset>
+            <ErrorMessage error={create.error} />
+            <Button type="submit" pending={create.isPending}>
+              {t('apiKeys.create')}
+            </Button>
+          </form>
+        </Card>
+        <Card>
+          <CardTitle>{t('apiKeys.list')}</CardTitle>
+          {keys.isPending && <Spinner label={t('common.loading')} />}
+          <ErrorMessage error={keys.error} />
+          {keys.isSuccess && rows.length === 0 && <EmptyState title={t('apiKeys.empty')} />}
+          {rows.length > 0 && (
+            <Table caption={t('apiKeys.list')}>
+              <thead>
+                <tr>
+                  <Th>{t('field.name')}</Th>
+                  <Th>{t('apiKeys.prefix')}</Th>
+                  <Th>{t('apiKeys.scopes')}</Th>
+                  <Th>{t('apiKeys.lastUsed')}</Th>
+                  <Th>{t('apiKeys.expires')}</Th>
+                  <Th>
+                    <span className="sr-only">{t('common.actions')}</span>
+                  </Th>
+                </tr>
+              </thead>
+              <tbody className="divide-y divide-zinc-100 dark:divide-zinc-800">
+                {rows.map((k) => (
+                  <tr key={k.id}>
+                    <Td>{k.name}</Td>
+                    <Td>
+                      <code>{k.prefix}…</code>
+                    </Td>
+                    <Td className="text-xs">{k.scopes.join(', ')}</Td>
+                    <Td>{k.lastUsedAt ? formatDate(k.lastUsedAt) : t('apiKeys.never')}</Td>
+                    <Td>{k.expiresAt ? formatDate(k.expiresAt, false) : '—'}</Td>
+                    <Td className="text-right">
+                      {k.revokedAt ? (
+                        <Badge tone="red">{t('apiKeys.revoked')}</Badge>
+                      ) : (
+                        <Button variant="ghost" size="sm" onClick={() => setRevoking(k)}>
+                          {t('apiKeys.revoke')}
+                          <span className="sr-only"> {k.name}</span>
+                        </Button>
+                      )}
+                    </Td>
+                  </tr>
+                ))}
+              </tbody>
+            </Table>
+          )}
+        </Card>
+      </div>
+      <Confirm
+        open={revoking !== null}
+        onOpenChange={(open) => !open && setRevoking(null)}
+        title={t('apiKeys.revokeTitle')}
+        description={t('apiKeys.revokeBody', { name: revoking?.name ?? '' })}
+        confirmLabel={t('apiKeys.revoke')}
+        pending={revoke.isPending}
+        error={revoke.error}
+        onConfirm={() => revoking && revoke.mutate(revoking.id)}
+      />
+    </>
+  );
+}

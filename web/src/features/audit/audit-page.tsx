@@ -1,0 +1,130 @@
+import { useInfiniteQuery, useMutation } from '@tanstack/react-query';
+import { useState } from 'react';
+import { ErrorMessage } from '../../components/error-display.tsx';
+import { PageHeader } from '../../components/page-header.tsx';
+import { Button } from '../../components/ui/button.tsx';
+import { Badge, Card, EmptyState, Spinner, Table, Td, Th } from '../../components/ui/card.tsx';
+import { Field, Input } from '../../components/ui/field.tsx';
+import { useI18n } from '../../i18n/index.tsx';
+import { formValues } from '../../lib/form.ts';
+import { type AuditFilter, listAuditEvents, verifyAuditChain } from './api.ts';
+import { auditCsv } from './csv.ts';
+
+const MAX_EXPORT = 10_000;
+
+/** The audit log: filters, keyset paging, CSV of everything the filters match, and the chain's check. */
+export function AuditPage() {
+  const { t, formatDate } = useI18n();
+  const [filter, setFilter] = useState<AuditFilter>({});
+  const events = useInfiniteQuery({
+    queryKey: ['audit', filter],
+    queryFn: ({ pageParam }) => listAuditEvents(filter, pageParam),
+    initialPageParam: undefined as string | undefined,
+    getNextPageParam: (last) => last.nextCursor ?? undefined,
+  });
+  const verify = useMutation({ mutationFn: verifyAuditChain });
+  const exporting = useMutation({
+    mutationFn: async () => {
+      const all = [];
+      let cursor: string | undefined;
+      do {
+        const page = await listAuditEvents(filter, cursor, 100);
+        all.push(...page.data);
+        cursor = page.nextCursor ?? undefined;
+      } while (cursor && all.length < MAX_EXPORT);
+      const url = URL.createObjectURL(new Blob([auditCsv(all)], { type: 'text/csv;charset=utf-8' }));
+      const link = document.createElement('a');
+      link.href = url;
+      link.download = `audit-${new Date().toISOString().slice(0, 10)}.csv`;
+      link.click();
+      setTimeout(() => URL.revokeObjectURL(url), 1000);
+    },
+  });
+  const rows = events.data?.pages.flatMap((p) => p.data) ?? [];
+  return (
+    <>
+      <PageHeader
+        title={t('audit.title')}
+        actions={
+          <div className="flex gap-2">
+            <Button variant="secondary" pending={verify.isPending} onClick={() => verify.mutate()}>
+              {t('audit.verify')}
+            </Button>
+            <Button variant="secondary" pending={exporting.isPending} onClick={() => exporting.mutate()}>
+              {t('audit.export')}
+            </Button>
+          </div>
+        }
+      />
+      {verify.data && (
+        <p role="status" className="mb-4">
+          {verify.data.ok ? (
+            <Badge tone="green">{t('audit.chainOk', { n: verify.data.checked })}</Badge>
+          ) : (
+            <Badge tone="red">{t('audit.chainBroken', { seq: verify.data.brokenAtSeq ?? '?' })}</Badge>
+          )}
+        </p>
+      )}
+      <ErrorMessage error={verify.error ?? exporting.error} className="mb-4" />
+      <Card>
+        <form
+          className="mb-4 grid gap-3 sm:grid-cols-5 sm:items-end"
+          onSubmit={(e) => {
+            e.preventDefault();
+            const v = formValues(e.currentTarget) as Record<string, string>;
+            setFilter({ action: v.action?.trim(), actorId: v.actorId?.trim(), from: v.from, to: v.to });
+          }}
+        >
+          <Field label={t('audit.action')} hint={t('audit.actionHint')}>
+            <Input name="action" placeholder="member." />
+          </Field>
+          <Field label={t('audit.actor')}>
+            <Input name="actorId" placeholder="uuid" />
+          </Field>
+          <Field label={t('audit.from')}>
+            <Input name="from" type="date" />
+          </Field>
+          <Field label={t('audit.to')}>
+            <Input name="to" type="date" />
+          </Field>
+          <Button type="submit">{t('audit.apply')}</Button>
+        </form>
+        {events.isPending && <Spinner label={t('common.loading')} />}
+        <ErrorMessage error={events.error} />
+        {events.isSuccess && rows.length === 0 && <EmptyState title={t('audit.empty')} />}
+        {rows.length > 0 && (
+          <Table caption={t('audit.title')}>
+            <thead>
+              <tr>
+                <Th>{t('audit.when')}</Th>
+                <Th>{t('audit.action')}</Th>
+                <Th>{t('audit.actor')}</Th>
+                <Th>{t('audit.target')}</Th>
+              </tr>
+            </thead>
+            <tbody className="divide-y divide-zinc-100 dark:divide-zinc-800">
+              {rows.map((e) => (
+                <tr key={e.id}>
+                  <Td className="whitespace-nowrap">{formatDate(e.createdAt)}</Td>
+                  <Td>
+                    <code>{e.action}</code>
+                  </Td>
+                  <Td className="text-xs">
+                    {e.actorType}
+                    {e.actorId ? ` ${e.actorId.slice(0, 8)}` : ''}
+                  </Td>
+                  <Td className="text-xs">{e.targetType ? `${e.targetType} ${(e.targetId ?? '').slice(0, 8)}` : '—'}</Td>
+                </tr>
+              ))}
+            </tbody>
+          </Table>
+        )}
+        {events.hasNextPage && (
+          <Button variant="secondary" className="mt-4" pending={events.isFetchingNextPage} onClick={() => void events.fetchNextPage()}>
+            {t('common.loadMore')}
+          </Button>
+        )}
+      </Card>
+    </>
+  );
+}

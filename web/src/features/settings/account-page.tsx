@@ -1,0 +1,150 @@
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { z } from 'zod';
+import { ErrorMessage } from '../../components/error-display.tsx';
+import { PageHeader } from '../../components/page-header.tsx';
+import { Button } from '../../components/ui/button.tsx';
+import { Badge, Card, CardTitle, EmptyState, Spinner, Table, Td, Th } from '../../components/ui/card.tsx';
+import { Field, Input } from '../../components/ui/field.tsx';
+import { useI18n } from '../../i18n/index.tsx';
+import { isNotAvailable } from '../../api/client.ts';
+import { useForm } from '../../lib/use-form.ts';
+import { fieldError } from '../auth/field-error.ts';
+import { anyPassword, newPassword, PASSWORD_MIN_LENGTH } from '../auth/schemas.ts';
+import { useMe } from '../auth/use-session.ts';
+import { changePassword, listSessions, revokeSession, updateProfile } from './api.ts';
+
+const profileSchema = z.object({ name: z.string().trim().min(1, { error: 'required' }).max(100) });
+const passwordSchema = z.object({ currentPassword: anyPassword, newPassword });
+
+/** The user's own account: profile, password, and sessions (each revocable). */
+export function AccountPage() {
+  const { t } = useI18n();
+  const me = useMe();
+  return (
+    <>
+      <PageHeader title={t('account.title')} />
+      {me.isPending && <Spinner label={t('common.loading')} />}
+      {me.data && (
+        <div className="space-y-6">
+          <Profile name={me.data.user.name} email={me.data.user.email} />
+          <Password />
+          <Sessions />
+        </div>
+      )}
+    </>
+  );
+}
+
+function Unavailable({ error }: { error: unknown }) {
+  const { t } = useI18n();
+  return isNotAvailable(error) ? <p className="text-sm text-zinc-600 dark:text-zinc-400">{t('common.notAvailable')}</p> : <ErrorMessage error={error} />;
+}
+
+function Profile({ name, email }: { name: string; email: string }) {
+  const { t } = useI18n();
+  const queryClient = useQueryClient();
+  const [saved, setSaved] = useState(false);
+  const form = useForm(profileSchema, async (values) => {
+    await updateProfile(values);
+    await queryClient.invalidateQueries({ queryKey: ['me'] });
+    setSaved(true);
+  }, ['name']);
+  return (
+    <Card>
+      <CardTitle>{t('account.profile')}</CardTitle>
+      <form noValidate onSubmit={form.onSubmit} className="grid gap-4 sm:grid-cols-2">
+        <Field label={t('field.name')} error={fieldError(form.fieldErrors.name, t)}>
+          <Input name="name" defaultValue={name} autoComplete="name" />
+        </Field>
+        <Field label={t('field.email')}>
+          <Input value={email} readOnly />
+        </Field>
+        <div className="space-y-2 sm:col-span-2">
+          {form.error ? <Unavailable error={form.error} /> : null}
+          {saved && <p role="status">{t('common.saved')}</p>}
+          <Button type="submit" pending={form.pending}>
+            {t('common.save')}
+          </Button>
+        </div>
+      </form>
+    </Card>
+  );
+}
+
+function Password() {
+  const { t } = useI18n();
+  const [saved, setSaved] = useState(false);
+  const form = useForm(passwordSchema, async (values) => {
+    await changePassword(values.currentPassword, values.newPassword);
+    setSaved(true);
+  }, ['currentPassword', 'newPassword']);
+  const e = (f: string) => fieldError(form.fieldErrors[f], t);
+  return (
+    <Card>
+      <CardTitle>{t('account.password')}</CardTitle>
+      <form noValidate onSubmit={form.onSubmit} className="grid gap-4 sm:grid-cols-2">
+        <Field label={t('account.currentPassword')} error={e('currentPassword')}>
+          <Input name="currentPassword" type="password" autoComplete="current-password" />
+        </Field>
+        <Field label={t('field.newPassword')} error={e('newPassword')} hint={t('field.passwordHint', { min: PASSWORD_MIN_LENGTH })}>
+          <Input name="newPassword" type="password" autoComplete="new-password" />
+        </Field>
+        <div className="space-y-2 sm:col-span-2">
+          {form.error ? <Unavailable error={form.error} /> : null}
+          {saved && <p role="status">{t('account.passwordChanged')}</p>}
+          <Button type="submit" pending={form.pending}>
+            {t('account.changePassword')}
+          </Button>
+        </div>
+      </form>
+    </Card>
+  );
+}
+
+function Sessions() {
+  const { t, formatDate } = useI18n();
+  const queryClient = useQueryClient();
+  const sessions = useQuery({ queryKey: ['sessions'], queryFn: listSessions });
+  const revoke = useMutation({ mutationFn: revokeSession, onSuccess: () => queryClient.invalidateQueries({ queryKey: ['sessions'] }) });
+  const rows = sessions.data?.data ?? [];
+  return (
+    <Card>
+      <CardTitle>{t('account.sessions')}</CardTitle>
+      {sessions.isPending && <Spinner label={t('common.loading')} />}
+      <ErrorMessage error={sessions.error ?? revoke.error} />
+      {sessions.data === null && <p className="text-sm text-zinc-600 dark:text-zinc-400">{t('common.notAvailable')}</p>}
+      {sessions.data && rows.length === 0 && <EmptyState title={t('account.noSessions')} />}
+      {rows.length > 0 && (
+        <Table caption={t('account.sessions')}>
+          <thead>
+            <tr>
+              <Th>{t('account.device')}</Th>
+              <Th>{t('account.lastUsed')}</Th>
+              <Th>
+                <span className="sr-only">{t('common.actions')}</span>
+              </Th>
+            </tr>
+          </thead>
+          <tbody>
+            {rows.map((s) => (
+              <tr key={s.id}>
+                <Td>
+                  {s.userAgent ?? t('account.unknownDevice')} {s.current && <Badge tone="indigo">{t('account.thisSession')}</Badge>}
+                </Td>
+                <Td>{formatDate(s.lastUsedAt ?? s.createdAt)}</Td>
+                <Td className="text-right">
+                  {!s.current && (
+                    <Button variant="ghost" size="sm" pending={revoke.isPending && revoke.variables === s.id} onClick={() => revoke.mutate(s.id)}>
+                      {t('account.revoke')}
+                    </Button>
+                  )}
+                </Td>
+              </tr>
+            ))}
+          </tbody>
+        </Table>
+      )}
+    </Card>
+  );
+}
