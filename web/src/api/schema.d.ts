@@ -161,6 +161,58 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
+        /** Change your display name */
+        patch: operations["MeController_update"];
+        trace?: never;
+    };
+    "/api/v1/me/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Change your password (the current one proves it is you); every other session is signed out */
+        post: operations["MeController_changePassword"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your open sessions (sign-ins), in every tenant, most recently used first; `current` is this one */
+        get: operations["MeController_sessions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/sessions/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Sign a session out (its refresh and access tokens stop working); the current one signs this client out */
+        delete: operations["MeController_revokeSession"];
+        options?: never;
+        head?: never;
         patch?: never;
         trace?: never;
     };
@@ -453,7 +505,59 @@ export interface paths {
         };
         get: operations["ConversationsController_messages"];
         put?: never;
+        /** Send a message; the reply as JSON, or as server-sent events (delta, then done | stopped | error) */
         post: operations["ConversationsController_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/conversations/{id}/messages/{messageId}/stream": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Follow a reply (server-sent events): every delta so far, then the rest as it comes, then done | stopped | error */
+        get: operations["ConversationsController_follow"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/conversations/{id}/messages/{messageId}/stop": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Stop a reply in progress: it is stored as stopped with the text so far (an ended reply is answered as it is) */
+        post: operations["ConversationsController_stop"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/conversations/{id}/messages/{messageId}/regenerate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Regenerate the conversation's last reply (also the retry of a failed one); JSON or server-sent events like sending a message */
+        post: operations["ConversationsController_regenerate"];
         delete?: never;
         options?: never;
         head?: never;
@@ -566,6 +670,40 @@ export interface paths {
             cookie?: never;
         };
         get: operations["UsageController_report"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/usage/breakdown": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Messages and tokens per member, per API key and per model over whole UTC days (default: this period so far) */
+        get: operations["UsageController_breakdownOf"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/usage/traffic": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tenant's API traffic per day and per API key: requests, error rate and p95 latency (last `days` days, UTC) */
+        get: operations["TrafficController_report"];
         put?: never;
         post?: never;
         delete?: never;
@@ -750,10 +888,10 @@ export interface components {
             tenant?: string;
         };
         RefreshBody: {
-            refreshToken: string;
+            refreshToken?: string;
         };
         LogoutBody: {
-            refreshToken: string;
+            refreshToken?: string;
         };
         SwitchTenantBody: {
             /** Format: uuid */
@@ -765,6 +903,35 @@ export interface components {
         PasswordResetConfirmBody: {
             token: string;
             password: string;
+        };
+        UpdateMeBody: {
+            name: string;
+        };
+        UserResponse: {
+            /** Format: uuid */
+            id: string;
+            email: string;
+            name: string;
+            isPlatformAdmin: boolean;
+        };
+        ChangePasswordBody: {
+            currentPassword: string;
+            newPassword: string;
+        };
+        SessionResponse: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            activeTenantId: string | null;
+            ip: string[];
+            userAgent: string[];
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            lastUsedAt: string;
+            /** Format: date-time */
+            expiresAt: string;
+            current: boolean;
         };
         CreateInvitationBody: {
             email: string;
@@ -809,6 +976,51 @@ export interface components {
         PostMessageBody: {
             content: string;
         };
+        ReplyResponse: {
+            reply: string;
+            model: string;
+            mock: boolean;
+            /** Format: uuid */
+            messageId: string;
+            message: {
+                /** Format: uuid */
+                id?: string;
+                /** Format: uuid */
+                conversationId?: string;
+                /** @enum {string} */
+                role?: "user" | "assistant";
+                content?: string;
+                /** @enum {string} */
+                status?: "pending" | "complete" | "failed" | "stopped";
+                model?: string | null;
+                promptTokens?: number;
+                completionTokens?: number;
+                error?: string | null;
+                /** Format: date-time */
+                createdAt?: string;
+            };
+            usage: {
+                promptTokens?: number;
+                completionTokens?: number;
+            };
+        };
+        MessageResponse: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            conversationId: string;
+            /** @enum {string} */
+            role: "user" | "assistant";
+            content: string;
+            /** @enum {string} */
+            status: "pending" | "complete" | "failed" | "stopped";
+            model: string[];
+            promptTokens: number;
+            completionTokens: number;
+            error: string[];
+            /** Format: date-time */
+            createdAt: string;
+        };
         StartSessionBody: {
             tenant_id: string;
         };
@@ -819,6 +1031,47 @@ export interface components {
         };
         CheckoutBody: {
             planId: string;
+        };
+        UsageBreakdownResponse: {
+            /** Format: date */
+            from: string;
+            /** Format: date */
+            to: string;
+            totals: {
+                messages?: number;
+                promptTokens?: number;
+                completionTokens?: number;
+                apiCalls?: number;
+            };
+            members: {
+                /** Format: uuid */
+                userId: string;
+                name: string | null;
+                email: string | null;
+                messages: number;
+                promptTokens: number;
+                completionTokens: number;
+            }[];
+            apiKeys: {
+                /** Format: uuid */
+                apiKeyId: string;
+                name: string | null;
+                prefix: string | null;
+                messages: number;
+                promptTokens: number;
+                completionTokens: number;
+            }[];
+            models: {
+                model: string | null;
+                messages: number;
+                promptTokens: number;
+                completionTokens: number;
+            }[];
+            widget: {
+                messages?: number;
+                promptTokens?: number;
+                completionTokens?: number;
+            };
         };
         CreateApiKeyBody: {
             name: string;
@@ -930,11 +1183,14 @@ export interface operations {
     AuthController_refresh: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description `tenantry`: required when the refresh token comes from the tenantry_refresh cookie */
+                "X-Requested-With"?: string;
+            };
             path?: never;
             cookie?: never;
         };
-        requestBody: {
+        requestBody?: {
             content: {
                 "application/json": components["schemas"]["RefreshBody"];
             };
@@ -951,11 +1207,14 @@ export interface operations {
     AuthController_logout: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description `tenantry`: required when the refresh token comes from the tenantry_refresh cookie */
+                "X-Requested-With"?: string;
+            };
             path?: never;
             cookie?: never;
         };
-        requestBody: {
+        requestBody?: {
             content: {
                 "application/json": components["schemas"]["LogoutBody"];
             };
@@ -1042,6 +1301,88 @@ export interface operations {
         requestBody?: never;
         responses: {
             200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    MeController_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateMeBody"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserResponse"];
+                };
+            };
+        };
+    };
+    MeController_changePassword: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChangePasswordBody"];
+            };
+        };
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    MeController_sessions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionResponse"][];
+                };
+            };
+        };
+    };
+    MeController_revokeSession: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1625,7 +1966,75 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
+                content: {
+                    "application/json": components["schemas"]["ReplyResponse"];
+                    "text/event-stream": components["schemas"]["ReplyResponse"];
+                };
+            };
+        };
+    };
+    ConversationsController_follow: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                messageId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
                 content?: never;
+            };
+        };
+    };
+    ConversationsController_stop: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                messageId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MessageResponse"];
+                };
+            };
+        };
+    };
+    ConversationsController_regenerate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                messageId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReplyResponse"];
+                    "text/event-stream": components["schemas"]["ReplyResponse"];
+                };
             };
         };
     };
@@ -1757,6 +2166,77 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+        };
+    };
+    UsageController_breakdownOf: {
+        parameters: {
+            query?: {
+                from?: string;
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UsageBreakdownResponse"];
+                };
+            };
+        };
+    };
+    TrafficController_report: {
+        parameters: {
+            query?: {
+                days?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Requests, error rate and p95 latency per day, and per API key */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: date */
+                        from: string;
+                        /** Format: date */
+                        to: string;
+                        daily: {
+                            /** Format: date */
+                            day: string;
+                            requests: number;
+                            errorRate: number;
+                            clientErrorRate: number;
+                            p95LatencyMs: number | null;
+                        }[];
+                        apiKeys: {
+                            apiKeyId: string | null;
+                            requests: number;
+                            errorRate: number;
+                            p95LatencyMs: number | null;
+                            daily: {
+                                /** Format: date */
+                                day: string;
+                                requests: number;
+                                errorRate: number;
+                                clientErrorRate: number;
+                                p95LatencyMs: number | null;
+                            }[];
+                        }[];
+                    };
+                };
             };
         };
     };
