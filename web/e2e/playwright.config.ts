@@ -2,8 +2,8 @@ import { defineConfig, devices } from '@playwright/test';
 
 /**
  * Browser tests against the real API, PostgreSQL and Redis. By default global-setup.ts starts
- * everything (a fresh database, the fake Stripe, the built API, `vite preview` proxying to it) on
- * ports 3600/3601 (E2E_WEB_PORT, E2E_API_PORT). E2E_BASE_URL points the tests at a server that
+ * everything (a fresh database, the fake Stripe, the built API serving web/dist at /, as in
+ * production) on port 3600 (E2E_WEB_PORT). E2E_BASE_URL points the tests at a server that
  * is already running (the API serving web/dist at /); E2E_MAIL_DIR must then be its MAIL_FILE_DIR.
  * Debian's Chromium only (CHROMIUM_PATH); Playwright never downloads a browser here.
  */

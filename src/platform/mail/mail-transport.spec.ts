@@ -35,7 +35,12 @@ describe('choosing the transport (configuration)', () => {
 
   it('refuses to start in production without SMTP_URL unless a transport is chosen explicitly', () => {
     expect(() => loadConfig({ ...BASE_ENV, NODE_ENV: 'production' })).toThrow(ConfigError);
-    expect(loadConfig({ ...BASE_ENV, NODE_ENV: 'production', MAIL_TRANSPORT: 'log' }).mailTransport).toBe('log');
+    expect(loadConfig({ ...BASE_ENV, NODE_ENV: 'production', MAIL_TRANSPORT: 'file' }).mailTransport).toBe('file');
+  });
+
+  it('refuses the log transport in production: it would write bodies and their single-use links to the logs', () => {
+    expect(() => loadConfig({ ...BASE_ENV, NODE_ENV: 'production', MAIL_TRANSPORT: 'log' })).toThrow(/MAIL_TRANSPORT log is for development/);
+    expect(() => loadConfig({ ...BASE_ENV, NODE_ENV: 'production', SMTP_URL: 'smtp://mail.example.test', MAIL_TRANSPORT: 'log' })).toThrow(ConfigError);
   });
 
   it('refuses MAIL_TRANSPORT=smtp without SMTP_URL, and a URL that is not smtp(s)://', () => {

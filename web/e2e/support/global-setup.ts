@@ -1,8 +1,8 @@
 /**
  * Starts what the browser tests need, and returns the teardown: a fresh database migrated with the
  * project's migrator, the fake Stripe server of the Jest suite, the built API (`node dist/src/main.js`,
- * worker included: mail and webhooks are jobs) with the file mail transport, and `vite preview` of
- * web/dist proxying the API's paths. Nothing is started when E2E_BASE_URL names a running server.
+ * worker included: mail and webhooks are jobs) with the file mail transport, serving web/dist at /
+ * from the same origin as in production. Nothing is started when E2E_BASE_URL names a running server.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -45,8 +45,10 @@ export default async function globalSetup(): Promise<(() => Promise<void>) | und
     if (!process.env.E2E_MAIL_DIR) throw new Error('E2E_BASE_URL needs E2E_MAIL_DIR (the server’s MAIL_FILE_DIR)');
     return undefined;
   }
+  // Same origin, as in production: the API serves the built app (web/dist) at / with its real
+  // security headers (CSP), cookies and SPA fallback.
   const webPort = Number(process.env.E2E_WEB_PORT ?? 3600);
-  const apiPort = Number(process.env.E2E_API_PORT ?? 3601);
+  const apiPort = webPort;
   const database = `tenantry_e2e_${randomBytes(5).toString('hex')}`;
   const urls = testDatabaseUrls(database);
   const mailDir = await mkdtemp(path.join(tmpdir(), 'tenantry-e2e-mail-'));
@@ -64,6 +66,7 @@ export default async function globalSetup(): Promise<(() => Promise<void>) | und
       NODE_ENV: 'test',
       HOST: '127.0.0.1',
       PORT: String(apiPort),
+      WEB_DIST_DIR: path.join(root, 'web/dist'),
       DATABASE_URL: urls.ownerUrl,
       APP_DATABASE_URL: urls.appUrl,
       PLATFORM_DATABASE_URL: urls.platformUrl,
@@ -85,22 +88,20 @@ export default async function globalSetup(): Promise<(() => Promise<void>) | und
     root,
     'api',
   );
-  const web = start(process.execPath, [path.join(root, 'node_modules/vite/bin/vite.js'), 'preview'], { API_URL: apiUrl, WEB_PORT: String(webPort) }, path.join(root, 'web'), 'web');
 
   const control = await startStripeControl(stripe, apiUrl, Number(process.env.E2E_CONTROL_PORT ?? 3602));
   const teardown = async () => {
     control.close();
     model.close();
-    web.kill('SIGTERM');
     api.kill('SIGTERM');
-    await Promise.all([once(web), once(api)]);
+    await once(api);
     await stripe.close();
     await dropDatabase(database).catch(() => undefined);
     await rm(mailDir, { recursive: true, force: true });
   };
   try {
     await waitFor(`${apiUrl}/health/ready`, api, 'the API');
-    await waitFor(`${webUrl}/login`, web, 'vite preview');
+    await waitFor(`${webUrl}/login`, api, 'the web app');
   } catch (error) {
     await teardown();
     throw error;

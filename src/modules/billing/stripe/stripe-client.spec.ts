@@ -37,7 +37,7 @@ describe('billing configuration', () => {
   });
 
   it('refuses plain http to the Stripe API in production', () => {
-    expect(problemsOf({ ...BASE, ...KEYS, NODE_ENV: 'production', MAIL_TRANSPORT: 'log', STRIPE_API_PROTOCOL: 'http' })).toEqual([
+    expect(problemsOf({ ...BASE, ...KEYS, NODE_ENV: 'production', MAIL_TRANSPORT: 'file', STRIPE_API_PROTOCOL: 'http' })).toEqual([
       expect.stringMatching(/^STRIPE_API_PROTOCOL /),
     ]);
   });
