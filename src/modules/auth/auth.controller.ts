@@ -1,7 +1,10 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiProblems, ApiReturns } from '../../platform/http/api-contract.js';
 import { SignInRateLimited } from '../../platform/rate-limit/decorators.js';
-import { AllowSuspendedTenant, Public } from '../../platform/security/decorators.js';
+import { AccessErrorCode } from '../../platform/security/access.errors.js';
+import { AllowSuspendedTenant, Public, RequireUserSession } from '../../platform/security/decorators.js';
+import { AuthErrorCode } from './auth.errors.js';
 import {
   LoginBody,
   LogoutBody,
@@ -11,6 +14,7 @@ import {
   SignupBody,
   SwitchTenantBody,
 } from './dto/auth.dto.js';
+import { sessionTokensSchema, signInSchema } from './dto/auth.responses.js';
 import { LoginService } from './login/login.service.js';
 import { PasswordResetService } from './password-reset/password-reset.service.js';
 import { SessionId } from './sessions/session-id.decorator.js';
@@ -27,6 +31,9 @@ export class AuthController {
     private readonly resets: PasswordResetService,
   ) {}
 
+  @ApiOperation({ summary: 'Sign up: a new user, their tenant and its owner membership, signed in' })
+  @ApiReturns(sessionTokensSchema, { status: 201 })
+  @ApiProblems(AuthErrorCode.EmailTaken)
   @Post('signup')
   @Public()
   @SignInRateLimited()
@@ -34,6 +41,9 @@ export class AuthController {
     return this.signups.signup(body);
   }
 
+  @ApiOperation({ summary: 'Sign in to a tenant (or, for a platform admin in none, to a platform session)' })
+  @ApiReturns(signInSchema)
+  @ApiProblems(AuthErrorCode.InvalidCredentials, AuthErrorCode.TooManyAttempts, AuthErrorCode.NoTenant, AuthErrorCode.NotAMember)
   @Post('login')
   @HttpCode(200)
   @Public()
@@ -42,6 +52,9 @@ export class AuthController {
     return this.logins.login(body);
   }
 
+  @ApiOperation({ summary: 'Exchange a refresh token for new tokens (rotated; reuse revokes the family)' })
+  @ApiReturns(signInSchema)
+  @ApiProblems(AuthErrorCode.InvalidRefreshToken, AuthErrorCode.RefreshTokenReused, AuthErrorCode.NotAMember, AccessErrorCode.PlatformAdminRequired)
   @Post('refresh')
   @HttpCode(200)
   @Public()
@@ -49,6 +62,8 @@ export class AuthController {
     return this.sessions.refresh(body.refreshToken);
   }
 
+  @ApiOperation({ summary: "Sign out: revoke the refresh token's session" })
+  @ApiReturns(null, { status: 204 })
   @Post('logout')
   @HttpCode(204)
   @Public()
@@ -57,14 +72,19 @@ export class AuthController {
   }
 
   /** Any member may switch, from a suspended tenant too (to leave it for another). */
+  @ApiOperation({ summary: 'Switch the session to another tenant of the user' })
+  @ApiReturns(sessionTokensSchema)
+  @ApiProblems(AuthErrorCode.NotAMember, AuthErrorCode.SessionRequired)
   @Post('switch-tenant')
   @HttpCode(200)
-  @ApiBearerAuth()
   @AllowSuspendedTenant()
+  @RequireUserSession()
   switchTenant(@Body() body: SwitchTenantBody, @SessionId() sessionId: string | undefined): Promise<SessionTokens> {
     return this.sessions.switchTenant(body.tenantId, sessionId);
   }
 
+  @ApiOperation({ summary: 'Email a password reset link (answers alike whether the account exists or not)' })
+  @ApiReturns(null, { status: 202 })
   @Post('password-reset/request')
   @HttpCode(202)
   @Public()
@@ -73,6 +93,9 @@ export class AuthController {
     this.resets.request(body.email);
   }
 
+  @ApiOperation({ summary: 'Set a new password with a reset link token' })
+  @ApiReturns(null, { status: 204 })
+  @ApiProblems(AuthErrorCode.ResetTokenInvalid)
   @Post('password-reset/confirm')
   @HttpCode(204)
   @Public()

@@ -1,6 +1,8 @@
 import { Controller, Get } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiReturns } from '../../platform/http/api-contract.js';
 import { RequirePermission } from '../../platform/security/decorators.js';
+import { usageReportSchema } from './dto/usage.responses.js';
 import { type UsageReport, UsageService } from './usage.service.js';
 
 @ApiTags('usage')
@@ -9,6 +11,8 @@ export class UsageController {
   constructor(private readonly usage: UsageService) {}
 
   /** This period's use against each limit of the plan, and the daily history. */
+  @ApiOperation({ summary: "This period's use against each limit of the plan, and the last 30 days" })
+  @ApiReturns(usageReportSchema)
   @Get()
   @RequirePermission('usage:read')
   report(): Promise<UsageReport> {

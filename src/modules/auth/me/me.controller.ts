@@ -1,10 +1,12 @@
 import { Controller, Get } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { AllowPlatformSession, AllowSuspendedTenant } from '../../../platform/security/decorators.js';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiProblems, ApiReturns } from '../../../platform/http/api-contract.js';
+import { AllowPlatformSession, AllowSuspendedTenant, RequireUserSession } from '../../../platform/security/decorators.js';
+import { AuthErrorCode } from '../auth.errors.js';
+import { meSchema } from '../dto/auth.responses.js';
 import { type MeView, MeService } from './me.service.js';
 
 @ApiTags('auth')
-@ApiBearerAuth()
 @Controller('me')
 export class MeController {
   constructor(private readonly me: MeService) {}
@@ -13,6 +15,10 @@ export class MeController {
    * Any signed-in member; a suspended tenant's members too (they need to see why, and switch); a
    * platform session too (tenant and role null).
    */
+  @ApiOperation({ summary: 'The signed-in user, the active tenant and role, and every tenant of the user' })
+  @ApiReturns(meSchema)
+  @ApiProblems(AuthErrorCode.NotAMember, AuthErrorCode.SessionRequired)
+  @RequireUserSession()
   @Get()
   @AllowSuspendedTenant()
   @AllowPlatformSession()
