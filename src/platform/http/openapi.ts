@@ -169,13 +169,15 @@ function bare(schema: object): SchemaObject {
 interface Inputs {
   body: boolean;
   validated: boolean;
+  /** A cursor-paginated list (pagination.ts): a cursor it cannot read is 400 invalid_cursor. */
+  paginated: boolean;
 }
 
 /** Request body and query/path parameters from the zod schemas of the handler's DTO classes. */
 function documentInputs(route: Route, op: OperationObject, schemas: Record<string, SchemaObject | ReferenceObject>): Inputs {
   const args = (Reflect.getMetadata(ROUTE_ARGS_METADATA, route.controller, route.method) as Record<string, { index: number; data?: unknown }> | undefined) ?? {};
   const types = (Reflect.getMetadata('design:paramtypes', route.controller.prototype as object, route.method) as unknown[] | undefined) ?? [];
-  const inputs: Inputs = { body: false, validated: false };
+  const inputs: Inputs = { body: false, validated: false, paginated: false };
   for (const [key, arg] of Object.entries(args)) {
     const kind = Number(key.split(':')[0]);
     const dto = types[arg.index] as Partial<ZodDtoClass> | undefined;
@@ -192,6 +194,7 @@ function documentInputs(route: Route, op: OperationObject, schemas: Record<strin
       op.requestBody = { required: true, content: { 'application/json': { schema: { $ref: `#/components/schemas/${name}` } } } };
     } else if (kind === RouteParamtypes.QUERY || kind === RouteParamtypes.PARAM) {
       const where = kind === RouteParamtypes.QUERY ? 'query' : 'path';
+      if (where === 'query' && json.properties?.cursor) inputs.paginated = true;
       const others = ((op.parameters ?? []) as ParameterObject[]).filter((p) => p.in !== where);
       const mine: ParameterObject[] = Object.entries(json.properties ?? {}).map(([name, schema]) => {
         const { description, ...rest } = schema as SchemaObject & { description?: string };
@@ -214,6 +217,7 @@ function securityOf(access: RouteAccess): Array<Record<string, string[]>> {
 function derivedCodes(access: RouteAccess, inputs: Inputs, read: <T>(key: string) => T | undefined): string[] {
   const codes = ['internal_error'];
   if (inputs.validated) codes.push(HttpErrorCode.ValidationFailed);
+  if (inputs.paginated) codes.push(HttpErrorCode.InvalidCursor);
   if (inputs.body) codes.push('malformed_body', 'payload_too_large', 'unsupported_media_type');
   if (read<boolean>(SIGN_IN_RATE_LIMITED) || read<boolean>(WIDGET_RATE_LIMITED)) codes.push('rate_limited');
   if (access.isPublic) return codes;
@@ -235,15 +239,28 @@ function errorBodyOf(route: Route): DocumentedErrorBody | undefined {
   return filters.map((f) => (f as Partial<FilterWithErrorBody>).errorBody).find((body) => body !== undefined);
 }
 
-function groupByStatus(codes: string[], operationId: string, errorBody: DocumentedErrorBody | undefined): Array<[number, string[]]> {
-  const groups = new Map<number, Set<string>>();
+/** Fastify answers these while reading the body, before the route and its filters: always problem+json. */
+const BEFORE_ROUTE = new Set(['malformed_body', 'payload_too_large', 'unsupported_media_type']);
+
+interface StatusGroup {
+  /** Codes answered as problem+json. */
+  problem: Set<string>;
+  /** Codes answered in the body of the route's own filter (the widget's). */
+  own: Set<string>;
+}
+
+function groupByStatus(codes: string[], operationId: string, errorBody: DocumentedErrorBody | undefined): Array<[number, StatusGroup]> {
+  const groups = new Map<number, StatusGroup>();
   for (const code of codes) {
     const status = statusOfErrorCode(code) ?? TRANSPORT_ERRORS[code];
     if (status === undefined) throw new Error(`OpenAPI: ${operationId} declares the unknown error code ${code}`);
-    const answered = errorBody ? errorBody.statusOf(status, code) : status;
-    groups.set(answered, (groups.get(answered) ?? new Set()).add(code));
+    const own = errorBody !== undefined && !BEFORE_ROUTE.has(code);
+    const answered = own ? errorBody.statusOf(status, code) : status;
+    const group = groups.get(answered) ?? { problem: new Set<string>(), own: new Set<string>() };
+    (own ? group.own : group.problem).add(code);
+    groups.set(answered, group);
   }
-  return [...groups].sort(([a], [b]) => a - b).map(([status, set]) => [status, [...set].sort()]);
+  return [...groups].sort(([a], [b]) => a - b);
 }
 
 function successResponse(spec: ReturnsSpec, operationId: string): ResponseObject {
@@ -257,11 +274,14 @@ function successResponse(spec: ReturnsSpec, operationId: string): ResponseObject
   return { description, content: Object.fromEntries(types.map((type) => [type, { schema: type === 'application/json' ? ref : { type: 'string' } }])) };
 }
 
-function errorResponse(status: number, codes: string[], errorBody: DocumentedErrorBody | undefined): ResponseObject {
+function errorResponse(status: number, group: StatusGroup, errorBody: DocumentedErrorBody | undefined): ResponseObject {
+  const codes = [...group.problem, ...group.own].sort();
   const description = `${STATUS_TEXT[status] ?? 'Error'}: ${codes.map((c) => `\`${c}\``).join(', ')}`;
-  if (errorBody) {
-    return { description, content: { [errorBody.contentType]: { schema: { $ref: `#/components/schemas/${nameOf(errorBody.schema)!}` } } } };
+  const content: Record<string, { schema: SchemaObject | ReferenceObject }> = {};
+  if (errorBody && group.own.size > 0) content[errorBody.contentType] = { schema: { $ref: `#/components/schemas/${nameOf(errorBody.schema)!}` } };
+  if (group.problem.size > 0) {
+    const enumerated = { type: 'object', properties: { code: { type: 'string', enum: [...group.problem].sort() } } } as SchemaObject;
+    content[PROBLEM_JSON] = { schema: { allOf: [{ $ref: `#/components/schemas/${nameOf(problemSchema)!}` }, enumerated] } };
   }
-  const schema = { allOf: [{ $ref: `#/components/schemas/${nameOf(problemSchema)!}` }, { type: 'object', properties: { code: { type: 'string', enum: codes } } }] };
-  return { description, content: { [PROBLEM_JSON]: { schema: schema as SchemaObject } } };
+  return { description, content };
 }

@@ -18,7 +18,7 @@ export class FailedJobsController {
   /** Newest failure first; `?queue=` narrows to one queue. */
   @ApiOperation({ summary: 'Failed background jobs of every queue, newest first' })
   @ApiReturns(failedJobPageSchema)
-  @ApiProblems(QueueErrorCode.QueueNotFound, QueueErrorCode.QueueUnavailable, 'invalid_cursor')
+  @ApiProblems(QueueErrorCode.QueueNotFound, QueueErrorCode.QueueUnavailable)
   @Get('failed')
   list(@Query() query: ListFailedJobsQuery): Promise<Page<FailedJobView>> {
     return this.jobs.list(query);

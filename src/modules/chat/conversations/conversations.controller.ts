@@ -31,7 +31,6 @@ export class ConversationsController {
 
   @ApiOperation({ summary: 'Conversations, most recently active first (cursor pagination)' })
   @ApiReturns(conversationPageSchema)
-  @ApiProblems('invalid_cursor')
   @Get()
   @RequirePermission('chat:use')
   list(@Query() query: ListConversationsQuery): Promise<Page<ConversationView>> {
@@ -59,7 +58,7 @@ export class ConversationsController {
 
   @ApiOperation({ summary: "A conversation's messages, oldest first (cursor pagination)" })
   @ApiReturns(messagePageSchema)
-  @ApiProblems(ChatErrorCode.ConversationNotFound, 'invalid_cursor')
+  @ApiProblems(ChatErrorCode.ConversationNotFound)
   @Get(':id/messages')
   @RequirePermission('chat:use')
   messages(@Param() params: ConversationParams, @Query() query: ListMessagesQuery): Promise<Page<MessageView>> {

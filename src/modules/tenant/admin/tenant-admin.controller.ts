@@ -19,7 +19,6 @@ export class TenantAdminController {
 
   @ApiOperation({ summary: 'Every tenant, with filters (cursor pagination)' })
   @ApiReturns(adminTenantPageSchema)
-  @ApiProblems('invalid_cursor')
   @Get()
   list(@Query() query: ListTenantsQuery): Promise<Page<AdminTenantView>> {
     return this.admin.list(query);

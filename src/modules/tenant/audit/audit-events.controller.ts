@@ -16,7 +16,6 @@ export class AuditEventsController {
 
   @ApiOperation({ summary: "The tenant's audit log, newest first, with filters (cursor pagination)" })
   @ApiReturns(auditEventPageSchema)
-  @ApiProblems('invalid_cursor')
   @Get()
   @RequirePermission('audit:read')
   list(@Query() query: ListAuditEventsQuery): Promise<Page<AuditEventView>> {
