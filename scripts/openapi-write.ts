@@ -28,7 +28,7 @@ async function main(): Promise<void> {
   const target = path.resolve(process.argv[2] ?? 'docs/openapi.json');
   const app = await createApp(loadConfig(DOCUMENT_ENV));
   try {
-    const document = buildOpenApiDocument(app);
+    const document = buildOpenApiDocument(app, { strict: true });
     await mkdir(path.dirname(target), { recursive: true });
     await writeFile(target, `${JSON.stringify(document, null, 2)}\n`);
     console.log(`openapi: ${Object.keys(document.paths).length} paths written to ${path.relative(process.cwd(), target)}`);
