@@ -1,6 +1,6 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiProblems, ApiReturns } from '../../../platform/http/api-contract.js';
+import { ApiReturns } from '../../../platform/http/api-contract.js';
 import type { ChainCheck } from '../../../platform/audit/audit-log.js';
 import type { Page } from '../../../platform/http/pagination.js';
 import { RequirePermission } from '../../../platform/security/decorators.js';
