@@ -284,7 +284,7 @@ function errorResponse(status: number, group: StatusGroup, errorBody: Documented
   const content: Record<string, { schema: SchemaObject | ReferenceObject }> = {};
   if (errorBody && group.own.size > 0) content[errorBody.contentType] = { schema: { $ref: `#/components/schemas/${nameOf(errorBody.schema)!}` } };
   if (group.problem.size > 0) {
-    const enumerated = { type: 'object', properties: { code: { type: 'string', enum: [...group.problem].sort() } } } as SchemaObject;
+    const enumerated = { type: 'object', required: ['code'], properties: { code: { type: 'string', enum: [...group.problem].sort() } } } as SchemaObject;
     content[PROBLEM_JSON] = { schema: { allOf: [{ $ref: `#/components/schemas/${nameOf(problemSchema)!}` }, enumerated] } };
   }
   return { description, content };
