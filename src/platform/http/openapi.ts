@@ -225,8 +225,9 @@ function derivedCodes(access: RouteAccess, inputs: Inputs, read: <T>(key: string
   if (inputs.body) codes.push('malformed_body', 'payload_too_large', 'unsupported_media_type');
   if (read<boolean>(SIGN_IN_RATE_LIMITED) || read<boolean>(WIDGET_RATE_LIMITED)) codes.push('rate_limited');
   if (access.isPublic) return codes;
-  codes.push(AccessErrorCode.Unauthenticated, 'rate_limited');
-  if (access.platformAdminOnly) return [...codes, AccessErrorCode.PlatformAdminRequired];
+  // A platform session's token is refused on any route once its user is no longer a platform admin.
+  codes.push(AccessErrorCode.Unauthenticated, 'rate_limited', AccessErrorCode.PlatformAdminRequired);
+  if (access.platformAdminOnly) return codes;
   codes.push(AccessErrorCode.TenantDeleted);
   if (!access.allowSuspendedTenant) codes.push(AccessErrorCode.TenantSuspended);
   if (!access.allowPlatformSession) codes.push(AccessErrorCode.TenantRequired);
