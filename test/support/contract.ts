@@ -116,6 +116,7 @@ export class ContractChecker {
 let shared: ContractChecker | undefined;
 const violations: string[] = [];
 const seen = new Set<string>();
+const reported = new Set<string>();
 
 /** Violations recorded in this test file so far (contract.setup.ts asserts there are none). */
 export function contractViolations(): readonly string[] {
@@ -141,7 +142,11 @@ export function installContractCheck(fastify: FastifyInstance): void {
         appendFileSync(path.join(COVERAGE_DIR, `${path.basename(expect.getState().testPath ?? 'unknown')}.txt`), `${line}\n`);
       }
     }
-    for (const v of found) violations.push(`${testName ? `[${testName}] ` : ''}${v}`);
+    for (const v of found) {
+      if (reported.has(v)) continue; // the same mismatch again: once is enough
+      reported.add(v);
+      violations.push(`${testName ? `[${testName}] ` : ''}${v}`);
+    }
   };
 
   fastify.addHook('onRequest', async (request, reply) => {

@@ -9,7 +9,7 @@ const metric = z.enum(USAGE_METRICS);
 export const usageReportSchema = named(
   'UsageReport',
   z.object({
-    periodStart: timestamp,
+    periodStart: z.string().meta({ format: 'date', description: 'The first day of the period (UTC)' }),
     resetAt: timestamp,
     metrics: z.array(z.object({ metric, used: count, reserved: count, limit: count.nullable().meta({ description: 'null: unlimited' }) })),
     daily: z.array(z.object({ day: z.string().meta({ description: 'YYYY-MM-DD, UTC' }), metric, amount: count })),
