@@ -9,6 +9,7 @@ import { type AcceptedInvitation, InvitationAcceptance } from './invitation-acce
 import type { InvitationView } from './invitations.repository.js';
 import { InvitationsErrorCode } from './invitations.errors.js';
 import { InvitationsService } from './invitations.service.js';
+import { UsageErrorCode } from '../../usage/usage.errors.js';
 
 @ApiTags('invitations')
 @Controller('invitations')
@@ -19,7 +20,7 @@ export class InvitationsController {
   ) {}
 
   @ApiReturns(invitationSchema, { status: 201 })
-  @ApiProblems(InvitationsErrorCode.AlreadyMember)
+  @ApiProblems(InvitationsErrorCode.AlreadyMember, UsageErrorCode.QuotaExceeded)
   @Post()
   @ApiOperation({ summary: 'Invite someone by email (replaces an open invitation to the same address)' })
   @RequirePermission('members:invite')
@@ -47,7 +48,7 @@ export class InvitationsController {
 
   /** Public: the token is the authorization. An existing account proves itself (Authorization or password). */
   @ApiReturns(acceptedInvitationSchema)
-  @ApiProblems(InvitationsErrorCode.Invalid, InvitationsErrorCode.AlreadyMember, InvitationsErrorCode.ProofRequired, InvitationsErrorCode.InvalidCredentials)
+  @ApiProblems(InvitationsErrorCode.Invalid, InvitationsErrorCode.AlreadyMember, InvitationsErrorCode.ProofRequired, InvitationsErrorCode.InvalidCredentials, UsageErrorCode.QuotaExceeded)
   @Post('accept')
   @HttpCode(200)
   @Public()
