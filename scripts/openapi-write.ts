@@ -1,7 +1,8 @@
 /**
  * `npm run openapi:write [-- FILE]`: writes the API's OpenAPI document (default docs/openapi.json),
  * the contract that the web app's typed client is generated from. CI writes it again and fails
- * when the committed copy differs. It boots the Nest application without listening; the values
+ * when the committed copy differs (`npm run openapi:check` validates it too). It refuses an operation
+ * without a summary or a success response. It boots the Nest application without listening; the values
  * below only satisfy configuration validation (nothing is served or stored).
  */
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -28,7 +29,7 @@ async function main(): Promise<void> {
   const target = path.resolve(process.argv[2] ?? 'docs/openapi.json');
   const app = await createApp(loadConfig(DOCUMENT_ENV));
   try {
-    const document = buildOpenApiDocument(app);
+    const document = buildOpenApiDocument(app, { strict: true });
     await mkdir(path.dirname(target), { recursive: true });
     await writeFile(target, `${JSON.stringify(document, null, 2)}\n`);
     console.log(`openapi: ${Object.keys(document.paths).length} paths written to ${path.relative(process.cwd(), target)}`);

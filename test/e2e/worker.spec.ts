@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { BullModule, InjectQueue, Processor, WorkerHost } from '@nestjs/bullmq';
 import { type INestApplicationContext, Injectable, Module } from '@nestjs/common';
+import { DiscoveryService } from '@nestjs/core';
 import type { Job, Queue } from 'bullmq';
 import { AppModule } from '../../src/app.module.js';
 import { AuditLog } from '../../src/platform/audit/audit-log.js';
@@ -156,9 +157,25 @@ describe('the worker process on SIGTERM', () => {
 describe('shutting down with Redis unreachable', () => {
   it('does not hang: the workers are closed at once (no job could finish without Redis anyway)', async () => {
     const down = await createTestApp({ imports: [TestJobsModule], env: { REDIS_URL: 'redis://127.0.0.1:6390' } }); // nothing listens there
+    const workers = down.app
+      .get(DiscoveryService)
+      .getProviders()
+      .map((wrapper) => wrapper.instance as unknown)
+      .filter((instance): instance is WorkerHost => instance instanceof WorkerHost)
+      .map((host) => host.worker);
+    const closedWith: Array<boolean | undefined> = [];
+    for (const worker of workers) {
+      const close = worker.close.bind(worker);
+      worker.close = (force?: boolean) => {
+        closedWith.push(force);
+        return close(force);
+      };
+    }
+    expect(workers.map((worker) => worker.name).sort()).toEqual(expect.arrayContaining([SLOW_QUEUE, FLAKY_QUEUE]));
 
-    // A graceful close would wait for Redis forever (past this test's time-out): it must resolve.
+    // A graceful close would wait for Redis forever: every worker is closed with force, at once.
     await expect(down.close()).resolves.toBeUndefined();
+    expect(closedWith).toEqual(workers.map(() => true));
   });
 });
 

@@ -11,6 +11,7 @@ import { ARGON2ID } from '../../src/modules/auth/passwords/password-hasher.js';
 import type { SessionTokens } from '../../src/modules/auth/sessions/sessions.service.js';
 import { type AppConfig, loadConfig } from '../../src/platform/config/config.js';
 import type { Role } from '../../src/platform/security/permissions.js';
+import { installContractCheck } from './contract.js';
 import { createTestDatabase, TEST_JWT_SECRET, type TestDatabase, testEnv } from './database.js';
 import { purgeRedisPrefix } from './redis-keys.js';
 
@@ -54,6 +55,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   try {
     const config = loadConfig(testEnv(database, options.env));
     app = await createApp(config, { imports: options.imports });
+    installContractCheck(app.getHttpAdapter().getInstance());
     await app.init();
     const fastify = app.getHttpAdapter().getInstance();
     await fastify.ready();

@@ -1,7 +1,10 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiHeader, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiProblems, ApiReturns } from '../../platform/http/api-contract.js';
 import { SignInRateLimited } from '../../platform/rate-limit/decorators.js';
-import { AllowSuspendedTenant, Public } from '../../platform/security/decorators.js';
+import { AccessErrorCode } from '../../platform/security/access.errors.js';
+import { AllowSuspendedTenant, Public, RequireUserSession } from '../../platform/security/decorators.js';
+import { AuthErrorCode } from './auth.errors.js';
 import {
   LoginBody,
   LogoutBody,
@@ -11,6 +14,7 @@ import {
   SignupBody,
   SwitchTenantBody,
 } from './dto/auth.dto.js';
+import { sessionTokensSchema, signInSchema } from './dto/auth.responses.js';
 import { LoginService } from './login/login.service.js';
 import { PasswordResetService } from './password-reset/password-reset.service.js';
 import { ClearsRefreshCookie, RefreshTokenInput, SetsRefreshCookie } from './sessions/refresh-cookie.js';
@@ -28,6 +32,9 @@ export class AuthController {
     private readonly resets: PasswordResetService,
   ) {}
 
+  @ApiOperation({ summary: 'Sign up: a new user, their tenant and its owner membership, signed in' })
+  @ApiReturns(sessionTokensSchema, { status: 201 })
+  @ApiProblems(AuthErrorCode.EmailTaken)
   @Post('signup')
   @Public()
   @SetsRefreshCookie()
@@ -36,6 +43,9 @@ export class AuthController {
     return this.signups.signup(body);
   }
 
+  @ApiOperation({ summary: 'Sign in to a tenant (or, for a platform admin in none, to a platform session)' })
+  @ApiReturns(signInSchema)
+  @ApiProblems(AuthErrorCode.InvalidCredentials, AuthErrorCode.TooManyAttempts, AuthErrorCode.NoTenant, AuthErrorCode.NotAMember)
   @Post('login')
   @HttpCode(200)
   @Public()
@@ -46,6 +56,9 @@ export class AuthController {
   }
 
   /** The token from the body, or from the tenantry_refresh cookie with X-Requested-With: tenantry (docs/adr/0016). */
+  @ApiOperation({ summary: 'Exchange a refresh token for new tokens (rotated; reuse revokes the family)' })
+  @ApiReturns(signInSchema)
+  @ApiProblems(AuthErrorCode.InvalidRefreshToken, AuthErrorCode.RefreshTokenReused, AuthErrorCode.NotAMember, AccessErrorCode.PlatformAdminRequired, AuthErrorCode.CsrfHeaderRequired)
   @Post('refresh')
   @HttpCode(200)
   @Public()
@@ -57,6 +70,9 @@ export class AuthController {
   }
 
   /** Revokes the session of the body's or the cookie's token, and clears the cookie. */
+  @ApiOperation({ summary: "Sign out: revoke the refresh token's session" })
+  @ApiReturns(null, { status: 204 })
+  @ApiProblems(AuthErrorCode.CsrfHeaderRequired)
   @Post('logout')
   @HttpCode(204)
   @Public()
@@ -68,15 +84,20 @@ export class AuthController {
   }
 
   /** Any member may switch, from a suspended tenant too (to leave it for another). */
+  @ApiOperation({ summary: 'Switch the session to another tenant of the user' })
+  @ApiReturns(sessionTokensSchema)
+  @ApiProblems(AuthErrorCode.NotAMember, AuthErrorCode.SessionRequired)
   @Post('switch-tenant')
   @HttpCode(200)
-  @ApiBearerAuth()
   @AllowSuspendedTenant()
+  @RequireUserSession()
   @SetsRefreshCookie()
   switchTenant(@Body() body: SwitchTenantBody, @SessionId() sessionId: string | undefined): Promise<SessionTokens> {
     return this.sessions.switchTenant(body.tenantId, sessionId);
   }
 
+  @ApiOperation({ summary: 'Email a password reset link (answers alike whether the account exists or not)' })
+  @ApiReturns(null, { status: 202 })
   @Post('password-reset/request')
   @HttpCode(202)
   @Public()
@@ -85,6 +106,9 @@ export class AuthController {
     this.resets.request(body.email);
   }
 
+  @ApiOperation({ summary: 'Set a new password with a reset link token' })
+  @ApiReturns(null, { status: 204 })
+  @ApiProblems(AuthErrorCode.ResetTokenInvalid)
   @Post('password-reset/confirm')
   @HttpCode(204)
   @Public()

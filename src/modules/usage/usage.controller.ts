@@ -1,8 +1,10 @@
 import { Controller, Get, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiReturns } from '../../platform/http/api-contract.js';
 import { RequirePermission } from '../../platform/security/decorators.js';
 import { type UsageBreakdown, UsageBreakdownService } from './breakdown/usage-breakdown.service.js';
-import { UsageBreakdownQuery, UsageBreakdownResponse } from './dto/usage-breakdown.dto.js';
+import { UsageBreakdownQuery, usageBreakdownSchema } from './dto/usage-breakdown.dto.js';
+import { usageReportSchema } from './dto/usage.responses.js';
 import { type UsageReport, UsageService } from './usage.service.js';
 
 @ApiTags('usage')
@@ -14,6 +16,8 @@ export class UsageController {
   ) {}
 
   /** This period's use against each limit of the plan, and the daily history. */
+  @ApiOperation({ summary: "This period's use against each limit of the plan, and the last 30 days" })
+  @ApiReturns(usageReportSchema)
   @Get()
   @RequirePermission('usage:read')
   report(): Promise<UsageReport> {
@@ -21,10 +25,9 @@ export class UsageController {
   }
 
   /** Every member's use: for those who manage members (admins, owners). */
-  @Get('breakdown')
-  @ApiBearerAuth()
   @ApiOperation({ summary: 'Messages and tokens per member, per API key and per model over whole UTC days (default: this period so far)' })
-  @ApiOkResponse({ type: UsageBreakdownResponse })
+  @ApiReturns(usageBreakdownSchema)
+  @Get('breakdown')
   @RequirePermission('members:manage')
   breakdownOf(@Query() query: UsageBreakdownQuery): Promise<UsageBreakdown> {
     return this.breakdown.breakdownOf(query);

@@ -22,12 +22,25 @@ export abstract class AppError<Code extends string = string> extends Error {
 }
 
 /**
+ * Every declared error code and its status, filled as the modules' error classes are defined: the
+ * OpenAPI document reads it to list each route's codes under their statuses (a code string two
+ * modules share has one status in both: test/error-codes.spec.ts).
+ */
+const ERROR_STATUSES = new Map<string, number>();
+
+/** The HTTP status of a declared error code; undefined for a code no error class declares. */
+export function statusOfErrorCode(code: string): number | undefined {
+  return ERROR_STATUSES.get(code);
+}
+
+/**
  * The base class of one module's errors, its status read from the module's table:
  * `export class UsageError extends errorClass(USAGE_STATUS) { static factories }`.
  * Each call makes a new class, so `instanceof UsageError` holds for usage errors only, and
  * `instanceof AppError` for all of them.
  */
 export function errorClass<Code extends string>(statuses: Readonly<Record<Code, number>>) {
+  for (const [code, status] of Object.entries<number>(statuses)) ERROR_STATUSES.set(code, status);
   return class extends AppError<Code> {
     get status(): number {
       return statuses[this.code];

@@ -1,5 +1,5 @@
 import type { LookupAddress } from 'node:dns';
-import { describe, expect, it } from '@jest/globals';
+import { describe, expect, it, jest } from '@jest/globals';
 import { FakeDns } from '../../../test/support/fake-dns.js';
 import { PrivateAllowList } from './allow-list.js';
 import { OutboundPolicy, OutboundRefusedError } from './outbound-policy.js';
@@ -86,13 +86,31 @@ describe('checkUrl (save time)', () => {
   });
 
   it('does not wait on DNS forever: a lookup that does not answer in time leaves the verdict to connect time', async () => {
-    const silent = new (class extends FakeDns {
-      override resolve(): Promise<LookupAddress[]> {
-        return new Promise(() => undefined);
+    // The name's first lookup never answers; at connect time it resolves to a loopback address.
+    const silentOnce = new (class extends FakeDns {
+      override resolve(hostname: string): Promise<LookupAddress[]> {
+        return this.asked.length === 0 ? (this.asked.push(hostname), new Promise(() => undefined)) : super.resolve(hostname);
       }
-    })();
-    const slow = new OutboundPolicy({ requireHttps: false, allowList: PrivateAllowList.EMPTY, resolveTimeoutMs: 20 }, silent);
-    await expect(slow.checkUrl('https://api.models.example/v1')).resolves.toBeUndefined();
+    })({ 'api.models.example': ['127.0.0.1'] });
+    const slow = new OutboundPolicy({ requireHttps: false, allowList: PrivateAllowList.EMPTY, resolveTimeoutMs: 20 }, silentOnce);
+    jest.useFakeTimers();
+    try {
+      let settled = false;
+      const verdict = slow.checkUrl('https://api.models.example/v1').finally(() => {
+        settled = true;
+      });
+      await jest.advanceTimersByTimeAsync(19);
+      expect(settled).toBe(false); // still waiting for DNS, within the time given
+      await jest.advanceTimersByTimeAsync(1);
+      expect(settled).toBe(true); // DNS has not answered, and the check is over: no verdict at save time
+      await expect(verdict).resolves.toBeUndefined();
+    } finally {
+      jest.useRealTimers();
+    }
+    const atConnect = await new Promise<Error | null>((resolve) => slow.lookup('api.models.example', { all: true }, (error) => resolve(error)));
+    expect(atConnect).toBeInstanceOf(OutboundRefusedError);
+    expect(atConnect?.message).toBe('api.models.example resolves to a loopback address');
+    expect(silentOnce.asked).toEqual(['api.models.example', 'api.models.example']);
   });
 });
 

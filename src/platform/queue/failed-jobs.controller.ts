@@ -1,24 +1,32 @@
 import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiProblems, ApiReturns } from '../http/api-contract.js';
 import type { Page } from '../http/pagination.js';
 import { PlatformAdminOnly } from '../security/decorators.js';
 import { type FailedJobView, JobRefParam, ListFailedJobsQuery, type RetriedJobView } from './failed-jobs.dto.js';
+import { failedJobPageSchema, retriedJobSchema } from './failed-jobs.responses.js';
 import { FailedJobsService } from './failed-jobs.service.js';
+import { QueueErrorCode } from './queue.errors.js';
 
 /** Failed background jobs, across every queue (platform admins only). */
 @ApiTags('admin')
-@ApiBearerAuth()
 @PlatformAdminOnly()
 @Controller('admin/jobs')
 export class FailedJobsController {
   constructor(private readonly jobs: FailedJobsService) {}
 
   /** Newest failure first; `?queue=` narrows to one queue. */
+  @ApiOperation({ summary: 'Failed background jobs of every queue, newest first' })
+  @ApiReturns(failedJobPageSchema)
+  @ApiProblems(QueueErrorCode.QueueNotFound, QueueErrorCode.QueueUnavailable)
   @Get('failed')
   list(@Query() query: ListFailedJobsQuery): Promise<Page<FailedJobView>> {
     return this.jobs.list(query);
   }
 
+  @ApiOperation({ summary: 'Retry a failed job' })
+  @ApiReturns(retriedJobSchema)
+  @ApiProblems(QueueErrorCode.QueueNotFound, QueueErrorCode.JobNotFound, QueueErrorCode.JobNotFailed, QueueErrorCode.QueueUnavailable)
   @Post(':queue/:id/retry')
   @HttpCode(200)
   retry(@Param() params: JobRefParam): Promise<RetriedJobView> {

@@ -8,6 +8,8 @@ export enum AccessErrorCode {
   PlatformAdminRequired = 'platform_admin_required',
   /** A platform session (no tenant) on a route that acts inside a tenant. */
   TenantRequired = 'tenant_required',
+  /** An API key on a route for a signed-in user's session only (@RequireUserSession). */
+  SessionRequired = 'session_required',
 }
 
 const STATUS: Record<AccessErrorCode, number> = {
@@ -17,6 +19,7 @@ const STATUS: Record<AccessErrorCode, number> = {
   [AccessErrorCode.TenantDeleted]: 403,
   [AccessErrorCode.PlatformAdminRequired]: 403,
   [AccessErrorCode.TenantRequired]: 403,
+  [AccessErrorCode.SessionRequired]: 403,
 };
 
 export class AccessError extends errorClass(STATUS) {
@@ -33,6 +36,10 @@ export class AccessError extends errorClass(STATUS) {
       AccessErrorCode.TenantRequired,
       'This route acts inside a tenant and this platform session has none: sign in to a tenant you are a member of',
     );
+  }
+
+  static sessionRequired(): AccessError {
+    return new AccessError(AccessErrorCode.SessionRequired, 'This action needs a signed-in user, not an API key');
   }
 
   static unauthenticated(detail = 'Authentication is required'): AccessError {

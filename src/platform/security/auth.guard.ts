@@ -6,7 +6,7 @@ import { TenantContext } from '../context/tenant-context.js';
 import { AccessError, AccessErrorCode } from './access.errors.js';
 import type { AccessTokenClaims } from './access-token.js';
 import { AccessTokenVerifier } from './access-token-verifier.js';
-import { ALLOW_PLATFORM_SESSION, ALLOW_SUSPENDED_TENANT, IS_PUBLIC, PLATFORM_ADMIN_ONLY, REQUIRED_PERMISSION } from './decorators.js';
+import { ALLOW_PLATFORM_SESSION, ALLOW_SUSPENDED_TENANT, IS_PUBLIC, PLATFORM_ADMIN_ONLY, REQUIRED_PERMISSION, USER_SESSION_ONLY } from './decorators.js';
 import { AccessTokenPrincipals, API_KEY_PREFIX, ApiKeyPrincipals, type Principal } from './principal.js';
 
 /**
@@ -65,6 +65,7 @@ export class TenantAuthGuard implements CanActivate {
     this.log.assign({ tenantId: principal.tenantId, userId: principal.userId, apiKeyId: principal.apiKeyId });
 
     if (platformAdminOnly && !principal.isPlatformAdmin) throw AccessError.platformAdminRequired();
+    if (principal.apiKeyId && this.reflector.getAllAndOverride<boolean>(USER_SESSION_ONLY, targets)) throw AccessError.sessionRequired();
     const required = this.reflector.getAllAndOverride<string | undefined>(REQUIRED_PERMISSION, targets);
     if (required && !principal.permissions.includes(required as Principal['permissions'][number])) {
       throw AccessError.missingPermission(required);

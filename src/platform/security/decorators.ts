@@ -26,3 +26,30 @@ export const PlatformAdminOnly = (): MethodDecorator & ClassDecorator => SetMeta
  * refuses it with 403 tenant_required.
  */
 export const AllowPlatformSession = (): MethodDecorator & ClassDecorator => SetMetadata(ALLOW_PLATFORM_SESSION, true);
+
+export const USER_SESSION_ONLY = 'tenantry:user-session-only';
+
+/** A signed-in user's session only: an API key (which acts as no user) is refused with 403 session_required. */
+export const RequireUserSession = (): MethodDecorator & ClassDecorator => SetMetadata(USER_SESSION_ONLY, true);
+
+/** The access rules of a route, as the guard reads them (handler first, then its controller). */
+export interface RouteAccess {
+  isPublic: boolean;
+  permission?: string;
+  allowSuspendedTenant: boolean;
+  platformAdminOnly: boolean;
+  allowPlatformSession: boolean;
+  userSessionOnly: boolean;
+}
+
+/** Reads a route's access decorators like the guard does (`Reflector.getAllAndOverride`), for the OpenAPI document. */
+export function routeAccess(read: <T>(key: string) => T | undefined): RouteAccess {
+  return {
+    isPublic: read<boolean>(IS_PUBLIC) === true,
+    permission: read<string>(REQUIRED_PERMISSION),
+    allowSuspendedTenant: read<boolean>(ALLOW_SUSPENDED_TENANT) === true,
+    platformAdminOnly: read<boolean>(PLATFORM_ADMIN_ONLY) === true,
+    allowPlatformSession: read<boolean>(ALLOW_PLATFORM_SESSION) === true,
+    userSessionOnly: read<boolean>(USER_SESSION_ONLY) === true,
+  };
+}

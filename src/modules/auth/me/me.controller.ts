@@ -1,10 +1,13 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { AllowPlatformSession, AllowSuspendedTenant } from '../../../platform/security/decorators.js';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiProblems, ApiReturns } from '../../../platform/http/api-contract.js';
+import { AllowPlatformSession, AllowSuspendedTenant, RequireUserSession } from '../../../platform/security/decorators.js';
+import { AuthErrorCode } from '../auth.errors.js';
+import { meSchema } from '../dto/auth.responses.js';
 import { SessionId } from '../sessions/session-id.decorator.js';
 import type { UserView } from '../users.repository.js';
 import { AccountService, type SessionView } from './account.service.js';
-import { ChangePasswordBody, SessionParams, SessionResponse, UpdateMeBody, UserResponse } from './dto/account.dto.js';
+import { accountUserSchema, ChangePasswordBody, SessionParams, sessionListSchema, UpdateMeBody } from './dto/account.dto.js';
 import { type MeView, MeService } from './me.service.js';
 
 /**
@@ -12,7 +15,6 @@ import { type MeView, MeService } from './me.service.js';
  * need to see why, and switch); a platform session too (tenant and role null). Not API keys.
  */
 @ApiTags('auth')
-@ApiBearerAuth()
 @Controller('me')
 export class MeController {
   constructor(
@@ -20,6 +22,10 @@ export class MeController {
     private readonly account: AccountService,
   ) {}
 
+  @ApiOperation({ summary: 'The signed-in user, the active tenant and role, and every tenant of the user' })
+  @ApiReturns(meSchema)
+  @ApiProblems(AuthErrorCode.NotAMember, AuthErrorCode.SessionRequired)
+  @RequireUserSession()
   @Get()
   @AllowSuspendedTenant()
   @AllowPlatformSession()
@@ -30,8 +36,9 @@ export class MeController {
   @Patch()
   @AllowSuspendedTenant()
   @AllowPlatformSession()
+  @RequireUserSession()
   @ApiOperation({ summary: 'Change your display name' })
-  @ApiOkResponse({ type: UserResponse })
+  @ApiReturns(accountUserSchema)
   update(@Body() body: UpdateMeBody): Promise<UserView> {
     return this.account.rename(body.name);
   }
@@ -40,7 +47,10 @@ export class MeController {
   @HttpCode(204)
   @AllowSuspendedTenant()
   @AllowPlatformSession()
+  @RequireUserSession()
   @ApiOperation({ summary: 'Change your password (the current one proves it is you); every other session is signed out' })
+  @ApiReturns(null, { status: 204 })
+  @ApiProblems(AuthErrorCode.WrongPassword)
   changePassword(@Body() body: ChangePasswordBody, @SessionId() sessionId: string | undefined): Promise<void> {
     return this.account.changePassword(body.currentPassword, body.newPassword, sessionId);
   }
@@ -48,8 +58,9 @@ export class MeController {
   @Get('sessions')
   @AllowSuspendedTenant()
   @AllowPlatformSession()
+  @RequireUserSession()
   @ApiOperation({ summary: 'Your open sessions (sign-ins), in every tenant, most recently used first; `current` is this one' })
-  @ApiOkResponse({ type: SessionResponse, isArray: true })
+  @ApiReturns(sessionListSchema)
   sessions(@SessionId() sessionId: string | undefined): Promise<SessionView[]> {
     return this.account.listSessions(sessionId);
   }
@@ -58,7 +69,10 @@ export class MeController {
   @HttpCode(204)
   @AllowSuspendedTenant()
   @AllowPlatformSession()
+  @RequireUserSession()
   @ApiOperation({ summary: 'Sign a session out (its refresh and access tokens stop working); the current one signs this client out' })
+  @ApiReturns(null, { status: 204 })
+  @ApiProblems(AuthErrorCode.SessionNotFound)
   revokeSession(@Param() params: SessionParams): Promise<void> {
     return this.account.revokeSession(params.id);
   }

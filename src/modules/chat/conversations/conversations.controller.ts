@@ -1,5 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Req, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiProblems, ApiReturns } from '../../../platform/http/api-contract.js';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Page } from '../../../platform/http/pagination.js';
 import { RequirePermission } from '../../../platform/security/decorators.js';
@@ -12,15 +13,15 @@ import {
   ListConversationsQuery,
   ListMessagesQuery,
   MessageParams,
-  MessageResponse,
   PostMessageBody,
   RenameConversationBody,
-  ReplyResponse,
 } from './dto/conversation.dto.js';
 import { acceptsEventStream, sendEventStream } from './event-stream.js';
+import { chatReplySchema, conversationPageSchema, conversationSchema, messagePageSchema, messageSchema, startedConversationSchema } from './dto/conversation.responses.js';
+import { ChatErrorCode } from '../chat.errors.js';
+import { UsageErrorCode } from '../../usage/usage.errors.js';
 
 @ApiTags('conversations')
-@ApiBearerAuth()
 @Controller('conversations')
 export class ConversationsController {
   constructor(
@@ -29,18 +30,25 @@ export class ConversationsController {
     private readonly replies: RepliesService,
   ) {}
 
+  @ApiOperation({ summary: 'Start a conversation with the assistant' })
+  @ApiReturns(startedConversationSchema, { status: 201 })
   @Post()
   @RequirePermission('chat:use')
   start(): Promise<{ id: string; welcome: string }> {
     return this.chat.startConversation('api');
   }
 
+  @ApiOperation({ summary: 'Conversations, most recently active first (cursor pagination)' })
+  @ApiReturns(conversationPageSchema)
   @Get()
   @RequirePermission('chat:use')
   list(@Query() query: ListConversationsQuery): Promise<Page<ConversationView>> {
     return this.conversations.list(query);
   }
 
+  @ApiOperation({ summary: 'One conversation' })
+  @ApiReturns(conversationSchema)
+  @ApiProblems(ChatErrorCode.ConversationNotFound)
   @Get(':id')
   @RequirePermission('chat:use')
   get(@Param() params: ConversationParams): Promise<ConversationView> {
@@ -48,12 +56,18 @@ export class ConversationsController {
   }
 
   /** Sets the title; a generated title never replaces one set here. */
+  @ApiOperation({ summary: 'Rename a conversation' })
+  @ApiReturns(conversationSchema)
+  @ApiProblems(ChatErrorCode.ConversationNotFound)
   @Patch(':id')
   @RequirePermission('chat:use')
   rename(@Param() params: ConversationParams, @Body() body: RenameConversationBody): Promise<ConversationView> {
     return this.conversations.rename(params.id, body.title);
   }
 
+  @ApiOperation({ summary: "A conversation's messages, oldest first (cursor pagination)" })
+  @ApiReturns(messagePageSchema)
+  @ApiProblems(ChatErrorCode.ConversationNotFound)
   @Get(':id/messages')
   @RequirePermission('chat:use')
   messages(@Param() params: ConversationParams, @Query() query: ListMessagesQuery): Promise<Page<MessageView>> {
@@ -64,11 +78,11 @@ export class ConversationsController {
    * JSON by default; server-sent events (delta, then done | stopped | error) when Accept lists
    * text/event-stream. The reply runs on if the client goes away: re-attach with GET …/stream.
    */
+  @ApiOperation({ summary: 'Send a message; the reply as JSON, or as server-sent events (delta, then done | stopped | error)' })
+  @ApiReturns(chatReplySchema, { contentTypes: ['application/json', 'text/event-stream'] })
+  @ApiProblems(ChatErrorCode.ConversationNotFound, ChatErrorCode.ProviderFailed, UsageErrorCode.QuotaExceeded)
   @Post(':id/messages')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Send a message; the reply as JSON, or as server-sent events (delta, then done | stopped | error)' })
-  @ApiProduces('application/json', 'text/event-stream')
-  @ApiOkResponse({ type: ReplyResponse })
   @RequirePermission('chat:use')
   async post(@Param() params: ConversationParams, @Body() body: PostMessageBody, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     if (acceptsEventStream(request)) {
@@ -78,30 +92,32 @@ export class ConversationsController {
   }
 
   /** Re-attach: the text so far as one stream of deltas, then the rest, then the outcome; an ended reply at once. */
-  @Get(':id/messages/:messageId/stream')
   @ApiOperation({ summary: 'Follow a reply (server-sent events): every delta so far, then the rest as it comes, then done | stopped | error' })
-  @ApiProduces('text/event-stream')
+  @ApiReturns(chatReplySchema, { contentTypes: ['text/event-stream'], description: 'Server-sent events: delta, then done | stopped | error' })
+  @ApiProblems(ChatErrorCode.ConversationNotFound, ChatErrorCode.MessageNotFound)
+  @Get(':id/messages/:messageId/stream')
   @RequirePermission('chat:use')
   async follow(@Param() params: MessageParams, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     return sendEventStream(request, reply, (signal) => this.replies.follow(params.id, params.messageId, signal));
   }
 
   /** Wherever the reply runs (any instance); answers once it is stored as stopped. */
+  @ApiOperation({ summary: 'Stop a reply in progress: it is stored as stopped with the text so far (an ended reply is answered as it is)' })
+  @ApiReturns(messageSchema)
+  @ApiProblems(ChatErrorCode.ConversationNotFound, ChatErrorCode.MessageNotFound)
   @Post(':id/messages/:messageId/stop')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Stop a reply in progress: it is stored as stopped with the text so far (an ended reply is answered as it is)' })
-  @ApiOkResponse({ type: MessageResponse })
   @RequirePermission('chat:use')
   stop(@Param() params: MessageParams): Promise<MessageView> {
     return this.replies.stop(params.id, params.messageId);
   }
 
   /** Replaces the conversation's last reply (not one in progress) with a new answer to the same question; JSON or SSE like POST messages. */
+  @ApiOperation({ summary: "Regenerate the conversation's last reply (also the retry of a failed one); JSON or server-sent events like sending a message" })
+  @ApiReturns(chatReplySchema, { contentTypes: ['application/json', 'text/event-stream'] })
+  @ApiProblems(ChatErrorCode.ConversationNotFound, ChatErrorCode.NotLastReply, ChatErrorCode.ReplyInProgress, ChatErrorCode.ProviderFailed, UsageErrorCode.QuotaExceeded)
   @Post(':id/messages/:messageId/regenerate')
   @HttpCode(200)
-  @ApiOperation({ summary: "Regenerate the conversation's last reply (also the retry of a failed one); JSON or server-sent events like sending a message" })
-  @ApiProduces('application/json', 'text/event-stream')
-  @ApiOkResponse({ type: ReplyResponse })
   @RequirePermission('chat:use')
   async regenerate(@Param() params: MessageParams, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     if (acceptsEventStream(request)) {
@@ -110,6 +126,9 @@ export class ConversationsController {
     void reply.status(200).send(await this.chat.regenerate(params.id, params.messageId, false));
   }
 
+  @ApiOperation({ summary: 'Delete a conversation and its messages' })
+  @ApiReturns(null, { status: 204 })
+  @ApiProblems(ChatErrorCode.ConversationNotFound)
   @Delete(':id')
   @HttpCode(204)
   @RequirePermission('chat:use')

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/glo
 import { FakeDns } from '../../../../test/support/fake-dns.js';
 import { FAKE_PROVIDER_ENV, FAKE_USAGE, type FakeOpenAi, startFakeOpenAi } from '../../../../test/support/fake-openai.js';
 import { PrivateAllowList } from '../../../platform/outbound/allow-list.js';
-import { OutboundHttp } from '../../../platform/outbound/outbound-http.js';
+import { type OutboundFetch, OutboundHttp } from '../../../platform/outbound/outbound-http.js';
 import { OutboundPolicy } from '../../../platform/outbound/outbound-policy.js';
 import type { ChatRequest, StreamChunk } from './chat-provider.js';
 import { ProviderError } from './chat-provider.js';
@@ -258,12 +258,24 @@ describe('time-outs and broken answers', () => {
 
   it('stops the request when the consumer stops reading', async () => {
     fake.enqueue({ kind: 'stall-mid-stream' });
-    const iterator = provider().stream(request())[Symbol.asyncIterator]();
+    const signals: Array<AbortSignal | undefined> = [];
+    const watched: OutboundFetch = {
+      fetch: (target, init) => {
+        signals.push(init.signal);
+        return http.fetch(target, init);
+      },
+    };
+    const iterator = provider({ http: watched }).stream(request())[Symbol.asyncIterator]();
 
-    await iterator.next();
+    expect(await iterator.next()).toEqual({ done: false, value: { type: 'delta', text: 'Partial ' } });
+    expect(signals.map((signal) => signal?.aborted)).toEqual([false]); // the server is still streaming
+
     await iterator.return?.(undefined);
 
-    await fake.requests[0]!.closed;
+    expect(signals.map((signal) => signal?.aborted)).toEqual([true]); // the request was aborted as the consumer stopped
+    expect(await iterator.next()).toEqual({ done: true, value: undefined });
+    await fake.requests[0]!.closed; // and the server lost its client
+    expect(fake.requests).toHaveLength(1); // no retry of a call the consumer gave up on
   });
 
   it('fails a refused connection as a network error after its retries', async () => {

@@ -1,7 +1,11 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, Logger } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
+import type { DocumentedErrorBody } from '../../../platform/http/api-contract.js';
 import { HttpErrorCode, type FieldError } from '../../../platform/http/app-error.js';
 import { logServerError, toProblem } from '../../../platform/http/problem.filter.js';
+import { widgetErrorSchema } from './dto/widget.responses.js';
+
+const isInvalidBody = (code: string): boolean => code === HttpErrorCode.ValidationFailed || code === 'malformed_body';
 
 /**
  * The widget API keeps the seed demo's error bodies, `{"detail": "..."}` as JSON, so that clients
@@ -12,6 +16,13 @@ import { logServerError, toProblem } from '../../../platform/http/problem.filter
  */
 @Catch()
 export class WidgetErrorFilter implements ExceptionFilter {
+  /** What the OpenAPI document says the widget's routes answer on errors (openapi.ts reads it). */
+  static readonly errorBody: DocumentedErrorBody = {
+    contentType: 'application/json',
+    schema: widgetErrorSchema,
+    statusOf: (status, code) => (isInvalidBody(code) ? 422 : status),
+  };
+
   private readonly logger = new Logger('Widget');
 
   catch(error: unknown, host: ArgumentsHost): void {
@@ -21,7 +32,7 @@ export class WidgetErrorFilter implements ExceptionFilter {
     const { body, headers } = response;
     if (body.status >= 500) logServerError(this.logger, error, response, request.id);
 
-    const invalid = body.code === HttpErrorCode.ValidationFailed || body.code === 'malformed_body';
+    const invalid = isInvalidBody(body.code);
     const status = invalid ? 422 : body.status;
     const fields = body.errors as FieldError[] | undefined;
     const detail = fields?.length ? fields.map((f) => `${f.field}: ${f.message}`).join('; ') : (body.detail ?? body.title);

@@ -1,11 +1,15 @@
 import { Body, Controller, HttpCode, Post, Res, UseFilters } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiProblems, ApiReturns } from '../../../platform/http/api-contract.js';
 import type { FastifyReply } from 'fastify';
 import { WidgetRateLimited } from '../../../platform/rate-limit/decorators.js';
 import { Public } from '../../../platform/security/decorators.js';
 import { StartSessionBody, WidgetChatBody, type WidgetChatResponse, type WidgetSessionResponse } from './dto/widget.dto.js';
+import { widgetChatReplySchema, widgetSessionSchema } from './dto/widget.responses.js';
 import { WidgetErrorFilter } from './widget-error.filter.js';
-import { rateLimitHeaders } from './widget.errors.js';
+import { ChatErrorCode } from '../chat.errors.js';
+import { UsageErrorCode } from '../../usage/usage.errors.js';
+import { rateLimitHeaders, WidgetErrorCode } from './widget.errors.js';
 import { WidgetService } from './widget.service.js';
 
 /**
@@ -21,6 +25,8 @@ import { WidgetService } from './widget.service.js';
 export class WidgetController {
   constructor(private readonly widget: WidgetService) {}
 
+  @ApiReturns(widgetSessionSchema)
+  @ApiProblems(WidgetErrorCode.TenantNotFound)
   @Post('session')
   @HttpCode(200)
   @ApiOperation({ summary: "Starts a widget session (a conversation) with a tenant's assistant" })
@@ -28,6 +34,15 @@ export class WidgetController {
     return this.widget.startSession(body.tenant_id);
   }
 
+  @ApiReturns(widgetChatReplySchema)
+  @ApiProblems(
+    WidgetErrorCode.TenantNotFound,
+    WidgetErrorCode.SessionNotFound,
+    WidgetErrorCode.SessionTenantMismatch,
+    WidgetErrorCode.RateLimited,
+    ChatErrorCode.ProviderFailed,
+    UsageErrorCode.QuotaExceeded,
+  )
   @Post('chat')
   @HttpCode(200)
   @ApiOperation({ summary: "Sends a message in a widget session; limited per tenant to its limits.chat_per_10s" })

@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import { type Jsonified, named } from '../../../platform/http/api-schemas.js';
 import { zodDto } from '../../../platform/http/validation.js';
+import type { UsageBreakdown } from '../breakdown/usage-breakdown.service.js';
 
 const day = z.iso.date();
 
@@ -8,8 +10,9 @@ export class UsageBreakdownQuery extends zodDto(z.strictObject({ from: day.optio
 
 const consumption = { messages: z.int(), promptTokens: z.int(), completionTokens: z.int() };
 
-/** The OpenAPI response schema of GET /usage/breakdown. */
-export class UsageBreakdownResponse extends zodDto(
+/** Response body of GET /usage/breakdown. */
+export const usageBreakdownSchema = named(
+  'UsageBreakdown',
   z.object({
     from: day,
     to: day,
@@ -19,4 +22,4 @@ export class UsageBreakdownResponse extends zodDto(
     models: z.array(z.object({ model: z.string().nullable(), ...consumption })),
     widget: z.object(consumption),
   }),
-) {}
+) satisfies z.ZodType<Jsonified<UsageBreakdown>>;

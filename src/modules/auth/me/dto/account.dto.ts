@@ -1,5 +1,8 @@
 import { z } from 'zod';
+import { type Jsonified, named } from '../../../../platform/http/api-schemas.js';
 import { zodDto } from '../../../../platform/http/validation.js';
+import type { UserView } from '../../users.repository.js';
+import type { SessionView } from '../account.service.js';
 import { PASSWORD_MAX_LENGTH } from '../../passwords/password-policy.js';
 
 export class SessionParams extends zodDto(z.object({ id: z.guid() })) {}
@@ -11,8 +14,9 @@ export class ChangePasswordBody extends zodDto(
   z.strictObject({ currentPassword: z.string().min(1).max(PASSWORD_MAX_LENGTH * 4), newPassword: z.string().min(1).max(PASSWORD_MAX_LENGTH * 4) }),
 ) {}
 
-/** OpenAPI response schema of GET /me/sessions (one item). */
-export class SessionResponse extends zodDto(
+/** GET /me/sessions: one item. */
+export const sessionSchema = named(
+  'AccountSession',
   z.object({
     id: z.guid(),
     /** The tenant the session is signed in to; null for a platform session. */
@@ -24,6 +28,11 @@ export class SessionResponse extends zodDto(
     expiresAt: z.iso.datetime(),
     current: z.boolean(),
   }),
-) {}
+) satisfies z.ZodType<Jsonified<SessionView>>;
 
-export class UserResponse extends zodDto(z.object({ id: z.guid(), email: z.string(), name: z.string(), isPlatformAdmin: z.boolean() })) {}
+export const sessionListSchema = named('AccountSessionList', z.array(sessionSchema));
+
+export const accountUserSchema = named(
+  'AccountUser',
+  z.object({ id: z.guid(), email: z.string(), name: z.string(), isPlatformAdmin: z.boolean() }),
+) satisfies z.ZodType<Jsonified<UserView>>;

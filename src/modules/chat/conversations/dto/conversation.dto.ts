@@ -15,33 +15,3 @@ export class PostMessageBody extends zodDto(z.strictObject({ content: z.string()
 export class RenameConversationBody extends zodDto(z.strictObject({ title: z.string() })) {}
 
 export class MessageParams extends zodDto(z.object({ id: z.guid(), messageId: z.guid() })) {}
-
-const tokenUsage = z.object({ promptTokens: z.int(), completionTokens: z.int() });
-
-/** A stored message (OpenAPI response schema). */
-export const messageSchema = z.object({
-  id: z.guid(),
-  conversationId: z.guid(),
-  role: z.enum(['user', 'assistant']),
-  content: z.string(),
-  /** pending: being generated; stopped: its user stopped it (the text so far is kept). */
-  status: z.enum(['pending', 'complete', 'failed', 'stopped']),
-  model: z.string().nullable(),
-  promptTokens: z.int(),
-  completionTokens: z.int(),
-  error: z.string().nullable(),
-  createdAt: z.iso.datetime(),
-});
-export class MessageResponse extends zodDto(messageSchema) {}
-
-/** A reply as JSON (POST messages and regenerate without Accept: text/event-stream). */
-export class ReplyResponse extends zodDto(
-  z.object({
-    reply: z.string(),
-    model: z.string(),
-    mock: z.boolean(),
-    messageId: z.guid(),
-    message: messageSchema,
-    usage: tokenUsage,
-  }),
-) {}

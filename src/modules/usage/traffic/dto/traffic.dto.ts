@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { named } from '../../../../platform/http/api-schemas.js';
 import { zodDto } from '../../../../platform/http/validation.js';
 
 /** `GET /usage/traffic?days=30`: the last `days` UTC days, today included. */
@@ -19,7 +20,9 @@ const dayTraffic = z.object({
 });
 
 /** The response, also the OpenAPI schema of the route. */
-export const trafficReportSchema = z.object({
+export const trafficReportSchema = named(
+  'TrafficReport',
+  z.object({
   from: z.iso.date(),
   to: z.iso.date(),
   /** One entry per day with requests, oldest first. */
@@ -34,12 +37,7 @@ export const trafficReportSchema = z.object({
       daily: z.array(dayTraffic),
     }),
   ),
-});
+  }),
+);
 export type TrafficReport = z.infer<typeof trafficReportSchema>;
 export type DayTraffic = z.infer<typeof dayTraffic>;
-
-/** JSON Schema of the response for @ApiOkResponse (without the $schema key Swagger does not expect). */
-export function trafficReportJsonSchema(): Record<string, unknown> {
-  const { $schema: _ignored, ...schema } = z.toJSONSchema(trafficReportSchema, { io: 'output' }) as Record<string, unknown>;
-  return schema;
-}

@@ -1,0 +1,50 @@
+import { z } from 'zod';
+import { count, type Jsonified, named, pageOf, timestamp } from '../../../../platform/http/api-schemas.js';
+import { tenantStatusSchema } from '../../dto/tenant.responses.js';
+import type { PlatformAnalytics } from '../platform-analytics.service.js';
+import type { AdminTenantView } from '../tenant-admin.repository.js';
+import type { CreatedTenantView } from '../tenant-admin.service.js';
+
+/** Response bodies of the platform administration routes (requests: tenant-admin.dto.ts). */
+const adminTenant = {
+  id: z.string(),
+  slug: z.string(),
+  name: z.string(),
+  status: tenantStatusSchema,
+  plan: z.string(),
+  createdAt: timestamp,
+  suspendedAt: timestamp.nullable(),
+  deletionScheduledAt: timestamp.nullable(),
+  memberCount: count,
+};
+
+export const adminTenantSchema = named('AdminTenant', z.object(adminTenant)) satisfies z.ZodType<Jsonified<AdminTenantView>>;
+
+export const adminTenantPageSchema = pageOf('AdminTenantPage', adminTenantSchema);
+
+export const createdTenantSchema = named(
+  'CreatedTenant',
+  z.object({
+    ...adminTenant,
+    owner: z.object({
+      userId: z.string(),
+      email: z.string(),
+      invited: z.boolean().meta({ description: 'Sent a set-password link (a new user, or one who never set a password)' }),
+    }),
+  }),
+) satisfies z.ZodType<Jsonified<CreatedTenantView>>;
+
+const perDay = z.array(z.object({ day: z.string().meta({ description: 'YYYY-MM-DD, UTC' }), count }));
+
+export const platformAnalyticsSchema = named(
+  'PlatformAnalytics',
+  z.object({
+    days: count,
+    tenants: z.object({ total: count, byStatus: z.record(z.string(), count), byPlan: z.record(z.string(), count) }),
+    users: z.object({ total: count }),
+    signupsPerDay: perDay,
+    loginsPerDay: perDay,
+    messagesPerDay: perDay,
+    notes: z.record(z.string(), z.string()).optional(),
+  }),
+) satisfies z.ZodType<Jsonified<PlatformAnalytics>>;
