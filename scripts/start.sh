@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# `bash scripts/start.sh`: set up and run the API with demo data on a fresh machine.
-# Installs dependencies (when node_modules is missing or package-lock.json changed), generates the
-# Prisma client, builds, creates .env from .env.example (with a random JWT_SECRET and
+# `bash scripts/start.sh`: set up and run everything with demo data on a fresh machine: the API
+# (with the job workers in the same process, WORKER_ENABLED=true) serving the web app at /.
+# Brings Node.js 24 when the machine's is older, installs dependencies (npm ci, when node_modules
+# is missing or package-lock.json changed), generates the Prisma client, builds the API and the
+# web app, creates .env from .env.example (with a random JWT_SECRET and
 # CHAT_ENCRYPTION_KEY) if missing,
 # starts local PostgreSQL and Redis if they do not answer, migrates, seeds the demo tenants
 # (acme, globex, initech) and runs the server in the foreground. Safe to run again.
@@ -28,8 +30,9 @@ if [ ! -d node_modules ] || [ "$(cat "$stamp" 2>/dev/null)" != "$(lock_hash)" ];
 fi
 say "npm run prisma:generate"
 PRISMA_SCHEMA_ENGINE_BINARY=/bin/false npm run --silent prisma:generate
-say "npm run build"
+say "npm run build (the API) and npm run build:web (the web app, served by the API at /)"
 npm run --silent build
+npm run --silent build:web
 
 # 2. Configuration.
 if [ ! -f .env ]; then

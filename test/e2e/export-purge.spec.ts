@@ -78,9 +78,10 @@ describe('the export purge', () => {
     const untouched = await exportsOf(unexpired.id, 1, '1 hour');
     const admin = await t.makeMember(expiring.id, 'admin');
 
-    const sweep = (await processor.process(fakeJob(EXPORT_PURGE_SWEEP_JOB, {}))) as { enqueued: number };
+    await processor.process(fakeJob(EXPORT_PURGE_SWEEP_JOB, {}));
 
-    expect(sweep.enqueued).toBeGreaterThanOrEqual(1);
+    // This sweep or the start-up one enqueued the tenant's job (one job id per tenant and hour:
+    // whichever came second counted 0), so the job is what is checked, not this sweep's count.
     expect(await purgeJobsOf(unexpired.id)).toEqual([]);
     const [job] = await waitFor(
       () => purgeJobsOf(expiring.id),

@@ -1,6 +1,7 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { ApiBody, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiProblems, ApiReturns } from '../../platform/http/api-contract.js';
+import { HttpErrorCode } from '../../platform/http/app-error.js';
 import { SignInRateLimited } from '../../platform/rate-limit/decorators.js';
 import { AccessErrorCode } from '../../platform/security/access.errors.js';
 import { AllowSuspendedTenant, Public, RequireUserSession } from '../../platform/security/decorators.js';
@@ -58,7 +59,7 @@ export class AuthController {
   /** The token from the body, or from the tenantry_refresh cookie with X-Requested-With: tenantry (docs/adr/0016). */
   @ApiOperation({ summary: 'Exchange a refresh token for new tokens (rotated; reuse revokes the family)' })
   @ApiReturns(signInSchema)
-  @ApiProblems(AuthErrorCode.InvalidRefreshToken, AuthErrorCode.RefreshTokenReused, AuthErrorCode.NotAMember, AccessErrorCode.PlatformAdminRequired, AuthErrorCode.CsrfHeaderRequired)
+  @ApiProblems(AuthErrorCode.InvalidRefreshToken, AuthErrorCode.RefreshTokenReused, AuthErrorCode.NotAMember, AccessErrorCode.PlatformAdminRequired, AuthErrorCode.CsrfHeaderRequired, HttpErrorCode.ValidationFailed, HttpErrorCode.InvalidText)
   @Post('refresh')
   @HttpCode(200)
   @Public()
@@ -72,7 +73,7 @@ export class AuthController {
   /** Revokes the session of the body's or the cookie's token, and clears the cookie. */
   @ApiOperation({ summary: "Sign out: revoke the refresh token's session" })
   @ApiReturns(null, { status: 204 })
-  @ApiProblems(AuthErrorCode.CsrfHeaderRequired)
+  @ApiProblems(AuthErrorCode.CsrfHeaderRequired, HttpErrorCode.ValidationFailed, HttpErrorCode.InvalidText)
   @Post('logout')
   @HttpCode(204)
   @Public()

@@ -32,6 +32,10 @@ const TRANSPORT_ERRORS: Record<string, number> = {
   unsupported_media_type: 415,
   rate_limited: 429,
   internal_error: 500,
+  // Faults of the process rather than the request (docs/adr/0012-surviving-faults.md).
+  database_unavailable: 503,
+  database_timeout: 503,
+  shutting_down: 503,
 };
 
 const STATUS_TEXT: Record<number, string> = {
@@ -219,10 +223,13 @@ function securityOf(access: RouteAccess): Array<Record<string, string[]>> {
 
 /** The codes the guard, the validation pipe, Fastify and the rate limiters answer on this route. */
 function derivedCodes(access: RouteAccess, inputs: Inputs, read: <T>(key: string) => T | undefined): string[] {
-  const codes = ['internal_error'];
+  // Any route may meet the database away or slow, or an instance draining on SIGTERM.
+  const codes = ['internal_error', 'database_unavailable', 'database_timeout', 'shutting_down'];
+  // The input boundary (input-boundary.ts) reads every path, query string and body before the route.
+  codes.push(HttpErrorCode.InvalidText);
   if (inputs.validated) codes.push(HttpErrorCode.ValidationFailed);
   if (inputs.paginated) codes.push(HttpErrorCode.InvalidCursor);
-  if (inputs.body) codes.push('malformed_body', 'payload_too_large', 'unsupported_media_type');
+  if (inputs.body) codes.push('malformed_body', 'payload_too_large', 'unsupported_media_type', HttpErrorCode.BodyTooDeep);
   if (read<boolean>(SIGN_IN_RATE_LIMITED) || read<boolean>(WIDGET_RATE_LIMITED)) codes.push('rate_limited');
   if (access.isPublic) return codes;
   // A platform session's token is refused on any route once its user is no longer a platform admin.
@@ -245,7 +252,7 @@ function errorBodyOf(route: Route): DocumentedErrorBody | undefined {
 }
 
 /** Fastify answers these while reading the body, before the route and its filters: always problem+json. */
-const BEFORE_ROUTE = new Set(['malformed_body', 'payload_too_large', 'unsupported_media_type']);
+const BEFORE_ROUTE = new Set(['malformed_body', 'payload_too_large', 'unsupported_media_type', 'body_too_deep']);
 
 interface StatusGroup {
   /** Codes answered as problem+json. */

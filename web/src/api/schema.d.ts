@@ -1657,6 +1657,18 @@ export interface operations {
                     "application/json": components["schemas"]["Liveness"];
                 };
             };
+            /** @description Bad Request: `invalid_text` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "invalid_text";
+                    };
+                };
+            };
             /** @description Internal Server Error: `internal_error` */
             500: {
                 headers: {
@@ -1666,6 +1678,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
                         code: "internal_error";
+                    };
+                };
+            };
+            /** @description Service Unavailable: `database_timeout`, `database_unavailable`, `shutting_down` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "database_timeout" | "database_unavailable" | "shutting_down";
                     };
                 };
             };
@@ -1689,6 +1713,18 @@ export interface operations {
                     "application/json": components["schemas"]["Readiness"];
                 };
             };
+            /** @description Bad Request: `invalid_text` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "invalid_text";
+                    };
+                };
+            };
             /** @description Internal Server Error: `internal_error` */
             500: {
                 headers: {
@@ -1701,13 +1737,16 @@ export interface operations {
                     };
                 };
             };
-            /** @description unavailable: PostgreSQL is down, or the process is shutting down */
+            /** @description Service Unavailable: `database_timeout`, `database_unavailable`, `shutting_down` */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Readiness"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "database_timeout" | "database_unavailable" | "shutting_down";
+                    };
                 };
             };
         };
@@ -1734,7 +1773,7 @@ export interface operations {
                     "application/json": components["schemas"]["SessionTokens"];
                 };
             };
-            /** @description Bad Request: `malformed_body`, `validation_failed` */
+            /** @description Bad Request: `body_too_deep`, `invalid_text`, `malformed_body`, `validation_failed` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1742,7 +1781,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code: "malformed_body" | "validation_failed";
+                        code: "body_too_deep" | "invalid_text" | "malformed_body" | "validation_failed";
                     };
                 };
             };
@@ -1806,6 +1845,18 @@ export interface operations {
                     };
                 };
             };
+            /** @description Service Unavailable: `database_timeout`, `database_unavailable`, `shutting_down` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "database_timeout" | "database_unavailable" | "shutting_down";
+                    };
+                };
+            };
         };
     };
     AuthController_login: {
@@ -1830,7 +1881,7 @@ export interface operations {
                     "application/json": components["schemas"]["SignIn"];
                 };
             };
-            /** @description Bad Request: `malformed_body`, `validation_failed` */
+            /** @description Bad Request: `body_too_deep`, `invalid_text`, `malformed_body`, `validation_failed` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1838,7 +1889,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code: "malformed_body" | "validation_failed";
+                        code: "body_too_deep" | "invalid_text" | "malformed_body" | "validation_failed";
                     };
                 };
             };
@@ -1914,6 +1965,18 @@ export interface operations {
                     };
                 };
             };
+            /** @description Service Unavailable: `database_timeout`, `database_unavailable`, `shutting_down` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "database_timeout" | "database_unavailable" | "shutting_down";
+                    };
+                };
+            };
         };
     };
     AuthController_refresh: {
@@ -1939,6 +2002,18 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["SignIn"];
+                };
+            };
+            /** @description Bad Request: `invalid_text`, `validation_failed` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "invalid_text" | "validation_failed";
+                    };
                 };
             };
             /** @description Unauthorized: `invalid_refresh_token`, `refresh_token_reused` */
@@ -1977,6 +2052,18 @@ export interface operations {
                     };
                 };
             };
+            /** @description Service Unavailable: `database_timeout`, `database_unavailable`, `shutting_down` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "database_timeout" | "database_unavailable" | "shutting_down";
+                    };
+                };
+            };
         };
     };
     AuthController_logout: {
@@ -2002,6 +2089,18 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Bad Request: `invalid_text`, `validation_failed` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "invalid_text" | "validation_failed";
+                    };
+                };
+            };
             /** @description Forbidden: `csrf_header_required` */
             403: {
                 headers: {
@@ -2023,6 +2122,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
                         code: "internal_error";
+                    };
+                };
+            };
+            /** @description Service Unavailable: `database_timeout`, `database_unavailable`, `shutting_down` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "database_timeout" | "database_unavailable" | "shutting_down";
                     };
                 };
             };
@@ -2050,7 +2161,7 @@ export interface operations {
                     "application/json": components["schemas"]["SessionTokens"];
                 };
             };
-            /** @description Bad Request: `malformed_body`, `validation_failed` */
+            /** @description Bad Request: `body_too_deep`, `invalid_text`, `malformed_body`, `validation_failed` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2058,7 +2169,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code: "malformed_body" | "validation_failed";
+                        code: "body_too_deep" | "invalid_text" | "malformed_body" | "validation_failed";
                     };
                 };
             };
@@ -2134,6 +2245,18 @@ export interface operations {
                     };
                 };
             };
+            /** @description Service Unavailable: `database_timeout`, `database_unavailable`, `shutting_down` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "database_timeout" | "database_unavailable" | "shutting_down";
+                    };
+                };
+            };
         };
     };
     AuthController_requestPasswordReset: {
@@ -2156,7 +2279,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Bad Request: `malformed_body`, `validation_failed` */
+            /** @description Bad Request: `body_too_deep`, `invalid_text`, `malformed_body`, `validation_failed` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2164,7 +2287,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code: "malformed_body" | "validation_failed";
+                        code: "body_too_deep" | "invalid_text" | "malformed_body" | "validation_failed";
                     };
                 };
             };
@@ -2213,6 +2336,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
                         code: "internal_error";
+                    };
+                };
+            };
+            /** @description Service Unavailable: `database_timeout`, `database_unavailable`, `shutting_down` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "database_timeout" | "database_unavailable" | "shutting_down";
                     };
                 };
             };
@@ -2238,7 +2373,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Bad Request: `malformed_body`, `reset_token_invalid`, `validation_failed` */
+            /** @description Bad Request: `body_too_deep`, `invalid_text`, `malformed_body`, `reset_token_invalid`, `validation_failed` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2246,7 +2381,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code: "malformed_body" | "reset_token_invalid" | "validation_failed";
+                        code: "body_too_deep" | "invalid_text" | "malformed_body" | "reset_token_invalid" | "validation_failed";
                     };
                 };
             };
@@ -2298,6 +2433,18 @@ export interface operations {
                     };
                 };
             };
+            /** @description Service Unavailable: `database_timeout`, `database_unavailable`, `shutting_down` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "database_timeout" | "database_unavailable" | "shutting_down";
+                    };
+                };
+            };
         };
     };
     MeController_get: {
@@ -2316,6 +2463,18 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Me"];
+                };
+            };
+            /** @description Bad Request: `invalid_text` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "invalid_text";
+                    };
                 };
             };
             /** @description Unauthorized: `unauthenticated` */
@@ -2366,6 +2525,18 @@ export interface operations {
                     };
                 };
             };
+            /** @description Service Unavailable: `database_timeout`, `database_unavailable`, `shutting_down` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "database_timeout" | "database_unavailable" | "shutting_down";
+                    };
+                };
+            };
         };
     };
     MeController_update: {
@@ -2390,7 +2561,7 @@ export interface operations {
                     "application/json": components["schemas"]["AccountUser"];
                 };
             };
-            /** @description Bad Request: `malformed_body`, `validation_failed` */
+            /** @description Bad Request: `body_too_deep`, `invalid_text`, `malformed_body`, `validation_failed` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2398,7 +2569,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code: "malformed_body" | "validation_failed";
+                        code: "body_too_deep" | "invalid_text" | "malformed_body" | "validation_failed";
                     };
                 };
             };
@@ -2471,6 +2642,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
                         code: "internal_error";
+                    };
+                };
+            };
+            /** @description Service Unavailable: `database_timeout`, `database_unavailable`, `shutting_down` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "database_timeout" | "database_unavailable" | "shutting_down";
                     };
                 };
             };
@@ -2496,7 +2679,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Bad Request: `malformed_body`, `validation_failed`, `wrong_password` */
+            /** @description Bad Request: `body_too_deep`, `invalid_text`, `malformed_body`, `validation_failed`, `wrong_password` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2504,7 +2687,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code: "malformed_body" | "validation_failed" | "wrong_password";
+                        code: "body_too_deep" | "invalid_text" | "malformed_body" | "validation_failed" | "wrong_password";
                     };
                 };
             };
@@ -2580,6 +2763,18 @@ export interface operations {
                     };
                 };
             };
+            /** @description Service Unavailable: `database_timeout`, `database_unavailable`, `shutting_down` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "database_timeout" | "database_unavailable" | "shutting_down";
+                    };
+                };
+            };
         };
     };
     MeController_sessions: {
@@ -2598,6 +2793,18 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AccountSessionList"];
+                };
+            };
+            /** @description Bad Request: `invalid_text` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "invalid_text";
+                    };
                 };
             };
             /** @description Unauthorized: `unauthenticated` */
@@ -2648,6 +2855,18 @@ export interface operations {
                     };
                 };
             };
+            /** @description Service Unavailable: `database_timeout`, `database_unavailable`, `shutting_down` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "database_timeout" | "database_unavailable" | "shutting_down";
+                    };
+                };
+            };
         };
     };
     MeController_revokeSession: {
@@ -2668,7 +2887,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Bad Request: `validation_failed` */
+            /** @description Bad Request: `invalid_text`, `validation_failed` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2676,7 +2895,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code: "validation_failed";
+                        code: "invalid_text" | "validation_failed";
                     };
                 };
             };
@@ -2740,6 +2959,18 @@ export interface operations {
                     };
                 };
             };
+            /** @description Service Unavailable: `database_timeout`, `database_unavailable`, `shutting_down` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "database_timeout" | "database_unavailable" | "shutting_down";
+                    };
+                };
+            };
         };
     };
     InvitationsController_list: {
@@ -2763,7 +2994,7 @@ export interface operations {
                     "application/json": components["schemas"]["InvitationPage"];
                 };
             };
-            /** @description Bad Request: `invalid_cursor`, `validation_failed` */
+            /** @description Bad Request: `invalid_cursor`, `invalid_text`, `validation_failed` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2771,7 +3002,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code: "invalid_cursor" | "validation_failed";
+                        code: "invalid_cursor" | "invalid_text" | "validation_failed";
                     };
                 };
             };
@@ -2823,6 +3054,18 @@ export interface operations {
                     };
                 };
             };
+            /** @description Service Unavailable: `database_timeout`, `database_unavailable`, `shutting_down` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "database_timeout" | "database_unavailable" | "shutting_down";
+                    };
+                };
+            };
         };
     };
     InvitationsController_create: {
@@ -2847,7 +3090,7 @@ export interface operations {
                     "application/json": components["schemas"]["Invitation"];
                 };
             };
-            /** @description Bad Request: `malformed_body`, `validation_failed` */
+            /** @description Bad Request: `body_too_deep`, `invalid_text`, `malformed_body`, `validation_failed` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2855,7 +3098,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code: "malformed_body" | "validation_failed";
+                        code: "body_too_deep" | "invalid_text" | "malformed_body" | "validation_failed";
                     };
                 };
             };
@@ -2955,6 +3198,18 @@ export interface operations {
                     };
                 };
             };
+            /** @description Service Unavailable: `database_timeout`, `database_unavailable`, `shutting_down` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "database_timeout" | "database_unavailable" | "shutting_down";
+                    };
+                };
+            };
         };
     };
     InvitationsController_revoke: {
@@ -2975,7 +3230,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Bad Request: `validation_failed` */
+            /** @description Bad Request: `invalid_text`, `validation_failed` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2983,7 +3238,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code: "validation_failed";
+                        code: "invalid_text" | "validation_failed";
                     };
                 };
             };
@@ -3047,6 +3302,18 @@ export interface operations {
                     };
                 };
             };
+            /** @description Service Unavailable: `database_timeout`, `database_unavailable`, `shutting_down` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "database_timeout" | "database_unavailable" | "shutting_down";
+                    };
+                };
+            };
         };
     };
     InvitationsController_accept: {
@@ -3073,7 +3340,7 @@ export interface operations {
                     "application/json": components["schemas"]["AcceptedInvitation"];
                 };
             };
-            /** @description Bad Request: `invitation_invalid`, `malformed_body`, `validation_failed` */
+            /** @description Bad Request: `body_too_deep`, `invalid_text`, `invitation_invalid`, `malformed_body`, `validation_failed` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3081,7 +3348,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code: "invitation_invalid" | "malformed_body" | "validation_failed";
+                        code: "body_too_deep" | "invalid_text" | "invitation_invalid" | "malformed_body" | "validation_failed";
                     };
                 };
             };
@@ -3157,6 +3424,18 @@ export interface operations {
                     };
                 };
             };
+            /** @description Service Unavailable: `database_timeout`, `database_unavailable`, `shutting_down` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "database_timeout" | "database_unavailable" | "shutting_down";
+                    };
+                };
+            };
         };
     };
     TenantController_get: {
@@ -3175,6 +3454,18 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Tenant"];
+                };
+            };
+            /** @description Bad Request: `invalid_text` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "invalid_text";
+                    };
                 };
             };
             /** @description Unauthorized: `unauthenticated` */
@@ -3237,6 +3528,18 @@ export interface operations {
                     };
                 };
             };
+            /** @description Service Unavailable: `database_timeout`, `database_unavailable`, `shutting_down` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "database_timeout" | "database_unavailable" | "shutting_down";
+                    };
+                };
+            };
         };
     };
     TenantController_delete: {
@@ -3255,6 +3558,18 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TenantDeletion"];
+                };
+            };
+            /** @description Bad Request: `invalid_text` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "invalid_text";
+                    };
                 };
             };
             /** @description Unauthorized: `unauthenticated` */
@@ -3317,7 +3632,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Service Unavailable: `queue_unavailable` */
+            /** @description Service Unavailable: `database_timeout`, `database_unavailable`, `queue_unavailable`, `shutting_down` */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3325,7 +3640,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code: "queue_unavailable";
+                        code: "database_timeout" | "database_unavailable" | "queue_unavailable" | "shutting_down";
                     };
                 };
             };
@@ -3353,7 +3668,7 @@ export interface operations {
                     "application/json": components["schemas"]["Tenant"];
                 };
             };
-            /** @description Bad Request: `malformed_body`, `validation_failed` */
+            /** @description Bad Request: `body_too_deep`, `invalid_text`, `malformed_body`, `validation_failed` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3361,7 +3676,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code: "malformed_body" | "validation_failed";
+                        code: "body_too_deep" | "invalid_text" | "malformed_body" | "validation_failed";
                     };
                 };
             };
@@ -3449,6 +3764,18 @@ export interface operations {
                     };
                 };
             };
+            /** @description Service Unavailable: `database_timeout`, `database_unavailable`, `shutting_down` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "database_timeout" | "database_unavailable" | "shutting_down";
+                    };
+                };
+            };
         };
     };
     TenantExportsController_list: {
@@ -3472,7 +3799,7 @@ export interface operations {
                     "application/json": components["schemas"]["TenantExportPage"];
                 };
             };
-            /** @description Bad Request: `invalid_cursor`, `validation_failed` */
+            /** @description Bad Request: `invalid_cursor`, `invalid_text`, `validation_failed` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3480,7 +3807,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code: "invalid_cursor" | "validation_failed";
+                        code: "invalid_cursor" | "invalid_text" | "validation_failed";
                     };
                 };
             };
@@ -3529,6 +3856,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
                         code: "internal_error";
+                    };
+                };
+            };
+            /** @description Service Unavailable: `database_timeout`, `database_unavailable`, `shutting_down` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "database_timeout" | "database_unavailable" | "shutting_down";
                     };
                 };
             };
@@ -3552,6 +3891,18 @@ export interface operations {
                     "application/json": components["schemas"]["TenantExport"];
                 };
             };
+            /** @description Bad Request: `invalid_text` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "invalid_text";
+                    };
+                };
+            };
             /** @description Unauthorized: `unauthenticated` */
             401: {
                 headers: {
@@ -3600,7 +3951,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Service Unavailable: `queue_unavailable` */
+            /** @description Service Unavailable: `database_timeout`, `database_unavailable`, `queue_unavailable`, `shutting_down` */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3608,7 +3959,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code: "queue_unavailable";
+                        code: "database_timeout" | "database_unavailable" | "queue_unavailable" | "shutting_down";
                     };
                 };
             };
@@ -3634,7 +3985,7 @@ export interface operations {
                     "application/json": components["schemas"]["TenantExport"];
                 };
             };
-            /** @description Bad Request: `validation_failed` */
+            /** @description Bad Request: `invalid_text`, `validation_failed` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3642,7 +3993,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code: "validation_failed";
+                        code: "invalid_text" | "validation_failed";
                     };
                 };
             };
@@ -3706,6 +4057,18 @@ export interface operations {
                     };
                 };
             };
+            /** @description Service Unavailable: `database_timeout`, `database_unavailable`, `shutting_down` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "database_timeout" | "database_unavailable" | "shutting_down";
+                    };
+                };
+            };
         };
     };
     TenantExportsController_download: {
@@ -3732,6 +4095,18 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TenantArchive"];
+                };
+            };
+            /** @description Bad Request: `invalid_text` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "invalid_text";
+                    };
                 };
             };
             /** @description Forbidden: `export_link_expired`, `export_link_invalid`, `tenant_deleted` */
@@ -3794,6 +4169,18 @@ export interface operations {
                     };
                 };
             };
+            /** @description Service Unavailable: `database_timeout`, `database_unavailable`, `shutting_down` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "database_timeout" | "database_unavailable" | "shutting_down";
+                    };
+                };
+            };
         };
     };
     MembersController_list: {
@@ -3817,7 +4204,7 @@ export interface operations {
                     "application/json": components["schemas"]["MemberPage"];
                 };
             };
-            /** @description Bad Request: `invalid_cursor`, `validation_failed` */
+            /** @description Bad Request: `invalid_cursor`, `invalid_text`, `validation_failed` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3825,7 +4212,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code: "invalid_cursor" | "validation_failed";
+                        code: "invalid_cursor" | "invalid_text" | "validation_failed";
                     };
                 };
             };
@@ -3877,6 +4264,18 @@ export interface operations {
                     };
                 };
             };
+            /** @description Service Unavailable: `database_timeout`, `database_unavailable`, `shutting_down` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "database_timeout" | "database_unavailable" | "shutting_down";
+                    };
+                };
+            };
         };
     };
     MembersController_leave: {
@@ -3894,6 +4293,18 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Bad Request: `invalid_text` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "invalid_text";
+                    };
+                };
             };
             /** @description Unauthorized: `unauthenticated` */
             401: {
@@ -3967,6 +4378,18 @@ export interface operations {
                     };
                 };
             };
+            /** @description Service Unavailable: `database_timeout`, `database_unavailable`, `shutting_down` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "database_timeout" | "database_unavailable" | "shutting_down";
+                    };
+                };
+            };
         };
     };
     MembersController_remove: {
@@ -3987,7 +4410,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Bad Request: `validation_failed` */
+            /** @description Bad Request: `invalid_text`, `validation_failed` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3995,7 +4418,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code: "validation_failed";
+                        code: "invalid_text" | "validation_failed";
                     };
                 };
             };
@@ -4071,6 +4494,18 @@ export interface operations {
                     };
                 };
             };
+            /** @description Service Unavailable: `database_timeout`, `database_unavailable`, `shutting_down` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "database_timeout" | "database_unavailable" | "shutting_down";
+                    };
+                };
+            };
         };
     };
     MembersController_changeRole: {
@@ -4097,7 +4532,7 @@ export interface operations {
                     "application/json": components["schemas"]["Member"];
                 };
             };
-            /** @description Bad Request: `malformed_body`, `validation_failed` */
+            /** @description Bad Request: `body_too_deep`, `invalid_text`, `malformed_body`, `validation_failed` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4105,7 +4540,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code: "malformed_body" | "validation_failed";
+                        code: "body_too_deep" | "invalid_text" | "malformed_body" | "validation_failed";
                     };
                 };
             };
@@ -4205,6 +4640,18 @@ export interface operations {
                     };
                 };
             };
+            /** @description Service Unavailable: `database_timeout`, `database_unavailable`, `shutting_down` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "database_timeout" | "database_unavailable" | "shutting_down";
+                    };
+                };
+            };
         };
     };
     AuditEventsController_list: {
@@ -4237,7 +4684,7 @@ export interface operations {
                     "application/json": components["schemas"]["AuditEventPage"];
                 };
             };
-            /** @description Bad Request: `invalid_cursor`, `validation_failed` */
+            /** @description Bad Request: `invalid_cursor`, `invalid_text`, `validation_failed` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4245,7 +4692,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code: "invalid_cursor" | "validation_failed";
+                        code: "invalid_cursor" | "invalid_text" | "validation_failed";
                     };
                 };
             };
@@ -4294,6 +4741,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
                         code: "internal_error";
+                    };
+                };
+            };
+            /** @description Service Unavailable: `database_timeout`, `database_unavailable`, `shutting_down` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "database_timeout" | "database_unavailable" | "shutting_down";
                     };
                 };
             };
@@ -4317,6 +4776,18 @@ export interface operations {
                     "application/json": components["schemas"]["AuditChainCheck"];
                 };
             };
+            /** @description Bad Request: `invalid_text` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "invalid_text";
+                    };
+                };
+            };
             /** @description Unauthorized: `unauthenticated` */
             401: {
                 headers: {
@@ -4362,6 +4833,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
                         code: "internal_error";
+                    };
+                };
+            };
+            /** @description Service Unavailable: `database_timeout`, `database_unavailable`, `shutting_down` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "database_timeout" | "database_unavailable" | "shutting_down";
                     };
                 };
             };
@@ -4385,6 +4868,18 @@ export interface operations {
                     "application/json": components["schemas"]["Assistant"];
                 };
             };
+            /** @description Bad Request: `invalid_text` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "invalid_text";
+                    };
+                };
+            };
             /** @description Unauthorized: `unauthenticated` */
             401: {
                 headers: {
@@ -4430,6 +4925,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
                         code: "internal_error";
+                    };
+                };
+            };
+            /** @description Service Unavailable: `database_timeout`, `database_unavailable`, `shutting_down` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "database_timeout" | "database_unavailable" | "shutting_down";
                     };
                 };
             };
@@ -4457,7 +4964,7 @@ export interface operations {
                     "application/json": components["schemas"]["Assistant"];
                 };
             };
-            /** @description Bad Request: `base_url_not_allowed`, `malformed_body`, `validation_failed` */
+            /** @description Bad Request: `base_url_not_allowed`, `body_too_deep`, `invalid_text`, `malformed_body`, `validation_failed` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4465,7 +4972,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code: "base_url_not_allowed" | "malformed_body" | "validation_failed";
+                        code: "base_url_not_allowed" | "body_too_deep" | "invalid_text" | "malformed_body" | "validation_failed";
                     };
                 };
             };
@@ -4541,6 +5048,18 @@ export interface operations {
                     };
                 };
             };
+            /** @description Service Unavailable: `database_timeout`, `database_unavailable`, `shutting_down` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "database_timeout" | "database_unavailable" | "shutting_down";
+                    };
+                };
+            };
         };
     };
     AssistantController_listPrompts: {
@@ -4564,7 +5083,7 @@ export interface operations {
                     "application/json": components["schemas"]["PromptPage"];
                 };
             };
-            /** @description Bad Request: `invalid_cursor`, `validation_failed` */
+            /** @description Bad Request: `invalid_cursor`, `invalid_text`, `validation_failed` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4572,7 +5091,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code: "invalid_cursor" | "validation_failed";
+                        code: "invalid_cursor" | "invalid_text" | "validation_failed";
                     };
                 };
             };
@@ -4621,6 +5140,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
                         code: "internal_error";
+                    };
+                };
+            };
+            /** @description Service Unavailable: `database_timeout`, `database_unavailable`, `shutting_down` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "database_timeout" | "database_unavailable" | "shutting_down";
                     };
                 };
             };
@@ -4648,7 +5179,7 @@ export interface operations {
                     "application/json": components["schemas"]["Prompt"];
                 };
             };
-            /** @description Bad Request: `malformed_body`, `validation_failed` */
+            /** @description Bad Request: `body_too_deep`, `invalid_text`, `malformed_body`, `validation_failed` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4656,7 +5187,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code: "malformed_body" | "validation_failed";
+                        code: "body_too_deep" | "invalid_text" | "malformed_body" | "validation_failed";
                     };
                 };
             };
@@ -4732,6 +5263,18 @@ export interface operations {
                     };
                 };
             };
+            /** @description Service Unavailable: `database_timeout`, `database_unavailable`, `shutting_down` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "database_timeout" | "database_unavailable" | "shutting_down";
+                    };
+                };
+            };
         };
     };
     AssistantController_publishPrompt: {
@@ -4754,7 +5297,7 @@ export interface operations {
                     "application/json": components["schemas"]["Assistant"];
                 };
             };
-            /** @description Bad Request: `validation_failed` */
+            /** @description Bad Request: `invalid_text`, `validation_failed` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4762,7 +5305,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code: "validation_failed";
+                        code: "invalid_text" | "validation_failed";
                     };
                 };
             };
@@ -4826,6 +5369,18 @@ export interface operations {
                     };
                 };
             };
+            /** @description Service Unavailable: `database_timeout`, `database_unavailable`, `shutting_down` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "database_timeout" | "database_unavailable" | "shutting_down";
+                    };
+                };
+            };
         };
     };
     ConversationsController_list: {
@@ -4850,7 +5405,7 @@ export interface operations {
                     "application/json": components["schemas"]["ConversationPage"];
                 };
             };
-            /** @description Bad Request: `invalid_cursor`, `validation_failed` */
+            /** @description Bad Request: `invalid_cursor`, `invalid_text`, `validation_failed` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4858,7 +5413,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code: "invalid_cursor" | "validation_failed";
+                        code: "invalid_cursor" | "invalid_text" | "validation_failed";
                     };
                 };
             };
@@ -4907,6 +5462,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
                         code: "internal_error";
+                    };
+                };
+            };
+            /** @description Service Unavailable: `database_timeout`, `database_unavailable`, `shutting_down` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "database_timeout" | "database_unavailable" | "shutting_down";
                     };
                 };
             };
@@ -4930,6 +5497,18 @@ export interface operations {
                     "application/json": components["schemas"]["StartedConversation"];
                 };
             };
+            /** @description Bad Request: `invalid_text` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "invalid_text";
+                    };
+                };
+            };
             /** @description Unauthorized: `unauthenticated` */
             401: {
                 headers: {
@@ -4975,6 +5554,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
                         code: "internal_error";
+                    };
+                };
+            };
+            /** @description Service Unavailable: `database_timeout`, `database_unavailable`, `shutting_down` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "database_timeout" | "database_unavailable" | "shutting_down";
                     };
                 };
             };
@@ -5000,7 +5591,7 @@ export interface operations {
                     "application/json": components["schemas"]["Conversation"];
                 };
             };
-            /** @description Bad Request: `validation_failed` */
+            /** @description Bad Request: `invalid_text`, `validation_failed` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5008,7 +5599,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code: "validation_failed";
+                        code: "invalid_text" | "validation_failed";
                     };
                 };
             };
@@ -5069,6 +5660,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
                         code: "internal_error";
+                    };
+                };
+            };
+            /** @description Service Unavailable: `database_timeout`, `database_unavailable`, `shutting_down` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "database_timeout" | "database_unavailable" | "shutting_down";
                     };
                 };
             };
@@ -5092,7 +5695,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Bad Request: `validation_failed` */
+            /** @description Bad Request: `invalid_text`, `validation_failed` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5100,7 +5703,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code: "validation_failed";
+                        code: "invalid_text" | "validation_failed";
                     };
                 };
             };
@@ -5161,6 +5764,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
                         code: "internal_error";
+                    };
+                };
+            };
+            /** @description Service Unavailable: `database_timeout`, `database_unavailable`, `shutting_down` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "database_timeout" | "database_unavailable" | "shutting_down";
                     };
                 };
             };
@@ -5190,7 +5805,7 @@ export interface operations {
                     "application/json": components["schemas"]["Conversation"];
                 };
             };
-            /** @description Bad Request: `malformed_body`, `validation_failed` */
+            /** @description Bad Request: `body_too_deep`, `invalid_text`, `malformed_body`, `validation_failed` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5198,7 +5813,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code: "malformed_body" | "validation_failed";
+                        code: "body_too_deep" | "invalid_text" | "malformed_body" | "validation_failed";
                     };
                 };
             };
@@ -5286,6 +5901,18 @@ export interface operations {
                     };
                 };
             };
+            /** @description Service Unavailable: `database_timeout`, `database_unavailable`, `shutting_down` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "database_timeout" | "database_unavailable" | "shutting_down";
+                    };
+                };
+            };
         };
     };
     ConversationsController_messages: {
@@ -5311,7 +5938,7 @@ export interface operations {
                     "application/json": components["schemas"]["MessagePage"];
                 };
             };
-            /** @description Bad Request: `invalid_cursor`, `validation_failed` */
+            /** @description Bad Request: `invalid_cursor`, `invalid_text`, `validation_failed` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5319,7 +5946,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code: "invalid_cursor" | "validation_failed";
+                        code: "invalid_cursor" | "invalid_text" | "validation_failed";
                     };
                 };
             };
@@ -5383,6 +6010,18 @@ export interface operations {
                     };
                 };
             };
+            /** @description Service Unavailable: `database_timeout`, `database_unavailable`, `shutting_down` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "database_timeout" | "database_unavailable" | "shutting_down";
+                    };
+                };
+            };
         };
     };
     ConversationsController_post: {
@@ -5410,7 +6049,7 @@ export interface operations {
                     "text/event-stream": string;
                 };
             };
-            /** @description Bad Request: `malformed_body`, `validation_failed` */
+            /** @description Bad Request: `body_too_deep`, `invalid_text`, `malformed_body`, `validation_failed` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5418,7 +6057,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code: "malformed_body" | "validation_failed";
+                        code: "body_too_deep" | "invalid_text" | "malformed_body" | "validation_failed";
                     };
                 };
             };
@@ -5530,6 +6169,18 @@ export interface operations {
                     };
                 };
             };
+            /** @description Service Unavailable: `database_timeout`, `database_unavailable`, `shutting_down` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "database_timeout" | "database_unavailable" | "shutting_down";
+                    };
+                };
+            };
         };
     };
     ConversationsController_follow: {
@@ -5553,7 +6204,7 @@ export interface operations {
                     "text/event-stream": string;
                 };
             };
-            /** @description Bad Request: `validation_failed` */
+            /** @description Bad Request: `invalid_text`, `validation_failed` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5561,7 +6212,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code: "validation_failed";
+                        code: "invalid_text" | "validation_failed";
                     };
                 };
             };
@@ -5622,6 +6273,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
                         code: "internal_error";
+                    };
+                };
+            };
+            /** @description Service Unavailable: `database_timeout`, `database_unavailable`, `shutting_down` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "database_timeout" | "database_unavailable" | "shutting_down";
                     };
                 };
             };
@@ -5648,7 +6311,7 @@ export interface operations {
                     "application/json": components["schemas"]["Message"];
                 };
             };
-            /** @description Bad Request: `validation_failed` */
+            /** @description Bad Request: `invalid_text`, `validation_failed` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5656,7 +6319,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code: "validation_failed";
+                        code: "invalid_text" | "validation_failed";
                     };
                 };
             };
@@ -5717,6 +6380,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
                         code: "internal_error";
+                    };
+                };
+            };
+            /** @description Service Unavailable: `database_timeout`, `database_unavailable`, `shutting_down` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "database_timeout" | "database_unavailable" | "shutting_down";
                     };
                 };
             };
@@ -5744,7 +6419,7 @@ export interface operations {
                     "text/event-stream": string;
                 };
             };
-            /** @description Bad Request: `validation_failed` */
+            /** @description Bad Request: `invalid_text`, `validation_failed` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5752,7 +6427,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code: "validation_failed";
+                        code: "invalid_text" | "validation_failed";
                     };
                 };
             };
@@ -5852,6 +6527,18 @@ export interface operations {
                     };
                 };
             };
+            /** @description Service Unavailable: `database_timeout`, `database_unavailable`, `shutting_down` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "database_timeout" | "database_unavailable" | "shutting_down";
+                    };
+                };
+            };
         };
     };
     WidgetController_session: {
@@ -5876,15 +6563,16 @@ export interface operations {
                     "application/json": components["schemas"]["WidgetSession"];
                 };
             };
-            /** @description Bad Request: `malformed_body` */
+            /** @description Bad Request: `body_too_deep`, `invalid_text`, `malformed_body` */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/json": components["schemas"]["WidgetError"];
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code: "malformed_body";
+                        code: "body_too_deep" | "malformed_body";
                     };
                 };
             };
@@ -5948,6 +6636,15 @@ export interface operations {
                     "application/json": components["schemas"]["WidgetError"];
                 };
             };
+            /** @description Service Unavailable: `database_timeout`, `database_unavailable`, `shutting_down` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WidgetError"];
+                };
+            };
         };
     };
     WidgetController_chat: {
@@ -5972,15 +6669,16 @@ export interface operations {
                     "application/json": components["schemas"]["WidgetChatReply"];
                 };
             };
-            /** @description Bad Request: `malformed_body` */
+            /** @description Bad Request: `body_too_deep`, `invalid_text`, `malformed_body` */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/json": components["schemas"]["WidgetError"];
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code: "malformed_body";
+                        code: "body_too_deep" | "malformed_body";
                     };
                 };
             };
@@ -6071,6 +6769,15 @@ export interface operations {
                     "application/json": components["schemas"]["WidgetError"];
                 };
             };
+            /** @description Service Unavailable: `database_timeout`, `database_unavailable`, `shutting_down` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WidgetError"];
+                };
+            };
         };
     };
     PlansController_list: {
@@ -6091,6 +6798,18 @@ export interface operations {
                     "application/json": components["schemas"]["PlanList"];
                 };
             };
+            /** @description Bad Request: `invalid_text` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "invalid_text";
+                    };
+                };
+            };
             /** @description Internal Server Error: `internal_error` */
             500: {
                 headers: {
@@ -6100,6 +6819,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
                         code: "internal_error";
+                    };
+                };
+            };
+            /** @description Service Unavailable: `database_timeout`, `database_unavailable`, `shutting_down` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "database_timeout" | "database_unavailable" | "shutting_down";
                     };
                 };
             };
@@ -6127,7 +6858,7 @@ export interface operations {
                     "application/json": components["schemas"]["Redirect"];
                 };
             };
-            /** @description Bad Request: `malformed_body`, `plan_not_purchasable`, `unknown_plan`, `validation_failed` */
+            /** @description Bad Request: `body_too_deep`, `invalid_text`, `malformed_body`, `plan_not_purchasable`, `unknown_plan`, `validation_failed` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6135,7 +6866,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code: "malformed_body" | "plan_not_purchasable" | "unknown_plan" | "validation_failed";
+                        code: "body_too_deep" | "invalid_text" | "malformed_body" | "plan_not_purchasable" | "unknown_plan" | "validation_failed";
                     };
                 };
             };
@@ -6235,7 +6966,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Service Unavailable: `billing_not_configured` */
+            /** @description Service Unavailable: `billing_not_configured`, `database_timeout`, `database_unavailable`, `shutting_down` */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -6243,7 +6974,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code: "billing_not_configured";
+                        code: "billing_not_configured" | "database_timeout" | "database_unavailable" | "shutting_down";
                     };
                 };
             };
@@ -6265,6 +6996,18 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Redirect"];
+                };
+            };
+            /** @description Bad Request: `invalid_text` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "invalid_text";
+                    };
                 };
             };
             /** @description Unauthorized: `unauthenticated` */
@@ -6339,7 +7082,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Service Unavailable: `billing_not_configured` */
+            /** @description Service Unavailable: `billing_not_configured`, `database_timeout`, `database_unavailable`, `shutting_down` */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -6347,7 +7090,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code: "billing_not_configured";
+                        code: "billing_not_configured" | "database_timeout" | "database_unavailable" | "shutting_down";
                     };
                 };
             };
@@ -6369,6 +7112,18 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Subscription"];
+                };
+            };
+            /** @description Bad Request: `invalid_text` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "invalid_text";
+                    };
                 };
             };
             /** @description Unauthorized: `unauthenticated` */
@@ -6431,7 +7186,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Service Unavailable: `billing_not_configured` */
+            /** @description Service Unavailable: `billing_not_configured`, `database_timeout`, `database_unavailable`, `shutting_down` */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -6439,7 +7194,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code: "billing_not_configured";
+                        code: "billing_not_configured" | "database_timeout" | "database_unavailable" | "shutting_down";
                     };
                 };
             };
@@ -6461,6 +7216,18 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["UsageReport"];
+                };
+            };
+            /** @description Bad Request: `invalid_text` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "invalid_text";
+                    };
                 };
             };
             /** @description Unauthorized: `unauthenticated` */
@@ -6508,6 +7275,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
                         code: "internal_error";
+                    };
+                };
+            };
+            /** @description Service Unavailable: `database_timeout`, `database_unavailable`, `shutting_down` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "database_timeout" | "database_unavailable" | "shutting_down";
                     };
                 };
             };
@@ -6534,7 +7313,7 @@ export interface operations {
                     "application/json": components["schemas"]["UsageBreakdown"];
                 };
             };
-            /** @description Bad Request: `validation_failed` */
+            /** @description Bad Request: `invalid_text`, `validation_failed` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6542,7 +7321,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code: "validation_failed";
+                        code: "invalid_text" | "validation_failed";
                     };
                 };
             };
@@ -6591,6 +7370,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
                         code: "internal_error";
+                    };
+                };
+            };
+            /** @description Service Unavailable: `database_timeout`, `database_unavailable`, `shutting_down` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "database_timeout" | "database_unavailable" | "shutting_down";
                     };
                 };
             };
@@ -6616,7 +7407,7 @@ export interface operations {
                     "application/json": components["schemas"]["TrafficReport"];
                 };
             };
-            /** @description Bad Request: `validation_failed` */
+            /** @description Bad Request: `invalid_text`, `validation_failed` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6624,7 +7415,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code: "validation_failed";
+                        code: "invalid_text" | "validation_failed";
                     };
                 };
             };
@@ -6673,6 +7464,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
                         code: "internal_error";
+                    };
+                };
+            };
+            /** @description Service Unavailable: `database_timeout`, `database_unavailable`, `shutting_down` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "database_timeout" | "database_unavailable" | "shutting_down";
                     };
                 };
             };
@@ -6700,7 +7503,7 @@ export interface operations {
                     "application/json": components["schemas"]["FailedJobPage"];
                 };
             };
-            /** @description Bad Request: `invalid_cursor`, `validation_failed` */
+            /** @description Bad Request: `invalid_cursor`, `invalid_text`, `validation_failed` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6708,7 +7511,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code: "invalid_cursor" | "validation_failed";
+                        code: "invalid_cursor" | "invalid_text" | "validation_failed";
                     };
                 };
             };
@@ -6772,7 +7575,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Service Unavailable: `queue_unavailable` */
+            /** @description Service Unavailable: `database_timeout`, `database_unavailable`, `queue_unavailable`, `shutting_down` */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -6780,7 +7583,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code: "queue_unavailable";
+                        code: "database_timeout" | "database_unavailable" | "queue_unavailable" | "shutting_down";
                     };
                 };
             };
@@ -6807,7 +7610,7 @@ export interface operations {
                     "application/json": components["schemas"]["RetriedJob"];
                 };
             };
-            /** @description Bad Request: `validation_failed` */
+            /** @description Bad Request: `invalid_text`, `validation_failed` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6815,7 +7618,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code: "validation_failed";
+                        code: "invalid_text" | "validation_failed";
                     };
                 };
             };
@@ -6891,7 +7694,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Service Unavailable: `queue_unavailable` */
+            /** @description Service Unavailable: `database_timeout`, `database_unavailable`, `queue_unavailable`, `shutting_down` */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -6899,7 +7702,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code: "queue_unavailable";
+                        code: "database_timeout" | "database_unavailable" | "queue_unavailable" | "shutting_down";
                     };
                 };
             };
@@ -6926,7 +7729,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiKeyPage"];
                 };
             };
-            /** @description Bad Request: `invalid_cursor`, `validation_failed` */
+            /** @description Bad Request: `invalid_cursor`, `invalid_text`, `validation_failed` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6934,7 +7737,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code: "invalid_cursor" | "validation_failed";
+                        code: "invalid_cursor" | "invalid_text" | "validation_failed";
                     };
                 };
             };
@@ -6986,6 +7789,18 @@ export interface operations {
                     };
                 };
             };
+            /** @description Service Unavailable: `database_timeout`, `database_unavailable`, `shutting_down` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "database_timeout" | "database_unavailable" | "shutting_down";
+                    };
+                };
+            };
         };
     };
     ApiKeysController_create: {
@@ -7010,7 +7825,7 @@ export interface operations {
                     "application/json": components["schemas"]["CreatedApiKey"];
                 };
             };
-            /** @description Bad Request: `invalid_expiry`, `invalid_scopes`, `malformed_body`, `validation_failed` */
+            /** @description Bad Request: `body_too_deep`, `invalid_expiry`, `invalid_scopes`, `invalid_text`, `malformed_body`, `validation_failed` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7018,7 +7833,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code: "invalid_expiry" | "invalid_scopes" | "malformed_body" | "validation_failed";
+                        code: "body_too_deep" | "invalid_expiry" | "invalid_scopes" | "invalid_text" | "malformed_body" | "validation_failed";
                     };
                 };
             };
@@ -7094,6 +7909,18 @@ export interface operations {
                     };
                 };
             };
+            /** @description Service Unavailable: `database_timeout`, `database_unavailable`, `shutting_down` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "database_timeout" | "database_unavailable" | "shutting_down";
+                    };
+                };
+            };
         };
     };
     ApiKeysController_revoke: {
@@ -7114,7 +7941,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Bad Request: `validation_failed` */
+            /** @description Bad Request: `invalid_text`, `validation_failed` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7122,7 +7949,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code: "validation_failed";
+                        code: "invalid_text" | "validation_failed";
                     };
                 };
             };
@@ -7186,6 +8013,18 @@ export interface operations {
                     };
                 };
             };
+            /** @description Service Unavailable: `database_timeout`, `database_unavailable`, `shutting_down` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "database_timeout" | "database_unavailable" | "shutting_down";
+                    };
+                };
+            };
         };
     };
     TenantAdminController_list: {
@@ -7212,7 +8051,7 @@ export interface operations {
                     "application/json": components["schemas"]["AdminTenantPage"];
                 };
             };
-            /** @description Bad Request: `invalid_cursor`, `validation_failed` */
+            /** @description Bad Request: `invalid_cursor`, `invalid_text`, `validation_failed` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7220,7 +8059,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code: "invalid_cursor" | "validation_failed";
+                        code: "invalid_cursor" | "invalid_text" | "validation_failed";
                     };
                 };
             };
@@ -7272,6 +8111,18 @@ export interface operations {
                     };
                 };
             };
+            /** @description Service Unavailable: `database_timeout`, `database_unavailable`, `shutting_down` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "database_timeout" | "database_unavailable" | "shutting_down";
+                    };
+                };
+            };
         };
     };
     TenantAdminController_create: {
@@ -7296,7 +8147,7 @@ export interface operations {
                     "application/json": components["schemas"]["CreatedTenant"];
                 };
             };
-            /** @description Bad Request: `malformed_body`, `validation_failed` */
+            /** @description Bad Request: `body_too_deep`, `invalid_text`, `malformed_body`, `validation_failed` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7304,7 +8155,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code: "malformed_body" | "validation_failed";
+                        code: "body_too_deep" | "invalid_text" | "malformed_body" | "validation_failed";
                     };
                 };
             };
@@ -7392,6 +8243,18 @@ export interface operations {
                     };
                 };
             };
+            /** @description Service Unavailable: `database_timeout`, `database_unavailable`, `shutting_down` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "database_timeout" | "database_unavailable" | "shutting_down";
+                    };
+                };
+            };
         };
     };
     TenantAdminController_suspend: {
@@ -7414,7 +8277,7 @@ export interface operations {
                     "application/json": components["schemas"]["AdminTenant"];
                 };
             };
-            /** @description Bad Request: `validation_failed` */
+            /** @description Bad Request: `invalid_text`, `validation_failed` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7422,7 +8285,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code: "validation_failed";
+                        code: "invalid_text" | "validation_failed";
                     };
                 };
             };
@@ -7495,6 +8358,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
                         code: "internal_error";
+                    };
+                };
+            };
+            /** @description Service Unavailable: `database_timeout`, `database_unavailable`, `shutting_down` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "database_timeout" | "database_unavailable" | "shutting_down";
                     };
                 };
             };
@@ -7520,7 +8395,7 @@ export interface operations {
                     "application/json": components["schemas"]["AdminTenant"];
                 };
             };
-            /** @description Bad Request: `validation_failed` */
+            /** @description Bad Request: `invalid_text`, `validation_failed` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7528,7 +8403,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code: "validation_failed";
+                        code: "invalid_text" | "validation_failed";
                     };
                 };
             };
@@ -7601,6 +8476,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
                         code: "internal_error";
+                    };
+                };
+            };
+            /** @description Service Unavailable: `database_timeout`, `database_unavailable`, `shutting_down` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "database_timeout" | "database_unavailable" | "shutting_down";
                     };
                 };
             };
@@ -7630,7 +8517,7 @@ export interface operations {
                     "application/json": components["schemas"]["AdminTenant"];
                 };
             };
-            /** @description Bad Request: `malformed_body`, `validation_failed` */
+            /** @description Bad Request: `body_too_deep`, `invalid_text`, `malformed_body`, `validation_failed` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7638,7 +8525,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code: "malformed_body" | "validation_failed";
+                        code: "body_too_deep" | "invalid_text" | "malformed_body" | "validation_failed";
                     };
                 };
             };
@@ -7738,6 +8625,18 @@ export interface operations {
                     };
                 };
             };
+            /** @description Service Unavailable: `database_timeout`, `database_unavailable`, `shutting_down` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "database_timeout" | "database_unavailable" | "shutting_down";
+                    };
+                };
+            };
         };
     };
     TenantAdminController_scheduleDeletion: {
@@ -7760,7 +8659,7 @@ export interface operations {
                     "application/json": components["schemas"]["AdminTenant"];
                 };
             };
-            /** @description Bad Request: `validation_failed` */
+            /** @description Bad Request: `invalid_text`, `validation_failed` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7768,7 +8667,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code: "validation_failed";
+                        code: "invalid_text" | "validation_failed";
                     };
                 };
             };
@@ -7844,7 +8743,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Service Unavailable: `queue_unavailable` */
+            /** @description Service Unavailable: `database_timeout`, `database_unavailable`, `queue_unavailable`, `shutting_down` */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -7852,7 +8751,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code: "queue_unavailable";
+                        code: "database_timeout" | "database_unavailable" | "queue_unavailable" | "shutting_down";
                     };
                 };
             };
@@ -7878,7 +8777,7 @@ export interface operations {
                     "application/json": components["schemas"]["PlatformAnalytics"];
                 };
             };
-            /** @description Bad Request: `validation_failed` */
+            /** @description Bad Request: `invalid_text`, `validation_failed` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7886,7 +8785,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code: "validation_failed";
+                        code: "invalid_text" | "validation_failed";
                     };
                 };
             };
@@ -7935,6 +8834,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
                         code: "internal_error";
+                    };
+                };
+            };
+            /** @description Service Unavailable: `database_timeout`, `database_unavailable`, `shutting_down` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "database_timeout" | "database_unavailable" | "shutting_down";
                     };
                 };
             };
