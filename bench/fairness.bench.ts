@@ -84,7 +84,7 @@ async function main(): Promise<void> {
     console.log(`bench:fairness  NODE_ENV=production; ${VICTIMS} victims at ${VICTIM_RATE} req/s each; aggressor at ${aggressorRate} req/s (10 x its ${AGGRESSOR_LIMIT} per 10 s); open loop; phases of ${PHASE_MS} ms`);
     console.log(`victims alone:          p99 ${p99(aloneAll).toFixed(1)} ms, mean ${mean(aloneAll.map((s) => s.ms)).toFixed(1)} ms, ${aloneAll.filter((s) => !s.ok).length} not 200`);
     console.log(`victims with aggressor: p99 ${p99(besideAll).toFixed(1)} ms, mean ${mean(besideAll.map((s) => s.ms)).toFixed(1)} ms, ${besideAll.filter((s) => !s.ok).length} not 200`);
-    console.log(`aggressor: ${flood!.length} sent, ${flood!.filter((s) => s.ok).length} answered 200, the rest refused (429); p99 ${p99(flood!).toFixed(1)} ms`);
+    console.log(`aggressor: ${flood.length} sent, ${flood.filter((s) => s.ok).length} answered 200, the rest refused (429); p99 ${p99(flood).toFixed(1)} ms`);
     console.log(`\n  ${ratio <= 1.3 ? 'met   ' : 'MISSED'} victim p99 with aggressor / alone   ${ratio.toFixed(2)}  (target <= 1.3)`);
     const jg = jain(goodput);
     const js = jain(speed);

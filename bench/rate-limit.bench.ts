@@ -388,7 +388,7 @@ async function main(): Promise<void> {
     const alone = await serialMeans(
       [
         { name: 'one throttler decision (storage.increment)', op: async () => !(await storage.increment(decisionKey, 60_000, API_PER_MINUTE, 1, 'bench')).failedOpen },
-        { name: 'Redis PING (the bare round trip)', op: async () => (await redis.ping()) === 'PONG' },
+        { name: 'Redis PING (the bare round trip)', op: async () => (await redis.ping()).length > 0 },
       ],
       LATENCY_ROUNDS,
     );

@@ -160,8 +160,8 @@ export class NodeProcess {
   start(env: NodeJS.ProcessEnv): void {
     const log = createWriteStream(this.logFile, { flags: 'a' });
     const child = spawn(process.execPath, [this.script], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    child.stdout!.pipe(log);
-    child.stderr!.pipe(log);
+    child.stdout.pipe(log);
+    child.stderr.pipe(log);
     child.on('exit', (code, signal) => this.exits.push({ code, signal }));
     this.child = child;
   }

@@ -62,7 +62,7 @@ function record(tenantId: string, entry: AuditEntry, actor: { actor?: ActorType;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const listEvents = (member: Member | Record<string, string>, query = '') =>
-  t.inject({ method: 'GET', url: `/api/v1/audit-events${query}`, headers: 'token' in member ? bearer(member.token as string) : (member as Record<string, string>) });
+  t.inject({ method: 'GET', url: `/api/v1/audit-events${query}`, headers: 'token' in member ? bearer(member.token) : (member) });
 
 async function events(member: Member, query = ''): Promise<EventView[]> {
   const res = await listEvents(member, query);

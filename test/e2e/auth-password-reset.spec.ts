@@ -196,7 +196,7 @@ describe('POST /api/v1/auth/password-reset/confirm', () => {
 
     spy.mockRestore();
     expect(answers.map((r) => r.statusCode).sort()).toEqual([204, 400]);
-    const winner = answers[0]!.statusCode === 204 ? 'first new passphrase' : 'second new passphrase';
+    const winner = answers[0].statusCode === 204 ? 'first new passphrase' : 'second new passphrase';
     const tokens: SessionTokens = await t.login(user.email, winner, undefined, nextIp());
     expect(tokens.userId).toBe(user.id);
   });

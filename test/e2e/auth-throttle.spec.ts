@@ -58,7 +58,7 @@ describe('per account', () => {
       for (let i = 0; i <= ACCOUNT_THROTTLE.threshold; i++) {
         const res = await login(email, 'a wrong password', ip);
         const { requestId: _r, ...body } = res.json<Record<string, unknown>>();
-        answers[email]!.push({ status: res.statusCode, retryAfter: res.headers['retry-after'], body });
+        answers[email].push({ status: res.statusCode, retryAfter: res.headers['retry-after'], body });
       }
     }
     expect(answers[unknown]).toEqual(answers[known.email]);

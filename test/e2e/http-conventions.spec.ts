@@ -189,7 +189,7 @@ describe('X-Request-Id', () => {
   it('two requests without an id get different ids', async () => {
     const [a, b] = await Promise.all([t.inject('/health/live'), t.inject('/health/live')]);
 
-    expect(a!.headers['x-request-id']).not.toBe(b!.headers['x-request-id']);
+    expect(a.headers['x-request-id']).not.toBe(b.headers['x-request-id']);
   });
 });
 

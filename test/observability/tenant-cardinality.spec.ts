@@ -25,7 +25,7 @@ async function tenantsPerLabelSet(): Promise<Map<string, Set<string>>> {
     const labels = Object.fromEntries([...match[1]!.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
     const key = `${labels.method} ${labels.route} ${labels.status_class}`;
     if (!groups.has(key)) groups.set(key, new Set());
-    groups.get(key)!.add(labels.tenant!);
+    groups.get(key)!.add(labels.tenant);
   }
   return groups;
 }

@@ -57,7 +57,7 @@ export class ContractChecker {
 
   constructor(private readonly document: OpenApiDocument) {
     this.ajv = addFormats(new Ajv2020({ strict: false, allErrors: true, validateSchema: false }));
-    this.ajv.addSchema(document as object, 'openapi');
+    this.ajv.addSchema(document, 'openapi');
   }
 
   static fromFile(file = OPENAPI_FILE): ContractChecker {

@@ -170,7 +170,7 @@ describe('limits, enforced inside reserve (the billing module supplies them; non
     const outcomes = await Promise.allSettled(Array.from({ length: 12 }, () => inTenant(() => limited.reserve({ messages: 1 }, NOV))));
 
     expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(5);
-    expect(outcomes.filter((o) => o.status === 'rejected').map((o) => (o as PromiseRejectedResult).reason.code)).toEqual(Array(7).fill('quota_exceeded'));
+    expect(outcomes.filter((o) => o.status === 'rejected').map((o) => (o).reason.code)).toEqual(Array(7).fill('quota_exceeded'));
     expect(await countersInTable()).toEqual([{ metric: 'messages', period: '2026-11-01', used: 0, reserved: 5 }]);
   });
 });

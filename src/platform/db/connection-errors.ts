@@ -36,7 +36,7 @@ function layersOf(error: unknown): Layer[] {
   const pending: unknown[] = [error];
   while (pending.length > 0 && layers.length < 8) {
     const next = pending.shift();
-    if (next === null || typeof next !== 'object' || layers.includes(next as Layer)) continue;
+    if (next === null || typeof next !== 'object' || layers.includes(next)) continue;
     const layer = next as Layer;
     layers.push(layer);
     pending.push(layer.cause, layer.meta?.driverAdapterError);

@@ -51,7 +51,7 @@ type ConnectCallback = (err: Error | undefined, client: pg.PoolClient | undefine
  */
 export class ResilientPool extends pg.Pool {
   constructor(config: pg.PoolConfig & { Client?: typeof ResilientClient }) {
-    super({ Client: ResilientClient, ...config } as pg.PoolConfig);
+    super({ Client: ResilientClient, ...config });
   }
 
   override connect(): Promise<pg.PoolClient>;
@@ -69,10 +69,10 @@ export class ResilientPool extends pg.Pool {
 
 /** Wraps this checkout's release: a broken client leaves the pool (destroyed) whatever the caller says. */
 function guardRelease(client: pg.PoolClient): pg.PoolClient {
-  const release = client.release.bind(client) as Release;
+  const release: Release = client.release.bind(client);
   client.release = ((err?: Error | boolean) => {
     const broken = client instanceof ResilientClient && client.isBroken;
     release(err || (broken ? ((client as ResilientClient).brokenBy ?? true) : undefined));
-  }) as pg.PoolClient['release'];
+  });
   return client;
 }

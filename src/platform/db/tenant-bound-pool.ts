@@ -151,7 +151,8 @@ export class TenantBoundPool extends ResilientPool {
     try {
       const result = await new Promise<pg.QueryResult>((resolve, reject) => {
         const query = new TenantBoundQuery(config, values, binding, (err, res) => (err ? reject(err) : resolve(res!)));
-        client.query(query as unknown as pg.QueryConfig);
+        // A Submittable: its callback above settles the promise; query() returns nothing to await here.
+        void client.query(query as unknown as pg.QueryConfig);
       });
       client.release();
       return result;

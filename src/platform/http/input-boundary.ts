@@ -96,7 +96,8 @@ export function installInputBoundary(app: NestFastifyApplication, options: Input
       done(HttpError.bodyTooDeep(MAX_JSON_DEPTH), undefined);
       return;
     }
-    parseJson(request as FastifyRequest, body as unknown as string, done);
+    // Fastify's callback-style parser: it answers through `done`, never through the returned value.
+    void parseJson(request as FastifyRequest, body as unknown as string, done);
   });
 
   fastify.addHook('preValidation', async (request: FastifyRequest, reply: FastifyReply) => {

@@ -171,7 +171,7 @@ function registeredSchemas(): Record<string, SchemaObject> {
 
 function bare(schema: object): SchemaObject {
   const { $schema: _s, $id: _i, ...rest } = schema as Record<string, unknown>;
-  return rest as SchemaObject;
+  return rest;
 }
 
 interface Inputs {

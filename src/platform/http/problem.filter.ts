@@ -57,7 +57,7 @@ export function toProblem(error: unknown): ProblemResponse {
     const code = (status < 500 && fastifyCode) || CODE_BY_STATUS[status] || (status < 500 ? 'bad_request' : 'internal_error');
     return { body: problem(status, code, detail), headers };
   }
-  const fastify = error as { code?: unknown; statusCode?: unknown; message?: unknown };
+  const fastify = error as { code?: unknown; statusCode?: unknown; message?: unknown } | null | undefined;
   if (typeof fastify?.statusCode === 'number' && fastify.statusCode >= 400 && fastify.statusCode < 500) {
     const code = fastifyCodeOf(fastify) ?? CODE_BY_STATUS[fastify.statusCode] ?? 'bad_request';
     const detail = code === 'malformed_body' ? 'The request body is not valid JSON' : String(fastify.message ?? '');

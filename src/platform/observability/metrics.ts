@@ -144,7 +144,7 @@ export function onScrape(hook: ScrapeHook): () => void {
 
 /** The exposition text: runs the scrape hooks (a failing one leaves its gauges as they were), then renders. */
 export async function renderMetrics(): Promise<string> {
-  await Promise.allSettled([...scrapeHooks].map((hook) => hook()));
+  await Promise.allSettled([...scrapeHooks].map(async (hook) => hook()));
   return registry.metrics();
 }
 

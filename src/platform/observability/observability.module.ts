@@ -49,6 +49,8 @@ export class ObservabilityModule implements NestModule, OnModuleInit, OnApplicat
   onModuleInit(): void {
     // METRICS_PORT=0: nothing scrapes this process, so the per-request recording is skipped too.
     const prometheus = this.config.env.METRICS_PORT !== 0;
+    // The worker process has no HTTP adapter, whatever its type says.
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition, @typescript-eslint/no-unnecessary-type-assertion
     const fastify = this.adapterHost.httpAdapter?.getInstance() as FastifyInstance | undefined;
     if (fastify) recordHttpMetrics(fastify, { prometheus });
     if (prometheus || tracingEnabled()) observeRedis(this.redis.redis, prometheus);

@@ -66,7 +66,7 @@ export function cidrContains(cidr: Cidr, address: Uint8Array): boolean {
   const range = toAddress(unmapped(cidr.bytes));
   const prefix = cidr.bytes.length === range.toByteArray().length ? cidr.prefix : cidr.prefix - 96;
   if (a.kind() !== range.kind() || prefix < 0) return false;
-  return a instanceof ipaddr.IPv4 ? a.match(range as ipaddr.IPv4, prefix) : a.match(range as ipaddr.IPv6, prefix);
+  return a instanceof ipaddr.IPv4 ? a.match(range, prefix) : a.match(range, prefix);
 }
 
 /**

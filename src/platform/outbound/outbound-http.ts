@@ -57,7 +57,7 @@ export class OutboundHttp implements OutboundFetch, OnModuleDestroy {
             resolve(toResponse(response));
           } catch (error) {
             response.destroy();
-            reject(error as Error);
+            reject(error);
           }
         },
       );

@@ -1,5 +1,5 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
-import { type Algorithm, hash, type Options, parseOptions, verify } from '@node-rs/argon2';
+import { hash, type Options, parseOptions, verify } from '@node-rs/argon2';
 import { randomSecret } from '../../../platform/crypto/tokens.js';
 
 /**
@@ -8,7 +8,7 @@ import { randomSecret } from '../../../platform/crypto/tokens.js';
  * parameters, and `needsRehash` upgrades a hash at the next successful sign-in.
  */
 export const ARGON2ID: Readonly<Options> = {
-  algorithm: 2 as Algorithm, // Algorithm.Argon2id (a const enum, which isolatedModules cannot inline)
+  algorithm: 2, // Algorithm.Argon2id (a const enum, which isolatedModules cannot inline)
   memoryCost: 19_456,
   timeCost: 2,
   parallelism: 1,

@@ -71,7 +71,8 @@ export const RefreshTokenInput = createParamDecorator((_data: unknown, context: 
   const request = context.switchToHttp().getRequest<FastifyRequest>();
   const body = parseOrThrow(refreshSchema, request.body ?? {}, 'request body');
   if (body.refreshToken !== undefined) return body.refreshToken;
-  const cookie = request.cookies?.[REFRESH_COOKIE];
+  // Undefined where @fastify/cookie is not registered (its type says always present).
+  const cookie = (request.cookies as Partial<Record<string, string>> | undefined)?.[REFRESH_COOKIE];
   if (!cookie) return undefined;
   if (request.headers[CSRF_HEADER] !== CSRF_HEADER_VALUE) throw AuthError.of(AuthErrorCode.CsrfHeaderRequired);
   return cookie;

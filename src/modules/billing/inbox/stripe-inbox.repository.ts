@@ -51,6 +51,8 @@ export class StripeInbox {
           type: event.type,
           created: new Date(event.created * 1000),
           livemode: event.livemode,
+          // Prisma's JSON input type does not accept Stripe's class-typed event.
+          // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion
           payload: event as unknown as object,
         },
       ],

@@ -41,11 +41,14 @@ export type SyncOutcome =
 export type GraceOutcome = { outcome: 'no_grace' } | { outcome: 'not_due'; dueAt: Date } | SyncOutcome;
 
 export function snapshotOf(subscription: Stripe.Subscription): SubscriptionSnapshot {
+  // A Stripe payload: trusted for its shape only as far as it is checked (test fixtures and older API versions omit items).
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition
   const items = subscription.items?.data ?? [];
   const periodEnds = items.map((item) => item.current_period_end).filter((end): end is number => typeof end === 'number');
   return {
     id: subscription.id,
     status: subscription.status,
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- the same: a price may be missing from a payload
     priceIds: items.map((item) => item.price?.id).filter((id): id is string => typeof id === 'string'),
     currentPeriodEnd: periodEnds.length > 0 ? new Date(Math.min(...periodEnds) * 1000) : null,
     cancelAtPeriodEnd: subscription.cancel_at_period_end === true,
@@ -83,8 +86,9 @@ export class SubscriptionSyncService {
       });
     }
 
-    let grace: 'started' | 'ended' | undefined;
-    let graceUntil: Date | null = null;
+    // Set inside the unit of work's callback, which control-flow analysis does not follow.
+    let grace = undefined as 'started' | 'ended' | undefined;
+    let graceUntil = null as Date | null;
     const outcome = await this.db.transaction(async (): Promise<SyncOutcome> => {
       const account = await this.accounts.lock(tenantId);
       if (!account) return { outcome: 'no_account' };

@@ -23,12 +23,14 @@ export class RawBodyCapture implements OnModuleInit {
   constructor(private readonly adapterHost: HttpAdapterHost) {}
 
   onModuleInit(): void {
-    const fastify = this.adapterHost.httpAdapter?.getInstance<FastifyInstance>();
+    // The worker process has no HTTP adapter, whatever its type says.
+    const adapter = this.adapterHost.httpAdapter as { getInstance<T>(): T } | undefined;
+    const fastify = adapter?.getInstance<FastifyInstance>();
     if (!fastify || RawBodyCapture.registered.has(fastify)) return; // no HTTP (the worker), or done
     RawBodyCapture.registered.add(fastify);
     fastify.addHook('preParsing', async (request: WithRawBody, _reply, payload) => {
       if ((request.routeOptions.config as { rawBody?: unknown } | undefined)?.rawBody !== true) return payload;
-      const limit = request.routeOptions.bodyLimit ?? fastify.initialConfig.bodyLimit ?? 1_048_576;
+      const limit = request.routeOptions.bodyLimit;
       if (Number(request.headers['content-length']) > limit) throw tooLarge();
       const chunks: Buffer[] = [];
       let size = 0;

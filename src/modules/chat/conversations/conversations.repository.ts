@@ -209,7 +209,7 @@ export class ConversationsRepository {
    * hot path: one round trip instead of two). The messages must all belong to `conversationId`.
    */
   async insertTurn(tenantId: string, conversationId: string, messages: Array<NewMessage & { id: string }>, title: string, at: Date): Promise<void> {
-    const column = <K extends keyof NewMessage | 'id'>(key: K) => messages.map((m) => (m as NewMessage & { id: string })[key]);
+    const column = <K extends keyof NewMessage | 'id'>(key: K) => messages.map((m) => (m)[key]);
     await this.db.sql`
       with touched as (
         update conversations set updated_at = ${at}, title = coalesce(title, ${title})

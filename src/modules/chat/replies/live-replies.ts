@@ -36,6 +36,8 @@ export class LiveReplies implements OnModuleInit, OnModuleDestroy {
 
   onModuleInit(): void {
     this.streams.onStop((messageId) => this.abort(messageId, 'stopped'));
+    // The worker process has no HTTP adapter, whatever its type says.
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition, @typescript-eslint/no-unnecessary-type-assertion
     const fastify = this.http.httpAdapter?.getInstance?.() as { addHook?: (name: 'preClose', hook: () => Promise<void>) => void } | undefined;
     fastify?.addHook?.('preClose', async () => this.beginShutdown());
   }

@@ -40,7 +40,7 @@ export const updateTenantSchema = z
     /** null clears it. (`type` for OpenAPI, which cannot place a property given only as anyOf.) */
     supportEmail: z.email().max(254).nullable().optional().meta({ type: 'string' }),
   })
-  .refine((body) => Object.values(body).some((v) => v !== undefined), { message: 'give at least one field to change' });
+  .refine((body) => Object.values(body as Record<string, unknown>).some((v) => v !== undefined), { message: 'give at least one field to change' });
 
 export class UpdateTenantBody extends zodDto(updateTenantSchema) {}
 export type UpdateTenantInput = z.output<typeof updateTenantSchema>;
