@@ -7,6 +7,9 @@ import type { ErasureOutcome } from '../../src/modules/tenant/lifecycle/erasure-
 import { TenantLifecycleService } from '../../src/modules/tenant/lifecycle/tenant-lifecycle.service.js';
 import { TenantContext } from '../../src/platform/context/tenant-context.js';
 import { PERMISSIONS } from '../../src/platform/security/permissions.js';
+import { Readable } from 'node:stream';
+import { exportObjectKey } from '../../src/modules/tenant/exports/tenant-exports.service.js';
+import { ObjectNotFoundError, ObjectStorage } from '../../src/platform/storage/object-storage.js';
 import { expectProblem, type TestTenant } from '../support/http-app.js';
 import { auditEvents, fillEveryTenantTable, type Harness, makeMember, type Member, rowCounts, startHarness } from './tenant-helpers.js';
 
@@ -144,6 +147,22 @@ describe('the erasure job', () => {
     expect(await tenantRow(doomed.tenant.id)).toBeUndefined();
     expect(await rowCounts(h.owner, bystander.tenant.id)).toEqual(bystanderBefore);
     expect((await getTenant(bystander.owner)).statusCode).toBe(200);
+  });
+
+  it("deletes the tenant's stored archives too, and no other tenant's", async () => {
+    const doomed = await tenantWithOwner();
+    const bystander = await tenantWithOwner();
+    const storage = h.t.app.get(ObjectStorage);
+    const archive = (tenantId: string) => exportObjectKey(tenantId, '00000000-0000-4000-8000-000000000001');
+    for (const tenantId of [doomed.tenant.id, bystander.tenant.id]) await storage.put(archive(tenantId), Readable.from(['{}']), 'application/json');
+    await deleteTenant(doomed.owner);
+    await makeDue(doomed.tenant.id);
+
+    expect(await runErasureJob(doomed.tenant.id)).toMatchObject({ outcome: 'erased' });
+
+    await expect(storage.get(archive(doomed.tenant.id))).rejects.toBeInstanceOf(ObjectNotFoundError);
+    const kept = await storage.get(archive(bystander.tenant.id));
+    kept.destroy();
   });
 
   it('erases the audit log with the tenant (the erasure itself goes to the application log)', async () => {

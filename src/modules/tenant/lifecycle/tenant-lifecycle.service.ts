@@ -4,6 +4,7 @@ import { AppConfig } from '../../../platform/config/config.js';
 import { TenantContext } from '../../../platform/context/tenant-context.js';
 import { TenantDb } from '../../../platform/db/tenant-db.js';
 import { TenantErasureRepository } from '../admin/tenant-erasure.repository.js';
+import { TenantExportsService } from '../exports/tenant-exports.service.js';
 import { TenantJobs } from '../jobs/tenant-jobs.js';
 import { TenantError, TenantErrorCode } from '../tenant.errors.js';
 import { TenantRepository } from '../tenant.repository.js';
@@ -27,6 +28,7 @@ export class TenantLifecycleService {
     private readonly erasure: TenantErasureRepository,
     private readonly jobs: TenantJobs,
     private readonly audit: AuditLog,
+    private readonly exports: TenantExportsService,
   ) {}
 
   /**
@@ -74,6 +76,8 @@ export class TenantLifecycleService {
       if (!(await this.tenants.claimErasure(tenantId, now))) return { outcome: 'cancelled' };
     }
 
+    // The stored archives first (idempotent: a retried erasure deletes what is left of them).
+    await this.exports.eraseArchives();
     const rows: Record<string, number> = {};
     for (const table of await this.tables.list()) {
       if (!table.deletable) continue;
