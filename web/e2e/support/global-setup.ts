@@ -21,7 +21,8 @@ async function waitFor(url: string, child: ChildProcess, what: string, timeoutMs
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`${what} exited with code ${child.exitCode}`);
     try {
-      const response = await fetch(url);
+      // As a browser asks: the API falls back to the app's index.html only for HTML requests.
+      const response = await fetch(url, { headers: { accept: 'text/html' } });
       if (response.ok) return;
     } catch {
       // not listening yet
