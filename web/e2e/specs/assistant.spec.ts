@@ -40,7 +40,7 @@ test('a prompt published, then rolled back, and the change seen in chat', async 
   await expect(page.getByText('[system: You are Alpha.]').first()).toBeVisible();
 });
 
-test('stop ends a streaming reply where it is, and the stored reply says why', async ({ page, request, tenant }) => {
+test('stop ends a streaming reply where it is, on the server too, and the stored reply says it was stopped', async ({ page, request, tenant }) => {
   await useEchoModel(request, tenant);
   await visit(page, '/conversations', tenant.ownerEmail);
   await ask(page, 'answer slowly please');
@@ -50,7 +50,12 @@ test('stop ends a streaming reply where it is, and the stored reply says why', a
   await expect(page.getByRole('button', { name: 'Stop' })).toHaveCount(0);
   await expect(page.getByRole('button', { name: 'Send' })).toBeVisible();
   await expect(page.getByText('word3').first()).toBeVisible();
-  // The model streams 200 words; the stop came long before the last ones.
+  await expect(page.getByText('Stopped before the end.')).toBeVisible();
+  // The model streams 200 words; the stop came long before the last ones, and the server stopped
+  // generating (a reply runs on without its page: only Stop ends it). After a reload, the same.
   await expect(page.getByText('word199')).toHaveCount(0);
-  await expect(page.getByRole('alert').filter({ hasText: 'The reply failed' })).toBeVisible();
+  await page.reload();
+  await expect(page.getByText('word3').first()).toBeVisible();
+  await expect(page.getByText('Stopped before the end.')).toBeVisible();
+  await expect(page.getByText('word199')).toHaveCount(0);
 });

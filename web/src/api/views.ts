@@ -99,7 +99,7 @@ export interface ConversationView {
   updatedAt: string;
 }
 
-export type MessageStatus = 'pending' | 'complete' | 'failed';
+export type MessageStatus = 'pending' | 'complete' | 'failed' | 'stopped';
 
 export interface MessageView {
   id: string;

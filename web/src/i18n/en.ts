@@ -151,6 +151,7 @@ export const en = {
   'chat.placeholder': 'Write a message. Enter sends, Shift+Enter adds a line.',
   'chat.send': 'Send',
   'chat.stop': 'Stop',
+  'chat.stopped': 'Stopped before the end.',
   // overview
   'overview.title': 'Overview',
   'overview.resets': 'Usage this period; the counters reset on {date}.',

@@ -146,6 +146,7 @@ export const fr: Record<MessageKey, string> = {
   'chat.placeholder': 'Écrivez un message. Entrée envoie, Maj+Entrée ajoute une ligne.',
   'chat.send': 'Envoyer',
   'chat.stop': 'Arrêter',
+  'chat.stopped': 'Arrêtée avant la fin.',
   'overview.title': 'Vue d’ensemble',
   'overview.resets': 'Consommation de la période ; les compteurs repartent à zéro le {date}.',
   'overview.daily': '{metric} par jour, 30 derniers jours',

@@ -32,7 +32,30 @@ type Streamed = Promise<{ data?: unknown; error?: unknown; response: Response }>
 async function streamOf(pending: Streamed): Promise<ReadableStream<Uint8Array>> {
   const { data, error, response } = await pending;
   if (!response.ok || !(data instanceof ReadableStream)) throw new ApiError(toProblem(response.status, error, response.headers.get('x-request-id')));
-  return data as ReadableStream<Uint8Array>;
+  const body = data as ReadableStream<Uint8Array>;
+  // The API names the reply in a header (X-Message-Id) before its first byte: handed to the stream
+  // reader as a `start` event, so that Stop and a re-attach know the reply from the beginning.
+  const messageId = response.headers.get('x-message-id');
+  return messageId ? withStartEvent(messageId, body) : body;
+}
+
+function withStartEvent(messageId: string, body: ReadableStream<Uint8Array>): ReadableStream<Uint8Array> {
+  const start = new TextEncoder().encode(`event: start\ndata: ${JSON.stringify({ messageId })}\n\n`);
+  const reader = body.getReader();
+  let sentStart = false;
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      if (!sentStart) {
+        sentStart = true;
+        controller.enqueue(start);
+        return;
+      }
+      const { done, value } = await reader.read();
+      if (done) controller.close();
+      else controller.enqueue(value);
+    },
+    cancel: (reason) => reader.cancel(reason),
+  });
 }
 
 const SSE = { Accept: 'text/event-stream' };

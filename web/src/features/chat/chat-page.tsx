@@ -135,8 +135,9 @@ function StoredMessage({ message, isLast, onRegenerate, busy }: { message: Messa
       {message.status === 'failed' ? (
         <FailedReply problem={{ detail: message.error ?? undefined }} onRetry={isLast ? onRegenerate : undefined} />
       ) : (
-        message.status === 'complete' && (
-          <div className="mt-1 flex gap-2">
+        (message.status === 'complete' || message.status === 'stopped') && (
+          <div className="mt-1 flex items-center gap-2">
+            {message.status === 'stopped' && <span className="text-sm text-zinc-500">{t('chat.stopped')}</span>}
             <CopyButton text={message.content} label={t('chat.copyReply')} copiedLabel={t('common.copied')} />
             {isLast && (
               <Button variant="secondary" size="sm" disabled={busy} onClick={onRegenerate}>

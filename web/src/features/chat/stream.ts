@@ -60,6 +60,8 @@ export type ReplyEvent =
   /** On re-attach: the whole text so far, replacing what was shown. */
   | { type: 'snapshot'; text: string; messageId?: string }
   | { type: 'done'; messageId: string; reply?: string; model?: string }
+  /** Its user stopped it: the text so far is what is kept. */
+  | { type: 'stopped'; messageId: string; reply?: string }
   | { type: 'error'; problem: ReplyProblem };
 
 function parseJson(data: string): Record<string, unknown> | undefined {
@@ -98,6 +100,12 @@ export function toReplyEvent(e: SseEvent): ReplyEvent | undefined {
       const reply = str(body.reply);
       const model = str(body.model);
       return { type: 'done', messageId, ...(reply !== undefined ? { reply } : {}), ...(model ? { model } : {}) };
+    }
+    case 'stopped': {
+      const messageId = str(body.messageId);
+      if (!messageId) return undefined;
+      const reply = str(body.reply);
+      return { type: 'stopped', messageId, ...(reply !== undefined ? { reply } : {}) };
     }
     case 'error':
       return {
@@ -142,6 +150,8 @@ export function applyReplyEvent(state: ReplyState, event: ReplyEvent): ReplyStat
       return { ...state, text: event.text, messageId: event.messageId ?? state.messageId };
     case 'done':
       return { ...state, messageId: event.messageId, text: event.reply ?? state.text, status: 'complete' };
+    case 'stopped':
+      return { ...state, messageId: event.messageId, text: event.reply ?? state.text, status: 'stopped' };
     case 'error':
       return { ...state, status: 'failed', problem: event.problem };
   }
