@@ -77,6 +77,10 @@ function env(overrides: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
     SIGNIN_RATE_PER_IP: '100000',
     SIGNIN_RATE_PER_ACCOUNT: '100000',
     SHUTDOWN_GRACE_MS: '15000',
+    // The API and the worker run side by side here: no metrics server (both would take 9464).
+    METRICS_PORT: '0',
+    STORAGE_DIR: path.join(dir, 'storage'),
+    WORKER_HEARTBEAT_FILE: path.join(dir, 'worker.heartbeat'),
     ...overrides,
   };
 }
