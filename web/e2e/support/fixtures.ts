@@ -93,14 +93,6 @@ export async function expectAccessible(page: Page): Promise<void> {
   expect(bad.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`)).toEqual([]);
 }
 
-/** True when the API answers 404 for a route another branch adds (the test then skips). */
-export async function routeMissing(request: APIRequestContext, method: 'GET' | 'POST', url: string, token: string): Promise<boolean> {
-  const response = await request.fetch(url, { method, headers: { authorization: `Bearer ${token}` } });
-  if (response.status() !== 404) return false;
-  const body = (await response.json().catch(() => ({}))) as { code?: string };
-  return body.code === 'not_found';
-}
-
 export const test = base.extend<{ tenant: Tenant }>({
   tenant: async ({ request }, use) => {
     await use(await createTenant(request));
