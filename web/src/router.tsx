@@ -68,6 +68,10 @@ const appLayout = createRoute({
 const app = <P extends string>(path: P, load: Loader, name: string, permission?: Permission, validateSearch?: (s: Record<string, unknown>) => object) =>
   createRoute({ getParentRoute: () => appLayout, path, component: page(load, name, permission), ...(validateSearch ? { validateSearch } : {}) });
 
+/** A platform console page: platform admins only (the API refuses the rest with 403 as well). */
+const admin = <P extends string>(path: P, load: Loader, name: string, validateSearch?: (s: Record<string, unknown>) => object) =>
+  createRoute({ getParentRoute: () => appLayout, path, component: page(load, name, undefined, true), ...(validateSearch ? { validateSearch } : {}) });
+
 const indexRoute = createRoute({
   getParentRoute: () => appLayout,
   path: '/',
@@ -99,7 +103,10 @@ const appRoutes = [
   app('/settings', () => import('./features/settings/settings-page.tsx'), 'SettingsPage', 'settings:update'),
   app('/danger-zone', () => import('./features/settings/danger-zone-page.tsx'), 'DangerZonePage', 'tenant:export'),
   app('/account', () => import('./features/settings/account-page.tsx'), 'AccountPage'),
-  createRoute({ getParentRoute: () => appLayout, path: '/admin', component: page(() => import('./features/admin/admin-page.tsx'), 'AdminPage', undefined, true) }),
+  admin('/admin', () => import('./features/admin/tenants-page.tsx'), 'TenantsPage'),
+  admin('/admin/tenants/$tenantId', () => import('./features/admin/tenant-detail-page.tsx'), 'TenantDetailPage'),
+  admin('/admin/analytics', () => import('./features/admin/analytics-page.tsx'), 'AnalyticsPage'),
+  admin('/admin/jobs', () => import('./features/admin/jobs-page.tsx'), 'JobsPage'),
 ];
 
 const routeTree = root.addChildren([publicLayout.addChildren(publicRoutes), appLayout.addChildren(appRoutes)]);

@@ -44,6 +44,13 @@ const NAV: Array<{ title: MessageKey; items: NavItem[] }> = [
   },
 ];
 
+/** The platform console's pages: shown to platform admins only. */
+const PLATFORM_NAV: NavItem[] = [
+  { to: '/admin', label: 'nav.adminTenants' },
+  { to: '/admin/analytics', label: 'nav.adminAnalytics' },
+  { to: '/admin/jobs', label: 'nav.adminJobs' },
+];
+
 export function AppShell() {
   const { t, setTenantLocale } = useI18n();
   const me = useMe();
@@ -117,9 +124,23 @@ export function AppShell() {
             </div>
           ))}
           {me.data?.user.isPlatformAdmin && (
-            <Link to="/admin" className="block rounded-md px-2 py-1.5 text-sm text-zinc-800 hover:bg-zinc-100 dark:text-zinc-200 dark:hover:bg-zinc-800">
-              {t('nav.platform')}
-            </Link>
+            <div>
+              <h2 className="px-2 text-xs font-semibold tracking-wide text-zinc-600 uppercase dark:text-zinc-400">{t('nav.platform')}</h2>
+              <ul className="mt-1 space-y-0.5">
+                {PLATFORM_NAV.map((item) => (
+                  <li key={item.to}>
+                    <Link
+                      to={item.to}
+                      activeOptions={{ exact: item.to === '/admin' }}
+                      className="block rounded-md px-2 py-1.5 text-sm text-zinc-800 hover:bg-zinc-100 dark:text-zinc-200 dark:hover:bg-zinc-800"
+                      activeProps={{ className: 'bg-zinc-100 font-medium dark:bg-zinc-800', 'aria-current': 'page' }}
+                    >
+                      {t(item.label)}
+                    </Link>
+                  </li>
+                ))}
+              </ul>
+            </div>
           )}
         </nav>
       </aside>

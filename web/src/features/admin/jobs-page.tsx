@@ -6,7 +6,7 @@ import { useT } from '../../i18n/index.tsx';
  * The platform console's place (its own issue): tenants, analytics, jobs. It shares this app's
  * shell, client, guard (platform admins only) and catalog.
  */
-export function AdminPage() {
+export function JobsPage() {
   const t = useT();
   return (
     <>
