@@ -371,6 +371,7 @@ export const en = {
   'adminTenants.deletionOn': 'Deletion scheduled: every row of this tenant is erased on {date}, unless it is resumed before.',
   'adminTenants.suspend': 'Suspend',
   'adminTenants.resume': 'Resume',
+  'adminTenants.changePlan': 'Change plan',
   'adminTenants.delete': 'Delete',
   'adminTenants.suspendTitle': 'Suspend {name}?',
   'adminTenants.suspendBody': 'Its members and API keys lose access at their next request, except billing and data export. You can resume it later.',

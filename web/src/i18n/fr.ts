@@ -359,6 +359,7 @@ export const fr: Record<MessageKey, string> = {
   'adminTenants.deletionOn': 'Suppression programmée : toutes les données de l’organisation seront effacées le {date}, sauf réactivation d’ici là.',
   'adminTenants.suspend': 'Suspendre',
   'adminTenants.resume': 'Réactiver',
+  'adminTenants.changePlan': 'Changer d’offre',
   'adminTenants.delete': 'Supprimer',
   'adminTenants.suspendTitle': 'Suspendre {name} ?',
   'adminTenants.suspendBody': 'Ses membres et ses clés d’API perdent l’accès dès leur prochaine requête, sauf la facturation et l’export des données. Vous pourrez la réactiver.',

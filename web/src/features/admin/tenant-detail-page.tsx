@@ -17,6 +17,13 @@ const METRIC_LABEL: Record<string, MessageKey> = {
   seats: 'usage.seats',
 };
 
+const ACTION_LABEL: Record<TenantAction, MessageKey> = {
+  suspend: 'adminTenants.suspend',
+  resume: 'adminTenants.resume',
+  plan: 'adminTenants.changePlan',
+  delete: 'adminTenants.delete',
+};
+
 /** One tenant in the console: its state and the actions on it, members, usage, subscription, latest audit events. */
 export function TenantDetailPage() {
   const { t, formatDate } = useI18n();
@@ -54,7 +61,9 @@ export function TenantDetailPage() {
         title={tenant.name}
         description={
           <span className="flex flex-wrap items-center gap-2">
-            <span className="font-mono text-xs">{tenant.slug}</span>
+            <span className="font-mono text-xs" data-testid="tenant-slug">
+              {tenant.slug}
+            </span>
             <TenantStatusBadge status={tenant.status} />
             <Badge tone="indigo">{t('adminTenants.planBadge', { plan: tenant.plan })}</Badge>
             <span>{t('adminTenants.createdOn', { date: formatDate(tenant.createdAt, false) })}</span>
@@ -66,7 +75,7 @@ export function TenantDetailPage() {
               .filter((a) => a.show)
               .map((a) => (
                 <Button key={a.action} variant={a.variant} onClick={() => setAction(a.action)}>
-                  {t(`adminTenants.${a.action}`)}
+                  {t(ACTION_LABEL[a.action])}
                 </Button>
               ))}
           </div>
