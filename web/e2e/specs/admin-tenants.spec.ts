@@ -1,6 +1,6 @@
 import type { APIRequestContext } from '@playwright/test';
 import pg from 'pg';
-import { createTenant, expect, expectAccessible, signIn, test, unique, visit } from '../support/fixtures.ts';
+import { createTenant, expect, expectAccessible, PASSWORD, signIn, test, unique, visit } from '../support/fixtures.ts';
 
 /**
  * The platform console's tenants: a platform admin searches, suspends with a reason (the tenant
@@ -174,4 +174,36 @@ test('a platform admin who is also a member moves from the tenant to the console
   await expect(page).toHaveURL(/\/overview$/);
   await expect(page.getByTestId('tenant-switcher')).toContainText(admin.tenant.name);
   await expect(page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Members' })).toBeVisible();
+});
+
+test('the tenants list pages through matches with next and previous, keeping the search in the URL', async ({ page, request }) => {
+  const admin = await platformAdmin(request);
+  const signedIn = await request.post('/api/v1/auth/login', { data: { email: admin.email, password: PASSWORD } });
+  expect(signedIn.status()).toBe(200);
+  const headers = { authorization: `Bearer ${((await signedIn.json()) as { accessToken: string }).accessToken}` };
+  const marker = unique('paged');
+  // One more than a page (20), through the admin API.
+  for (let i = 0; i < 21; i++) {
+    const made = await request.post('/api/v1/admin/tenants', { headers, data: { name: `${marker} ${String(i).padStart(2, '0')}`, ownerEmail: `${marker}-${i}@example.test` } });
+    expect(made.status(), await made.text()).toBe(201);
+  }
+  await signIn(page, admin.email);
+
+  await page.getByLabel('Search tenants').fill(marker);
+  await expect(page).toHaveURL(new RegExp(`q=${marker}`));
+  const rows = page.getByRole('table').getByRole('row');
+  await expect(rows).toHaveCount(21); // the header and 20 tenants, newest first
+  await expect(rows.nth(1)).toContainText(`${marker} 20`);
+  await expect(page.getByRole('button', { name: 'Previous page' })).toBeDisabled();
+
+  await page.getByRole('button', { name: 'Next page' }).click();
+  await expect(page).toHaveURL(/cursor=/);
+  await expect(rows).toHaveCount(2);
+  await expect(rows.nth(1)).toContainText(`${marker} 00`);
+  await expect(page.getByRole('button', { name: 'Next page' })).toBeDisabled();
+
+  await page.getByRole('button', { name: 'Previous page' }).click();
+  await expect(rows).toHaveCount(21);
+  await expect(page).not.toHaveURL(/cursor=/);
+  await expect(page).toHaveURL(new RegExp(`q=${marker}`));
 });
