@@ -91,7 +91,7 @@ export function TenantDetailPage() {
           {t('adminTenants.deletionOn', { date: formatDate(tenant.deletionScheduledAt) })}
         </p>
       )}
-      <div className="grid gap-6 lg:grid-cols-2">
+      <div className="grid grid-cols-1 gap-6 lg:grid-cols-2 [&>*]:min-w-0">
         <Usage usage={detail.data.usage} />
         <Subscription subscription={detail.data.subscription} plan={tenant.plan} />
         <Members detail={detail.data} />
