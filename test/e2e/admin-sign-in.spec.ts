@@ -166,7 +166,6 @@ describe('a platform admin who belongs to no tenant', () => {
     ['the audit log', 'GET', '/audit-events', undefined],
     ['billing', 'GET', '/billing/subscription', undefined],
     ['exports', 'POST', '/tenant/exports', undefined],
-    ['switch-tenant', 'POST', '/auth/switch-tenant', { tenantId: randomUUID() }],
   ])('is refused on %s with 403 tenant_required', async (_what, method, url, payload) => {
     const { tokens } = await signedInAdmin();
 
@@ -224,6 +223,65 @@ describe('a platform admin who belongs to no tenant', () => {
     const tenant = await t.makeTenant();
 
     expectProblem(await login({ email: user.email, password: DEFAULT_PASSWORD, tenant: tenant.slug }), 403, 'not_a_member');
+  });
+});
+
+describe('a platform admin who is also a member of tenants moves between the console and them', () => {
+  const switchTenant = (token: string, tenantId: string) => t.inject({ method: 'POST', url: '/api/v1/auth/switch-tenant', headers: bearer(token), payload: { tenantId } });
+  const switchPlatform = (token: string) => t.inject({ method: 'POST', url: '/api/v1/auth/switch-platform', headers: bearer(token) });
+
+  async function memberAdmin(): Promise<{ user: TestUser; tenantId: string; tokens: SessionTokens }> {
+    const user = await t.makeUser({ platformAdmin: true });
+    const tenant = await t.makeTenant();
+    await t.makeMember(tenant.id, 'admin', user);
+    return { user, tenantId: tenant.id, tokens: await t.login(user.email, DEFAULT_PASSWORD) };
+  }
+
+  it('from a tenant to the console: a platform session in the same family, the old refresh token rotated', async () => {
+    const { user, tokens } = await memberAdmin();
+
+    const res = await switchPlatform(tokens.accessToken);
+
+    expect(res.statusCode).toBe(200);
+    const platform = res.json<PlatformSessionTokens>();
+    expect(platform).toMatchObject({ tenant: null, platformAdmin: true, userId: user.id });
+    const claims = jwt.decode(platform.accessToken) as Record<string, unknown>;
+    expect(claims).toMatchObject({ typ: 'platform', sid: (jwt.decode(tokens.accessToken) as { sid: string }).sid });
+    expect((await get('/admin/tenants', platform.accessToken)).statusCode).toBe(200);
+    expect((await get('/me', platform.accessToken)).json()).toMatchObject({ tenant: null, tenants: [expect.objectContaining({ role: 'admin' })] });
+    expectProblem(await refresh(tokens.refreshToken), 401, 'refresh_token_reused');
+  });
+
+  it('from the console back to their tenant: switch-tenant accepts a platform session', async () => {
+    const { tenantId, tokens } = await memberAdmin();
+    const platform = (await switchPlatform(tokens.accessToken)).json<PlatformSessionTokens>();
+
+    const res = await switchTenant(platform.accessToken, tenantId);
+
+    expect(res.statusCode).toBe(200);
+    const back = res.json<SessionTokens>();
+    expect(back.tenant).toMatchObject({ id: tenantId, role: 'admin' });
+    expect((await get('/tenant', back.accessToken)).statusCode).toBe(200);
+    expect((await refresh(back.refreshToken)).json<SessionTokens>().tenant.id).toBe(tenantId);
+  });
+
+  it('from the console to a tenant they do not belong to: 403 not_a_member, the session unchanged', async () => {
+    const { user, tokens } = await signedInAdmin();
+    const other = await t.makeTenant();
+
+    expectProblem(await switchTenant(tokens.accessToken, other.id), 403, 'not_a_member');
+    expect(await sessionRows(user.id)).toEqual([{ active_tenant_id: null, rotated: false, revoked: false }]);
+  });
+
+  it('a member who is no platform admin cannot switch to the console: 403 platform_admin_required, the session unchanged', async () => {
+    const user = await t.makeUser();
+    const tenant = await t.makeTenant();
+    await t.makeMember(tenant.id, 'owner', user);
+    const tokens = await t.login(user.email, DEFAULT_PASSWORD);
+
+    expectProblem(await switchPlatform(tokens.accessToken), 403, 'platform_admin_required');
+    expect(await sessionRows(user.id)).toEqual([{ active_tenant_id: tenant.id, rotated: false, revoked: false }]);
+    expect((await refresh(tokens.refreshToken)).statusCode).toBe(200);
   });
 });
 

@@ -39,7 +39,7 @@ afterAll(async () => {
 
 const deleteTenant = (who: Member) => h.t.inject({ method: 'DELETE', url: '/api/v1/tenant', headers: who.auth });
 const getTenant = (who: Member) => h.t.inject({ method: 'GET', url: '/api/v1/tenant', headers: who.auth });
-const resume = (tenantId: string) => h.t.inject({ method: 'POST', url: `/api/v1/admin/tenants/${tenantId}/resume`, headers: platformAdmin.auth });
+const resume = (tenantId: string) => h.t.inject({ method: 'POST', url: `/api/v1/admin/tenants/${tenantId}/resume`, headers: platformAdmin.auth, payload: { reason: 'Restored after the erasure failed' } });
 
 /** The erasure job's processor, called as the worker would call it. */
 const runErasureJob = (tenantId: string): Promise<ErasureOutcome> =>

@@ -10,6 +10,7 @@ import { session } from './api/session.ts';
 import { Guard, PageLoading } from './components/guard.tsx';
 import { NotFound, RouteError } from './components/route-error.tsx';
 import type { Permission } from './features/auth/permissions.ts';
+import { tenantsSearch } from './features/admin/tenant-search.ts';
 
 type Loader = () => Promise<Record<string, ComponentType>>;
 
@@ -103,7 +104,7 @@ const appRoutes = [
   app('/settings', () => import('./features/settings/settings-page.tsx'), 'SettingsPage', 'settings:update'),
   app('/danger-zone', () => import('./features/settings/danger-zone-page.tsx'), 'DangerZonePage', 'tenant:export'),
   app('/account', () => import('./features/settings/account-page.tsx'), 'AccountPage'),
-  admin('/admin', () => import('./features/admin/tenants-page.tsx'), 'TenantsPage'),
+  admin('/admin', () => import('./features/admin/tenants-page.tsx'), 'TenantsPage', tenantsSearch),
   admin('/admin/tenants/$tenantId', () => import('./features/admin/tenant-detail-page.tsx'), 'TenantDetailPage'),
   admin('/admin/analytics', () => import('./features/admin/analytics-page.tsx'), 'AnalyticsPage'),
   admin('/admin/jobs', () => import('./features/admin/jobs-page.tsx'), 'JobsPage'),

@@ -4,7 +4,7 @@ import { ApiProblems, ApiReturns } from '../../platform/http/api-contract.js';
 import { HttpErrorCode } from '../../platform/http/app-error.js';
 import { SignInRateLimited } from '../../platform/rate-limit/decorators.js';
 import { AccessErrorCode } from '../../platform/security/access.errors.js';
-import { AllowSuspendedTenant, Public, RequireUserSession } from '../../platform/security/decorators.js';
+import { AllowPlatformSession, AllowSuspendedTenant, Public, RequireUserSession } from '../../platform/security/decorators.js';
 import { AuthErrorCode } from './auth.errors.js';
 import {
   LoginBody,
@@ -15,7 +15,7 @@ import {
   SignupBody,
   SwitchTenantBody,
 } from './dto/auth.dto.js';
-import { sessionTokensSchema, signInSchema } from './dto/auth.responses.js';
+import { platformSessionTokensSchema, sessionTokensSchema, signInSchema } from './dto/auth.responses.js';
 import { LoginService } from './login/login.service.js';
 import { PasswordResetService } from './password-reset/password-reset.service.js';
 import { ClearsRefreshCookie, RefreshTokenInput, SetsRefreshCookie } from './sessions/refresh-cookie.js';
@@ -84,17 +84,35 @@ export class AuthController {
     return this.sessions.logout(refreshToken ?? '');
   }
 
-  /** Any member may switch, from a suspended tenant too (to leave it for another). */
+  /**
+   * Any member may switch, from a suspended tenant too (to leave it for another), and a platform
+   * admin from the platform console to a tenant of theirs.
+   */
   @ApiOperation({ summary: 'Switch the session to another tenant of the user' })
   @ApiReturns(sessionTokensSchema)
   @ApiProblems(AuthErrorCode.NotAMember, AuthErrorCode.SessionRequired)
   @Post('switch-tenant')
   @HttpCode(200)
   @AllowSuspendedTenant()
+  @AllowPlatformSession()
   @RequireUserSession()
   @SetsRefreshCookie()
   switchTenant(@Body() body: SwitchTenantBody, @SessionId() sessionId: string | undefined): Promise<SessionTokens> {
     return this.sessions.switchTenant(body.tenantId, sessionId);
+  }
+
+  /** The way back from a tenant to the platform console, for a platform admin (the flag read afresh). */
+  @ApiOperation({ summary: 'Switch the session to the platform console (no tenant): platform admins only' })
+  @ApiReturns(platformSessionTokensSchema)
+  @ApiProblems(AccessErrorCode.PlatformAdminRequired, AuthErrorCode.SessionRequired, AuthErrorCode.InvalidRefreshToken)
+  @Post('switch-platform')
+  @HttpCode(200)
+  @AllowSuspendedTenant()
+  @AllowPlatformSession()
+  @RequireUserSession()
+  @SetsRefreshCookie()
+  switchPlatform(@SessionId() sessionId: string | undefined): Promise<PlatformSessionTokens> {
+    return this.sessions.switchToPlatform(sessionId);
   }
 
   @ApiOperation({ summary: 'Email a password reset link (answers alike whether the account exists or not)' })

@@ -123,6 +123,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/auth/switch-platform": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Switch the session to the platform console (no tenant): platform admins only */
+        post: operations["AuthController_switchPlatform"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/password-reset/request": {
         parameters: {
             query?: never;
@@ -834,6 +851,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/tenants/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One tenant: members, usage this period, subscription and latest audit events */
+        get: operations["TenantAdminController_detail"];
+        put?: never;
+        post?: never;
+        /** Schedule a tenant's erasure after the grace period; the reason goes to its audit log */
+        delete: operations["TenantAdminController_scheduleDeletion"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/tenants/{id}/suspend": {
         parameters: {
             query?: never;
@@ -843,7 +878,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Suspend a tenant (billing and export stay open to it) */
+        /** Suspend a tenant (billing and export stay open to it); the reason goes to its audit log */
         post: operations["TenantAdminController_suspend"];
         delete?: never;
         options?: never;
@@ -860,7 +895,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Resume a tenant; cancels a scheduled deletion */
+        /** Resume a tenant; cancels a scheduled deletion; the reason goes to its audit log */
         post: operations["TenantAdminController_resume"];
         delete?: never;
         options?: never;
@@ -881,25 +916,8 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** Change a tenant's plan */
+        /** Change a tenant's plan; the reason goes to its audit log */
         patch: operations["TenantAdminController_changePlan"];
-        trace?: never;
-    };
-    "/api/v1/admin/tenants/{id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        post?: never;
-        /** Schedule a tenant's erasure after the grace period */
-        delete: operations["TenantAdminController_scheduleDeletion"];
-        options?: never;
-        head?: never;
-        patch?: never;
         trace?: never;
     };
     "/api/v1/admin/analytics": {
@@ -1030,9 +1048,13 @@ export interface components {
             /** Format: email */
             ownerEmail: string;
         };
+        ReasonBody: {
+            reason: string;
+        };
         ChangePlanBody: {
             /** @enum {string} */
             plan: "free" | "pro" | "enterprise";
+            reason: string;
         };
         /** @description application/problem+json (RFC 9457) with a stable `code` and the request id; extra members by code (e.g. limit, used, resetAt for quota_exceeded) */
         Problem: {
@@ -1517,6 +1539,8 @@ export interface components {
             suspendedAt: string | null;
             deletionScheduledAt: string | null;
             memberCount: number;
+            /** @description The earliest owner's email; null when the tenant has no owner left */
+            ownerEmail: string | null;
         };
         AdminTenantPage: {
             data: components["schemas"]["AdminTenant"][];
@@ -1535,12 +1559,53 @@ export interface components {
             suspendedAt: string | null;
             deletionScheduledAt: string | null;
             memberCount: number;
+            /** @description The earliest owner's email; null when the tenant has no owner left */
+            ownerEmail: string | null;
             owner: {
                 userId: string;
                 email: string;
                 /** @description Sent a set-password link (a new user, or one who never set a password) */
                 invited: boolean;
             };
+        };
+        AdminTenantDetail: {
+            tenant: components["schemas"]["AdminTenant"];
+            /** @description The first 50 members, oldest first; tenant.memberCount is the total */
+            members: {
+                userId: string;
+                email: string;
+                name: string;
+                role: string;
+                /** Format: date-time */
+                joinedAt: string;
+            }[];
+            usage: components["schemas"]["UsageReport"];
+            subscription: {
+                /** @description Stripe's subscription status, or 'none' without a subscription */
+                status: string;
+                stripeCustomerId: string | null;
+                stripeSubscriptionId: string | null;
+                stripePriceId: string | null;
+                currentPeriodEnd: string | null;
+                cancelAtPeriodEnd: boolean;
+                graceUntil: string | null;
+                billingSuspendedAt: string | null;
+            };
+            /** @description The latest 20 events of the tenant’s audit log, newest first */
+            auditEvents: {
+                seq: string;
+                id: string;
+                actorType: string;
+                actorId: string | null;
+                /** @description The acting user, when the actor is a user or platform admin */
+                actorEmail: string | null;
+                action: string;
+                targetType: string | null;
+                targetId: string | null;
+                data: unknown;
+                /** Format: date-time */
+                createdAt: string;
+            }[];
         };
         PlatformAnalytics: {
             days: number;
@@ -2196,7 +2261,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Forbidden: `not_a_member`, `platform_admin_required`, `session_required`, `tenant_deleted`, `tenant_required` */
+            /** @description Forbidden: `not_a_member`, `platform_admin_required`, `session_required`, `tenant_deleted` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2204,7 +2269,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code: "not_a_member" | "platform_admin_required" | "session_required" | "tenant_deleted" | "tenant_required";
+                        code: "not_a_member" | "platform_admin_required" | "session_required" | "tenant_deleted";
                     };
                 };
             };
@@ -2229,6 +2294,98 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
                         code: "unsupported_media_type";
+                    };
+                };
+            };
+            /** @description Too Many Requests: `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "rate_limited";
+                    };
+                };
+            };
+            /** @description Internal Server Error: `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "internal_error";
+                    };
+                };
+            };
+            /** @description Service Unavailable: `database_timeout`, `database_unavailable`, `shutting_down` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "database_timeout" | "database_unavailable" | "shutting_down";
+                    };
+                };
+            };
+        };
+    };
+    AuthController_switchPlatform: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlatformSessionTokens"];
+                };
+            };
+            /** @description Bad Request: `invalid_text` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "invalid_text";
+                    };
+                };
+            };
+            /** @description Unauthorized: `invalid_refresh_token`, `unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "invalid_refresh_token" | "unauthenticated";
+                    };
+                };
+            };
+            /** @description Forbidden: `platform_admin_required`, `session_required`, `tenant_deleted` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "platform_admin_required" | "session_required" | "tenant_deleted";
                     };
                 };
             };
@@ -8277,7 +8434,7 @@ export interface operations {
             };
         };
     };
-    TenantAdminController_suspend: {
+    TenantAdminController_detail: {
         parameters: {
             query?: never;
             header?: never;
@@ -8294,7 +8451,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["AdminTenant"];
+                    "application/json": components["schemas"]["AdminTenantDetail"];
                 };
             };
             /** @description Bad Request: `invalid_text`, `validation_failed` */
@@ -8345,6 +8502,116 @@ export interface operations {
                     };
                 };
             };
+            /** @description Too Many Requests: `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "rate_limited";
+                    };
+                };
+            };
+            /** @description Internal Server Error: `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "internal_error";
+                    };
+                };
+            };
+            /** @description Service Unavailable: `database_timeout`, `database_unavailable`, `shutting_down` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "database_timeout" | "database_unavailable" | "shutting_down";
+                    };
+                };
+            };
+        };
+    };
+    TenantAdminController_scheduleDeletion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReasonBody"];
+            };
+        };
+        responses: {
+            /** @description Accepted */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminTenant"];
+                };
+            };
+            /** @description Bad Request: `body_too_deep`, `invalid_text`, `malformed_body`, `validation_failed` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "body_too_deep" | "invalid_text" | "malformed_body" | "validation_failed";
+                    };
+                };
+            };
+            /** @description Unauthorized: `unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "unauthenticated";
+                    };
+                };
+            };
+            /** @description Forbidden: `platform_admin_required` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "platform_admin_required";
+                    };
+                };
+            };
+            /** @description Not Found: `tenant_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "tenant_not_found";
+                    };
+                };
+            };
             /** @description Conflict: `tenant_erasure_in_progress`, `tenant_invalid_transition` */
             409: {
                 headers: {
@@ -8354,6 +8621,176 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
                         code: "tenant_erasure_in_progress" | "tenant_invalid_transition";
+                    };
+                };
+            };
+            /** @description Content Too Large: `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "payload_too_large";
+                    };
+                };
+            };
+            /** @description Unsupported Media Type: `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "unsupported_media_type";
+                    };
+                };
+            };
+            /** @description Too Many Requests: `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "rate_limited";
+                    };
+                };
+            };
+            /** @description Internal Server Error: `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "internal_error";
+                    };
+                };
+            };
+            /** @description Service Unavailable: `database_timeout`, `database_unavailable`, `queue_unavailable`, `shutting_down` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "database_timeout" | "database_unavailable" | "queue_unavailable" | "shutting_down";
+                    };
+                };
+            };
+        };
+    };
+    TenantAdminController_suspend: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReasonBody"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminTenant"];
+                };
+            };
+            /** @description Bad Request: `body_too_deep`, `invalid_text`, `malformed_body`, `validation_failed` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "body_too_deep" | "invalid_text" | "malformed_body" | "validation_failed";
+                    };
+                };
+            };
+            /** @description Unauthorized: `unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "unauthenticated";
+                    };
+                };
+            };
+            /** @description Forbidden: `platform_admin_required` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "platform_admin_required";
+                    };
+                };
+            };
+            /** @description Not Found: `tenant_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "tenant_not_found";
+                    };
+                };
+            };
+            /** @description Conflict: `tenant_erasure_in_progress`, `tenant_invalid_transition` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "tenant_erasure_in_progress" | "tenant_invalid_transition";
+                    };
+                };
+            };
+            /** @description Content Too Large: `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "payload_too_large";
+                    };
+                };
+            };
+            /** @description Unsupported Media Type: `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "unsupported_media_type";
                     };
                 };
             };
@@ -8404,7 +8841,11 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReasonBody"];
+            };
+        };
         responses: {
             /** @description OK */
             200: {
@@ -8415,7 +8856,7 @@ export interface operations {
                     "application/json": components["schemas"]["AdminTenant"];
                 };
             };
-            /** @description Bad Request: `invalid_text`, `validation_failed` */
+            /** @description Bad Request: `body_too_deep`, `invalid_text`, `malformed_body`, `validation_failed` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8423,7 +8864,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code: "invalid_text" | "validation_failed";
+                        code: "body_too_deep" | "invalid_text" | "malformed_body" | "validation_failed";
                     };
                 };
             };
@@ -8472,6 +8913,30 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
                         code: "tenant_erasure_in_progress" | "tenant_invalid_transition";
+                    };
+                };
+            };
+            /** @description Content Too Large: `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "payload_too_large";
+                    };
+                };
+            };
+            /** @description Unsupported Media Type: `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "unsupported_media_type";
                     };
                 };
             };
@@ -8654,124 +9119,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
                         code: "database_timeout" | "database_unavailable" | "shutting_down";
-                    };
-                };
-            };
-        };
-    };
-    TenantAdminController_scheduleDeletion: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Accepted */
-            202: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AdminTenant"];
-                };
-            };
-            /** @description Bad Request: `invalid_text`, `validation_failed` */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"] & {
-                        /** @enum {string} */
-                        code: "invalid_text" | "validation_failed";
-                    };
-                };
-            };
-            /** @description Unauthorized: `unauthenticated` */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"] & {
-                        /** @enum {string} */
-                        code: "unauthenticated";
-                    };
-                };
-            };
-            /** @description Forbidden: `platform_admin_required` */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"] & {
-                        /** @enum {string} */
-                        code: "platform_admin_required";
-                    };
-                };
-            };
-            /** @description Not Found: `tenant_not_found` */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"] & {
-                        /** @enum {string} */
-                        code: "tenant_not_found";
-                    };
-                };
-            };
-            /** @description Conflict: `tenant_erasure_in_progress`, `tenant_invalid_transition` */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"] & {
-                        /** @enum {string} */
-                        code: "tenant_erasure_in_progress" | "tenant_invalid_transition";
-                    };
-                };
-            };
-            /** @description Too Many Requests: `rate_limited` */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"] & {
-                        /** @enum {string} */
-                        code: "rate_limited";
-                    };
-                };
-            };
-            /** @description Internal Server Error: `internal_error` */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"] & {
-                        /** @enum {string} */
-                        code: "internal_error";
-                    };
-                };
-            };
-            /** @description Service Unavailable: `database_timeout`, `database_unavailable`, `queue_unavailable`, `shutting_down` */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"] & {
-                        /** @enum {string} */
-                        code: "database_timeout" | "database_unavailable" | "queue_unavailable" | "shutting_down";
                     };
                 };
             };

@@ -1,7 +1,7 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, Outlet, useNavigate, useRouterState } from '@tanstack/react-router';
 import { useEffect, useState } from 'react';
-import { logout, switchTenant } from '../features/auth/api.ts';
+import { logout, switchTenant, switchToPlatform } from '../features/auth/api.ts';
 import type { Permission } from '../features/auth/permissions.ts';
 import { useCan, useMe, useSession } from '../features/auth/use-session.ts';
 import { TenantBanners } from '../features/billing/tenant-banners.tsx';
@@ -69,13 +69,15 @@ export function AppShell() {
   const tenantLocale = settings.data?.settings?.locale;
   useEffect(() => setTenantLocale(tenantLocale), [tenantLocale, setTenantLocale]);
 
-  async function onSwitch(tenantId: string): Promise<void> {
+  /** To a tenant of the user's, or (null) to the platform console: a platform admin's session in no tenant. */
+  async function onSwitch(tenantId: string | null): Promise<void> {
     setSwitchError(null);
     try {
-      await switchTenant(tenantId);
+      if (tenantId) await switchTenant(tenantId);
+      else await switchToPlatform();
       // Nothing of the previous tenant may stay on screen: drop every cached answer first.
       queryClient.clear();
-      await navigate({ to: '/overview' });
+      await navigate({ to: tenantId ? '/overview' : '/admin' });
     } catch (error) {
       setSwitchError(error);
     }
@@ -160,6 +162,11 @@ export function AppShell() {
               }
             >
               <MenuLabel>{t('nav.switchTenant')}</MenuLabel>
+              {me.data.user.isPlatformAdmin && (
+                <MenuItem disabled={!tenant} onSelect={() => void onSwitch(null)}>
+                  {t('nav.toConsole')}
+                </MenuItem>
+              )}
               {me.data.tenants.map((candidate) => (
                 <MenuItem key={candidate.id} disabled={candidate.id === tenant?.id} onSelect={() => void onSwitch(candidate.id)}>
                   {candidate.name}

@@ -23,7 +23,7 @@ export function Guard({ permission, platform, children }: { permission?: Permiss
   return (
     <div className="mx-auto max-w-lg py-16 text-center">
       <h1 className="text-2xl font-semibold text-zinc-900 dark:text-zinc-100">{t('guard.title')}</h1>
-      <p className="mt-2 text-zinc-700 dark:text-zinc-300">{t('guard.body')}</p>
+      <p className="mt-2 text-zinc-700 dark:text-zinc-300">{t(platform ? 'guard.platformBody' : 'guard.body')}</p>
       <Link to="/overview" className="mt-6 inline-block text-indigo-700 underline dark:text-indigo-300">
         {t('guard.back')}
       </Link>

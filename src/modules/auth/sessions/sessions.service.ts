@@ -156,6 +156,27 @@ export class SessionsService {
     );
   }
 
+  /**
+   * Moves the caller's session to the platform console (no tenant), for a platform admin who is in
+   * one of their tenants: the family's current token is rotated into a platform session's, as
+   * switch-tenant does. The flag is read afresh; anyone else gets 403 platform_admin_required.
+   */
+  async switchToPlatform(sessionId: string | undefined): Promise<PlatformSessionTokens> {
+    const state = this.ctx.current();
+    if (!state?.userId || state.apiKeyId || !sessionId) throw AuthError.of(AuthErrorCode.SessionRequired);
+    const { userId, tenantId: from } = state;
+    const tokens = await this.scope.asUser(userId, () =>
+      this.db.transaction(async () => {
+        if (!(await this.users.findSelf(userId))?.isPlatformAdmin) throw AccessError.platformAdminRequired();
+        const current = await this.sessions.findCurrent(userId, sessionId);
+        if (!current || !(await this.sessions.claim(current.id))) throw AuthError.of(AuthErrorCode.InvalidRefreshToken);
+        return this.issuePlatform(userId, sessionId);
+      }),
+    );
+    this.logger.log({ userId, sessionId, from }, 'platform admin switched to the platform console');
+    return tokens;
+  }
+
   /** Signs the user out everywhere. Joins the unit of work in progress (run as that user). */
   async revokeAllOfUser(userId: string): Promise<void> {
     await this.sessions.revokeAllOfUser(userId);

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { PlatformDbModule } from '../../../platform/db/platform-db.module.js';
+import { UsageModule } from '../../usage/usage.module.js';
 import { TenantJobsModule } from '../jobs/tenant-jobs.module.js';
 import { PlatformAnalyticsController } from './platform-analytics.controller.js';
 import { PlatformAnalyticsRepository } from './platform-analytics.repository.js';
@@ -15,7 +16,7 @@ import { TenantErasureRepository } from './tenant-erasure.repository.js';
  * the tenant role is not allowed to take.
  */
 @Module({
-  imports: [PlatformDbModule, TenantJobsModule],
+  imports: [PlatformDbModule, TenantJobsModule, UsageModule],
   controllers: [TenantAdminController, PlatformAnalyticsController],
   providers: [TenantAdminService, TenantAdminRepository, PlatformAnalyticsService, PlatformAnalyticsRepository, TenantErasureRepository],
   exports: [TenantErasureRepository],

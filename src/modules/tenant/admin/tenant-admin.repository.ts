@@ -15,6 +15,50 @@ export interface AdminTenantView {
   suspendedAt: Date | null;
   deletionScheduledAt: Date | null;
   memberCount: number;
+  /** The earliest owner's email (null when the tenant has no owner left). */
+  ownerEmail: string | null;
+}
+
+export interface AdminMemberView {
+  userId: string;
+  email: string;
+  name: string;
+  role: string;
+  joinedAt: Date;
+}
+
+export interface AdminSubscriptionView {
+  /** Stripe's subscription status, or 'none' when the tenant has no billing account or subscription. */
+  status: string;
+  stripeCustomerId: string | null;
+  stripeSubscriptionId: string | null;
+  stripePriceId: string | null;
+  currentPeriodEnd: Date | null;
+  cancelAtPeriodEnd: boolean;
+  graceUntil: Date | null;
+  billingSuspendedAt: Date | null;
+}
+
+export interface AdminAuditEventView {
+  seq: string;
+  id: string;
+  actorType: string;
+  actorId: string | null;
+  /** The acting user's email, when the actor is a user or platform admin that still exists. */
+  actorEmail: string | null;
+  action: string;
+  targetType: string | null;
+  targetId: string | null;
+  data: unknown;
+  createdAt: Date;
+}
+
+/** What the tenant detail reads in one go through the platform role (usage comes from the usage module). */
+export interface TenantDetailRows {
+  tenant: AdminTenantView;
+  members: AdminMemberView[];
+  subscription: AdminSubscriptionView;
+  auditEvents: AdminAuditEventView[];
 }
 
 export interface TenantState {
@@ -58,11 +102,19 @@ const VIEW = {
   suspendedAt: true,
   deletionScheduledAt: true,
   _count: { select: { memberships: true } },
+  memberships: { where: { role: 'owner' }, orderBy: [{ createdAt: 'asc' }, { userId: 'asc' }], take: 1, select: { user: { select: { email: true } } } },
 } as const satisfies Prisma.TenantSelect;
 
 type ViewRow = Prisma.TenantGetPayload<{ select: typeof VIEW }>;
 
-const toView = ({ _count, ...row }: ViewRow): AdminTenantView => ({ ...row, memberCount: _count.memberships });
+const toView = ({ _count, memberships, ...row }: ViewRow): AdminTenantView => ({
+  ...row,
+  memberCount: _count.memberships,
+  ownerEmail: memberships[0]?.user.email ?? null,
+});
+
+/** Actor types whose actor id is a user id. */
+const USER_ACTORS = new Set(['user', 'platform_admin']);
 
 /** Queries of one platform transaction (see TenantAdminRepository.transaction). */
 export class TenantAdminTx {
@@ -124,6 +176,65 @@ export class TenantAdminRepository {
   async findById(id: string): Promise<AdminTenantView | null> {
     const row = await this.platform.client.tenant.findUnique({ where: { id }, select: VIEW });
     return row && toView(row);
+  }
+
+  /**
+   * The tenant, its first `members` members (oldest first), its billing account and its latest
+   * `events` audit events (newest first), with the acting users' emails; null for an unknown id.
+   */
+  async detail(id: string, limits: { members: number; events: number }): Promise<TenantDetailRows | null> {
+    const db = this.platform.client;
+    const row = await db.tenant.findUnique({ where: { id }, select: VIEW });
+    if (!row) return null;
+    const [members, account, events] = await Promise.all([
+      db.membership.findMany({
+        where: { tenantId: id },
+        orderBy: [{ createdAt: 'asc' }, { userId: 'asc' }],
+        take: limits.members,
+        select: { role: true, createdAt: true, user: { select: { id: true, email: true, name: true } } },
+      }),
+      db.billingAccount.findUnique({
+        where: { tenantId: id },
+        select: {
+          stripeCustomerId: true,
+          stripeSubscriptionId: true,
+          stripePriceId: true,
+          subscriptionStatus: true,
+          currentPeriodEnd: true,
+          cancelAtPeriodEnd: true,
+          graceUntil: true,
+          billingSuspendedAt: true,
+        },
+      }),
+      db.auditEvent.findMany({
+        where: { tenantId: id },
+        orderBy: { seq: 'desc' },
+        take: limits.events,
+        select: { seq: true, id: true, actorType: true, actorId: true, action: true, targetType: true, targetId: true, data: true, createdAt: true },
+      }),
+    ]);
+    const actorIds = [...new Set(events.filter((e) => e.actorId && USER_ACTORS.has(e.actorType)).map((e) => e.actorId!))];
+    const actors = actorIds.length > 0 ? await db.user.findMany({ where: { id: { in: actorIds } }, select: { id: true, email: true } }) : [];
+    const emailOf = new Map(actors.map((a) => [a.id, a.email]));
+    return {
+      tenant: toView(row),
+      members: members.map((m) => ({ userId: m.user.id, email: m.user.email, name: m.user.name, role: m.role, joinedAt: m.createdAt })),
+      subscription: {
+        status: account?.subscriptionStatus ?? 'none',
+        stripeCustomerId: account?.stripeCustomerId ?? null,
+        stripeSubscriptionId: account?.stripeSubscriptionId ?? null,
+        stripePriceId: account?.stripePriceId ?? null,
+        currentPeriodEnd: account?.currentPeriodEnd ?? null,
+        cancelAtPeriodEnd: account?.cancelAtPeriodEnd ?? false,
+        graceUntil: account?.graceUntil ?? null,
+        billingSuspendedAt: account?.billingSuspendedAt ?? null,
+      },
+      auditEvents: events.map((e) => ({
+        ...e,
+        seq: e.seq.toString(),
+        actorEmail: e.actorId && USER_ACTORS.has(e.actorType) ? (emailOf.get(e.actorId) ?? null) : null,
+      })),
+    };
   }
 
   async slugTaken(slug: string): Promise<boolean> {

@@ -7,17 +7,33 @@ import { TenantContext } from '../../../platform/context/tenant-context.js';
 import { decodeCursor, type Page, toPage } from '../../../platform/http/pagination.js';
 import { EmailOutbox, outboxRow } from '../../../platform/mail/email-outbox.js';
 import { SetPasswordLinks } from '../../auth/password-reset/set-password-links.js';
+import { type UsageReport, UsageService } from '../../usage/usage.service.js';
 import { TenantJobs } from '../jobs/tenant-jobs.js';
 import { erasureDueAt } from '../lifecycle/erasure-schedule.js';
 import { TenantError, TenantErrorCode } from '../tenant.errors.js';
 import type { CreateTenantInput, ListTenantsQuery, Plan } from './dto/tenant-admin.dto.js';
-import { type AdminTenantView, TenantAdminRepository, type TenantChange, type TenantState } from './tenant-admin.repository.js';
+import {
+  type AdminTenantView,
+  TenantAdminRepository,
+  type TenantChange,
+  type TenantDetailRows,
+  type TenantState,
+} from './tenant-admin.repository.js';
 import { requirePlatformAdmin } from './platform-admin.js';
 
 const cursorSchema = z.object({ createdAt: z.iso.datetime().transform((s) => new Date(s)), id: z.guid() });
 
 export interface CreatedTenantView extends AdminTenantView {
   owner: { userId: string; email: string; /** Sent a set-password link (a new user, or one who never set a password). */ invited: boolean };
+}
+
+/** The tenant detail page: the first members shown, and the latest audit events. */
+export const DETAIL_MEMBERS = 50;
+export const DETAIL_EVENTS = 20;
+
+export interface TenantDetailView extends TenantDetailRows {
+  /** This period's use against the plan's limits (the usage module's own report). */
+  usage: UsageReport;
 }
 
 /** What a lifecycle action does to a tenant in a given state; nothing at all when it is already there. */
@@ -48,6 +64,7 @@ export class TenantAdminService {
     private readonly audit: AuditLog,
     private readonly outbox: EmailOutbox,
     private readonly links: SetPasswordLinks,
+    private readonly usage: UsageService,
   ) {}
 
   async list(query: ListTenantsQuery): Promise<Page<AdminTenantView>> {
@@ -55,6 +72,22 @@ export class TenantAdminService {
     const after = decodeCursor(query.cursor, cursorSchema);
     const rows = await this.tenants.list({ q: query.q, status: query.status, plan: query.plan, after, take: query.limit + 1 });
     return toPage(rows, query.limit, (row) => ({ createdAt: row.createdAt.toISOString(), id: row.id }));
+  }
+
+  /**
+   * One tenant as the console shows it: the tenant, its first members, its subscription and latest
+   * audit events (through the platform role), and this period's usage. The usage is the usage
+   * module's own report, read in a context for that tenant alone (RLS-bound to it, with only
+   * usage:read), so limits, seats and the period are computed exactly as the tenant sees them.
+   */
+  async detail(id: string): Promise<TenantDetailView> {
+    requirePlatformAdmin(this.ctx);
+    const rows = await this.tenants.detail(id, { members: DETAIL_MEMBERS, events: DETAIL_EVENTS });
+    if (!rows) throw TenantError.notFound();
+    const usage = await this.ctx.run({ ...this.ctx.current(), tenantId: id, actor: 'platform_admin', roles: [], permissions: ['usage:read'] }, () =>
+      this.usage.report(),
+    );
+    return { ...rows, usage };
   }
 
   /**
@@ -105,13 +138,13 @@ export class TenantAdminService {
   }
 
   /** Suspends an active tenant: its users and keys get 403 tenant_suspended, except billing and export. */
-  suspend(id: string): Promise<AdminTenantView> {
+  suspend(id: string, reason: string): Promise<AdminTenantView> {
     return this.transition(id, (state) => {
       if (state.status === 'deleted') throw invalid('A deleted tenant cannot be suspended; resume it first');
       if (state.status === 'suspended') return undefined;
       return {
         data: { status: 'suspended', suspendedAt: new Date() },
-        entry: { action: 'tenant.suspended', targetType: 'tenant', targetId: id },
+        entry: { action: 'tenant.suspended', targetType: 'tenant', targetId: id, data: { reason } },
       };
     });
   }
@@ -120,7 +153,7 @@ export class TenantAdminService {
    * Resumes a suspended tenant, or cancels a scheduled deletion (before the erasure job has
    * started), restoring the status the tenant had before: suspended if it was, else active.
    */
-  resume(id: string): Promise<AdminTenantView> {
+  resume(id: string, reason: string): Promise<AdminTenantView> {
     return this.transition(id, (state) => {
       if (state.deletedAt) throw new TenantError(TenantErrorCode.ErasureInProgress, 'The erasure of this tenant has started; it cannot be resumed');
       if (state.status === 'active') return undefined;
@@ -132,23 +165,23 @@ export class TenantAdminService {
             action: 'tenant.resumed',
             targetType: 'tenant',
             targetId: id,
-            data: { from: 'deleted', to: restored, cancelledDeletionDueAt: state.deletionScheduledAt?.toISOString() },
+            data: { from: 'deleted', to: restored, cancelledDeletionDueAt: state.deletionScheduledAt?.toISOString(), reason },
           },
           afterCommit: () => this.jobs.cancelErasure(id),
         };
       }
       return {
         data: { status: 'active', suspendedAt: null },
-        entry: { action: 'tenant.resumed', targetType: 'tenant', targetId: id, data: { from: 'suspended', to: 'active' } },
+        entry: { action: 'tenant.resumed', targetType: 'tenant', targetId: id, data: { from: 'suspended', to: 'active', reason } },
       };
     });
   }
 
-  changePlan(id: string, plan: Plan): Promise<AdminTenantView> {
+  changePlan(id: string, plan: Plan, reason: string): Promise<AdminTenantView> {
     return this.transition(id, (state) =>
       state.plan === plan
         ? undefined
-        : { data: { plan }, entry: { action: 'tenant.plan_changed', targetType: 'tenant', targetId: id, data: { from: state.plan, to: plan } } },
+        : { data: { plan }, entry: { action: 'tenant.plan_changed', targetType: 'tenant', targetId: id, data: { from: state.plan, to: plan, reason } } },
     );
   }
 
@@ -156,7 +189,7 @@ export class TenantAdminService {
    * Schedules the erasure, as the owner's DELETE /tenant does. Already deleted: the date stands and
    * the job is (re)scheduled for it, so repeating the call repairs a lost job.
    */
-  scheduleDeletion(id: string): Promise<AdminTenantView> {
+  scheduleDeletion(id: string, reason: string): Promise<AdminTenantView> {
     return this.transition(id, (state) => {
       if (state.deletedAt) return undefined;
       if (state.status === 'deleted' && state.deletionScheduledAt) {
@@ -166,7 +199,7 @@ export class TenantAdminService {
       const dueAt = erasureDueAt(this.config);
       return {
         data: { status: 'deleted', deletionScheduledAt: dueAt },
-        entry: { action: 'tenant.deletion_scheduled', targetType: 'tenant', targetId: id, data: { deletionScheduledAt: dueAt.toISOString() } },
+        entry: { action: 'tenant.deletion_scheduled', targetType: 'tenant', targetId: id, data: { deletionScheduledAt: dueAt.toISOString(), reason } },
         beforeCommit: () => this.jobs.scheduleErasure(id, dueAt),
       };
     });

@@ -21,6 +21,13 @@ export async function switchTenant(tenantId: string): Promise<SessionTokens> {
   return tokens;
 }
 
+/** A platform admin's way from a tenant to the platform console (a session in no tenant). */
+export async function switchToPlatform(): Promise<SessionTokens> {
+  const tokens = await call<SessionTokens>(client.POST('/api/v1/auth/switch-platform'));
+  session.remember(tokens);
+  return tokens;
+}
+
 export async function logout(): Promise<void> {
   try {
     await call(client.POST('/api/v1/auth/logout', { body: session.refreshBody() as { refreshToken: string } }));

@@ -32,6 +32,14 @@ export const createTenantSchema = z.strictObject({
 export class CreateTenantBody extends zodDto(createTenantSchema) {}
 export type CreateTenantInput = z.output<typeof createTenantSchema>;
 
-export class ChangePlanBody extends zodDto(z.strictObject({ plan: z.enum(PLANS) })) {}
+/**
+ * Why a platform admin suspends, resumes, re-plans or deletes a tenant: required, and written to
+ * the tenant's audit log with the action (the tenant and later admins can read it).
+ */
+export const reasonSchema = z.string().trim().min(1, 'a reason is required').max(500);
+
+export class ReasonBody extends zodDto(z.strictObject({ reason: reasonSchema })) {}
+
+export class ChangePlanBody extends zodDto(z.strictObject({ plan: z.enum(PLANS), reason: reasonSchema })) {}
 
 export class AnalyticsQuery extends zodDto(z.object({ days: z.coerce.number().int().min(1).max(365).default(30) })) {}
