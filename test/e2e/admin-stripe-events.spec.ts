@@ -80,7 +80,7 @@ describe('GET /api/v1/admin/stripe/events', () => {
       type: 'checkout.session.completed',
       status: 'failed',
       attempts: 1,
-      lastError: expect.stringContaining('sells no known plan') as string,
+      lastError: expect.stringContaining('sells no known plan'),
       created: expect.any(String),
       receivedAt: expect.any(String),
       updatedAt: expect.any(String),

@@ -24,7 +24,7 @@ export interface TenantCounts {
 
 /**
  * Cross-tenant counts, through the platform role (BYPASSRLS): platform analytics only. Two
- * statements in all; the per-day one reads each source through an index on its creation time
+ * queries in all; the per-day one reads each source through an index on its creation time
  * (migration 20261203910000_console_ops_analytics).
  */
 @Injectable()
@@ -44,42 +44,45 @@ export class PlatformAnalyticsRepository {
     return { byStatus: pick('status'), byPlan: pick('plan'), users: rows.find((r) => r.kind === 'users')?.n ?? 0 };
   }
 
-  /** One row per UTC day of the last `days` (today included), zeros included, oldest first. */
-  perDay(days: number): Promise<DayActivity[]> {
-    return this.platform.client.$queryRaw<DayActivity[]>`
-      with window_start as (
-        select (now() at time zone 'UTC')::date - (${days}::int - 1) as day
-      ),
-      since as (
-        select (day::timestamp at time zone 'UTC') as at from window_start
-      ),
-      days as (
-        select d::date as day
-          from window_start, generate_series(window_start.day, (now() at time zone 'UTC')::date, interval '1 day') d
-      ),
-      users as (
-        select (created_at at time zone 'UTC')::date as day, count(*) as n from users where created_at >= (select at from since) group by 1
-      ),
-      tenants as (
-        select (created_at at time zone 'UTC')::date as day, count(*) as n from tenants where created_at >= (select at from since) group by 1
-      ),
-      logins as (
-        select (created_at at time zone 'UTC')::date as day, count(*) as n
-          from audit_events where action = 'auth.login' and created_at >= (select at from since) group by 1
-      ),
-      messages as (
-        select (created_at at time zone 'UTC')::date as day, count(*) as n from messages where created_at >= (select at from since) group by 1
-      )
-      select to_char(days.day, 'YYYY-MM-DD') as day,
-             coalesce(users.n, 0)::int as users,
-             coalesce(tenants.n, 0)::int as tenants,
-             coalesce(logins.n, 0)::int as logins,
-             coalesce(messages.n, 0)::int as messages
-        from days
-        left join users using (day)
-        left join tenants using (day)
-        left join logins using (day)
-        left join messages using (day)
-       order by days.day`;
+  /**
+   * One row per UTC day of the last `days` (today included), zeros included, oldest first. The
+   * window's first instant is a bound value, not an expression: the planner then sees how few rows
+   * it keeps and takes the indexes. JIT is off for it: compiling this plan cost seconds and saved
+   * nothing (a count over an index range), measured on 3 M messages.
+   */
+  async perDay(days: number, now: Date = new Date()): Promise<DayActivity[]> {
+    const since = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() - (days - 1)));
+    const [, rows] = await this.platform.client.$transaction([
+      this.platform.client.$executeRaw`set local jit = off`,
+      this.platform.client.$queryRaw<DayActivity[]>`
+        with days as (
+          select d::date as day from generate_series(${since}::timestamptz at time zone 'UTC', ${now}::timestamptz at time zone 'UTC', interval '1 day') d
+        ),
+        events as (
+          select 'users' as kind, (created_at at time zone 'UTC')::date as day from users where created_at >= ${since}::timestamptz
+          union all
+          select 'tenants', (created_at at time zone 'UTC')::date from tenants where created_at >= ${since}::timestamptz
+          union all
+          select 'logins', (created_at at time zone 'UTC')::date from audit_events where action = 'auth.login' and created_at >= ${since}::timestamptz
+          union all
+          select 'messages', (created_at at time zone 'UTC')::date from messages where created_at >= ${since}::timestamptz
+        ),
+        counts as (
+          select day,
+                 count(*) filter (where kind = 'users') as users,
+                 count(*) filter (where kind = 'tenants') as tenants,
+                 count(*) filter (where kind = 'logins') as logins,
+                 count(*) filter (where kind = 'messages') as messages
+            from events group by day
+        )
+        select to_char(days.day, 'YYYY-MM-DD') as day,
+               coalesce(counts.users, 0)::int as users,
+               coalesce(counts.tenants, 0)::int as tenants,
+               coalesce(counts.logins, 0)::int as logins,
+               coalesce(counts.messages, 0)::int as messages
+          from days left join counts using (day)
+         order by days.day`,
+    ]);
+    return rows;
   }
 }
