@@ -41,6 +41,7 @@ async function echoWithTitles(request: APIRequestContext, tenant: Tenant): Promi
 }
 
 test('a platform admin reads the analytics over 7, 30 and 90 days', async ({ page, request }) => {
+  test.setTimeout(120_000); // axe twice over four charts of 90 days each, on a shared 2-core machine
   const admin = await platformAdmin(request);
   await visit(page, '/admin/analytics', admin.email);
 
@@ -63,6 +64,10 @@ test('a platform admin reads the analytics over 7, 30 and 90 days', async ({ pag
   await expect(signupsToday.getByRole('cell')).not.toHaveText('0');
   await expect(page.getByRole('img', { name: 'Messages per day, last 90 days' })).toHaveAccessibleDescription(/in 90 days/);
   await expectAccessible(page);
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await expect(page.locator('html')).toHaveClass(/\bdark\b/);
+  await expectAccessible(page);
+  await page.emulateMedia({ colorScheme: 'light' });
 
   await page.reload();
   await page.getByRole('heading', { level: 1 }).first().waitFor();
@@ -105,6 +110,9 @@ test('a failed job is listed with its error, retried once the cause is fixed, an
   await expect(row).toContainText('1 of 4');
   await row.getByRole('button', { name: 'Show the stack' }).click();
   await expect(page.getByText(/UnrecoverableError: provider_failed/)).toBeVisible();
+  await expectAccessible(page);
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await expect(page.locator('html')).toHaveClass(/\bdark\b/);
   await expectAccessible(page);
 
   await row.getByRole('button', { name: /^Retry chat\.conversation-title/ }).click();
