@@ -106,8 +106,12 @@ const appRoutes = [
   app('/account', () => import('./features/settings/account-page.tsx'), 'AccountPage'),
   admin('/admin', () => import('./features/admin/tenants-page.tsx'), 'TenantsPage', tenantsSearch),
   admin('/admin/tenants/$tenantId', () => import('./features/admin/tenant-detail-page.tsx'), 'TenantDetailPage'),
-  admin('/admin/analytics', () => import('./features/admin/analytics-page.tsx'), 'AnalyticsPage'),
-  admin('/admin/jobs', () => import('./features/admin/jobs-page.tsx'), 'JobsPage'),
+  admin('/admin/analytics', () => import('./features/admin/analytics-page.tsx'), 'AnalyticsPage', (s) => ({
+    ...(s.days === 7 || s.days === 30 || s.days === 90 ? { days: s.days } : {}),
+  })),
+  admin('/admin/jobs', () => import('./features/admin/jobs-page.tsx'), 'JobsPage', (s) => ({
+    ...(typeof s.queue === 'string' && /^[\w-]{1,64}$/.test(s.queue) ? { queue: s.queue } : {}),
+  })),
 ];
 
 const routeTree = root.addChildren([publicLayout.addChildren(publicRoutes), appLayout.addChildren(appRoutes)]);

@@ -18,6 +18,10 @@ export enum BillingErrorCode {
   StripeError = 'stripe_error',
   /** A subscription's price is not the price of any plan (configuration: plans.stripe_price_id, STRIPE_PRICE_*). */
   UnknownPrice = 'unknown_price',
+  /** No event with this id in the Stripe inbox. */
+  StripeEventNotFound = 'stripe_event_not_found',
+  /** Only a failed inbox event can be resent (a pending one is going to run; a finished one is done). */
+  StripeEventNotFailed = 'stripe_event_not_failed',
 }
 
 const STATUS: Record<BillingErrorCode, number> = {
@@ -30,6 +34,8 @@ const STATUS: Record<BillingErrorCode, number> = {
   [BillingErrorCode.InboxUnavailable]: 503,
   [BillingErrorCode.StripeError]: 502,
   [BillingErrorCode.UnknownPrice]: 500,
+  [BillingErrorCode.StripeEventNotFound]: 404,
+  [BillingErrorCode.StripeEventNotFailed]: 409,
 };
 
 export class BillingError extends errorClass(STATUS) {

@@ -1,4 +1,6 @@
 import { Module } from '@nestjs/common';
+import { StripeEventsAdminController } from './admin/stripe-events-admin.controller.js';
+import { StripeEventsAdminService } from './admin/stripe-events-admin.service.js';
 import { BillingAccountsRepository } from './billing-accounts.repository.js';
 import { BillingController } from './billing.controller.js';
 import { BillingService } from './billing.service.js';
@@ -29,7 +31,7 @@ import { registerQueues } from '../../platform/queue/register-queues.js';
  */
 @Module({
   imports: [registerQueues(STRIPE_EVENTS_QUEUE, BILLING_GRACE_QUEUE, STRIPE_INBOX_QUEUE), StripeInboxModule, MetersModule],
-  controllers: [PlansController, BillingController, StripeWebhookController],
+  controllers: [PlansController, BillingController, StripeWebhookController, StripeEventsAdminController],
   providers: [
     PlansService,
     PlansRepository,
@@ -42,6 +44,7 @@ import { registerQueues } from '../../platform/queue/register-queues.js';
     StripeEventsService,
     StripeInboxSweepService,
     StripeWebhookService,
+    StripeEventsAdminService,
     RawBodyCapture,
     ApplyStripeEventJob,
     EnforceGraceJob,

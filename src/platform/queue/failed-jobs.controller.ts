@@ -3,8 +3,8 @@ import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiProblems, ApiReturns } from '../http/api-contract.js';
 import type { Page } from '../http/pagination.js';
 import { PlatformAdminOnly } from '../security/decorators.js';
-import { type FailedJobView, JobRefParam, ListFailedJobsQuery, type RetriedJobView } from './failed-jobs.dto.js';
-import { failedJobPageSchema, retriedJobSchema } from './failed-jobs.responses.js';
+import { type FailedJobView, JobRefParam, ListFailedJobsQuery, type QueueSummaryView, QueueRefParam, type RetriedJobsView, type RetriedJobView } from './failed-jobs.dto.js';
+import { failedJobPageSchema, queueSummaryListSchema, retriedJobSchema, retriedJobsSchema } from './failed-jobs.responses.js';
 import { FailedJobsService } from './failed-jobs.service.js';
 import { QueueErrorCode } from './queue.errors.js';
 
@@ -22,6 +22,24 @@ export class FailedJobsController {
   @Get('failed')
   list(@Query() query: ListFailedJobsQuery): Promise<Page<FailedJobView>> {
     return this.jobs.list(query);
+  }
+
+  @ApiOperation({ summary: 'Every queue with its jobs by state (failed, waiting, active, delayed)' })
+  @ApiReturns(queueSummaryListSchema)
+  @ApiProblems(QueueErrorCode.QueueUnavailable)
+  @Get('queues')
+  async queues(): Promise<{ data: QueueSummaryView[] }> {
+    return { data: await this.jobs.summaries() };
+  }
+
+  /** At most 500 per call (newest failures first); `remaining` says whether to call again. */
+  @ApiOperation({ summary: 'Retry the failed jobs of a queue (at most 500 per call)' })
+  @ApiReturns(retriedJobsSchema)
+  @ApiProblems(QueueErrorCode.QueueNotFound, QueueErrorCode.QueueUnavailable)
+  @Post(':queue/retry')
+  @HttpCode(200)
+  retryAll(@Param() params: QueueRefParam): Promise<RetriedJobsView> {
+    return this.jobs.retryAll(params.queue);
   }
 
   @ApiOperation({ summary: 'Retry a failed job' })

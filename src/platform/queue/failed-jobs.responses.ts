@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { count, type Jsonified, named, pageOf, timestamp } from '../http/api-schemas.js';
-import type { FailedJobView, RetriedJobView } from './failed-jobs.dto.js';
+import type { FailedJobView, QueueSummaryView, RetriedJobsView, RetriedJobView } from './failed-jobs.dto.js';
 
 /** Response bodies of the failed-jobs routes (requests: failed-jobs.dto.ts). */
 export const failedJobSchema = named(
@@ -11,7 +11,9 @@ export const failedJobSchema = named(
     name: z.string(),
     tenantId: z.string().nullable(),
     failedReason: z.string(),
+    stacktrace: z.array(z.string()).meta({ description: 'The first lines of the last failure’s stack trace' }),
     attemptsMade: count,
+    attemptsAllowed: count,
     createdAt: timestamp,
     processedAt: timestamp.nullable(),
     failedAt: timestamp.nullable(),
@@ -22,4 +24,13 @@ export const failedJobPageSchema = pageOf('FailedJobPage', failedJobSchema);
 
 export const retriedJobSchema = named('RetriedJob', z.object({ queue: z.string(), id: z.string(), state: z.string() })) satisfies z.ZodType<
   Jsonified<RetriedJobView>
+>;
+
+export const queueSummaryListSchema = named(
+  'QueueSummaryList',
+  z.object({ data: z.array(z.object({ queue: z.string(), failed: count, waiting: count, active: count, delayed: count })) }),
+) satisfies z.ZodType<Jsonified<{ data: QueueSummaryView[] }>>;
+
+export const retriedJobsSchema = named('RetriedJobs', z.object({ queue: z.string(), retried: count, remaining: count })) satisfies z.ZodType<
+  Jsonified<RetriedJobsView>
 >;

@@ -120,12 +120,25 @@ function once(child: ChildProcess): Promise<void> {
 }
 
 /**
+ * Faults of the echo model, set through the control server: `PUT /model/completions-status/<code>`
+ * makes every non-streamed completion (what the conversation-title job asks for) answer <code>
+ * (0: answer normally again). Streamed replies are not affected.
+ */
+const modelFaults = { completionStatus: 0 };
+
+/**
  * What Stripe does after a Checkout payment, on demand for the browser tests (the fake lives in this
  * process): POST /checkout/:sessionId makes the subscription and sends the signed
- * checkout.session.completed webhook to the API.
+ * checkout.session.completed webhook to the API. Also sets the echo model's faults (modelFaults).
  */
 async function startStripeControl(stripe: FakeStripe, apiUrl: string, port: number): Promise<{ port: number; close(): void }> {
   const server = http.createServer((req, res) => {
+    const fault = /^\/model\/completions-status\/(\d{1,3})$/.exec(req.url ?? '');
+    if (req.method === 'PUT' && fault) {
+      modelFaults.completionStatus = Number(fault[1]);
+      res.writeHead(204).end();
+      return;
+    }
     const id = /^\/checkout\/([\w]+)$/.exec(req.url ?? '')?.[1];
     const session = id ? stripe.checkoutSessions.get(id) : undefined;
     if (req.method !== 'POST' || !session) {
@@ -159,6 +172,10 @@ async function startEchoModel(port: number): Promise<{ port: number; close(): vo
       const slow = user.includes('slowly');
       const words = slow ? [...Array.from({ length: 200 }, (_, i) => `word${i} `), 'END'] : `[system: ${system}] You said: ${user}`.split(/(?<= )/);
       const chunk = (content: string) => `data: ${JSON.stringify({ id: 'echo', object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content }, finish_reason: null }] })}\n\n`;
+      if (!body.stream && modelFaults.completionStatus) {
+        res.writeHead(modelFaults.completionStatus, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: 'refused by the test (modelFaults)' } }));
+        return;
+      }
       if (!body.stream) {
         res.writeHead(200, { 'content-type': 'application/json' }).end(
           JSON.stringify({ id: 'echo', object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content: words.join('') }, finish_reason: 'stop' }], usage: { prompt_tokens: 5, completion_tokens: words.length } }),

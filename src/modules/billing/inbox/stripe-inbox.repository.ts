@@ -28,6 +28,22 @@ export interface UnfinishedEvent {
   receivedAt: Date;
 }
 
+/** An event as the platform console lists it (no payload: it names customers and amounts). */
+export interface InboxEventView {
+  id: string;
+  type: string;
+  status: InboxStatus;
+  attempts: number;
+  lastError: string | null;
+  /** Stripe's `created`. */
+  created: Date;
+  receivedAt: Date;
+  updatedAt: Date;
+  processedAt: Date | null;
+}
+
+const VIEW = { id: true, type: true, status: true, attempts: true, lastError: true, created: true, receivedAt: true, updatedAt: true, processedAt: true } as const;
+
 const MAX_ERROR_LENGTH = 2000;
 
 /**
@@ -144,6 +160,29 @@ export class StripeInbox {
     if (batch.length === 0) return 0;
     const { count } = await this.platform.client.stripeEvent.deleteMany({ where: { ...finished, id: { in: batch.map((row) => row.id) } } });
     return count;
+  }
+
+  /** One event, for the console; null when unknown. */
+  async find(id: string): Promise<InboxEventView | null> {
+    const row = await this.platform.client.stripeEvent.findUnique({ where: { id }, select: VIEW });
+    return row && { ...row, status: row.status as InboxStatus };
+  }
+
+  /**
+   * Events in `status`, newest first, `limit` of them after the keyset cursor `before` (the last
+   * row of the previous page). Failed ones are unapplied: stripe_events_open_idx serves them.
+   */
+  async list(status: InboxStatus, limit: number, before?: { receivedAt: Date; id: string }): Promise<InboxEventView[]> {
+    const rows = await this.platform.client.stripeEvent.findMany({
+      where: {
+        status,
+        ...(before && { OR: [{ receivedAt: { lt: before.receivedAt } }, { receivedAt: before.receivedAt, id: { lt: before.id } }] }),
+      },
+      select: VIEW,
+      orderBy: [{ receivedAt: 'desc' }, { id: 'desc' }],
+      take: limit,
+    });
+    return rows.map((row) => ({ ...row, status: row.status as InboxStatus }));
   }
 
   /** The tenant whose billing account holds this Stripe customer (cross-tenant by nature). */

@@ -79,6 +79,22 @@ export class BillingJobs implements OnApplicationBootstrap {
     return this.producer.run('re-queueing a Stripe event', () => this.requeue(eventId, attempts));
   }
 
+  /**
+   * An administrator's resend of a failed event: re-queued as a redelivery from Stripe would be
+   * (a fresh job with a fresh set of attempts); a job waiting out its backoff runs now instead.
+   * Returns the job's state afterwards.
+   */
+  resendStripeEvent(eventId: string): Promise<string> {
+    return this.producer.run('resending a Stripe event', async () => {
+      const outcome = await this.requeue(eventId, STRIPE_EVENT_ATTEMPTS);
+      if (outcome.requeued) return 'waiting';
+      if (outcome.state !== 'delayed') return outcome.state;
+      const job = await this.events.getJob(stripeEventJobId(eventId));
+      await job?.promote().catch(() => undefined); // it may have started meanwhile: fine either way
+      return (await job?.getState()) ?? 'missing';
+    });
+  }
+
   private async requeue(eventId: string, attempts: number): Promise<RequeueOutcome> {
     const job = await this.events.getJob(stripeEventJobId(eventId));
     const previous = job ? await job.getState() : 'missing';

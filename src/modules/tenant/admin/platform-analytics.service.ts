@@ -1,19 +1,26 @@
 import { Injectable } from '@nestjs/common';
 import { TenantContext } from '../../../platform/context/tenant-context.js';
-import { type DayCount, PlatformAnalyticsRepository } from './platform-analytics.repository.js';
+import { type DayActivity, PlatformAnalyticsRepository } from './platform-analytics.repository.js';
 import { requirePlatformAdmin } from './platform-admin.js';
+
+export interface DayCount {
+  /** YYYY-MM-DD, UTC. */
+  day: string;
+  count: number;
+}
 
 export interface PlatformAnalytics {
   days: number;
   tenants: { total: number; byStatus: Record<string, number>; byPlan: Record<string, number> };
   users: { total: number };
-  /** Users created per UTC day. */
+  /** Users created per UTC day (sign-ups, accepted invitations, owners made by an admin). */
   signupsPerDay: DayCount[];
-  /** auth.login audit events per UTC day (tenants erased since then no longer count). */
+  /** Tenants created per UTC day. */
+  newTenantsPerDay: DayCount[];
+  /** auth.login audit events per UTC day (tenants erased since then no longer count; platform sessions have no tenant log). */
   loginsPerDay: DayCount[];
-  /** Chat messages per UTC day; empty, with a note, until the chat module exists. */
+  /** Chat messages (users' and assistant's) stored per UTC day. */
   messagesPerDay: DayCount[];
-  notes?: Record<string, string>;
 }
 
 const STATUSES = ['active', 'suspended', 'deleted'] as const;
@@ -28,26 +35,20 @@ export class PlatformAnalyticsService {
 
   async summary(days: number): Promise<PlatformAnalytics> {
     requirePlatformAdmin(this.ctx);
-    const [byStatus, byPlan, usersTotal, signupsPerDay, loginsPerDay, messagesPerDay] = await Promise.all([
-      this.analytics.tenantsBy('status'),
-      this.analytics.tenantsBy('plan'),
-      this.analytics.usersTotal(),
-      this.analytics.signupsPerDay(days),
-      this.analytics.loginsPerDay(days),
-      this.analytics.messagesPerDay(days),
-    ]);
+    const [counts, perDay] = await Promise.all([this.analytics.counts(), this.analytics.perDay(days)]);
+    const series = (key: keyof Omit<DayActivity, 'day'>): DayCount[] => perDay.map((d) => ({ day: d.day, count: d[key] }));
     return {
       days,
       tenants: {
-        total: Object.values(byStatus).reduce((a, b) => a + b, 0),
-        byStatus: { ...Object.fromEntries(STATUSES.map((s) => [s, 0])), ...byStatus },
-        byPlan,
+        total: Object.values(counts.byStatus).reduce((a, b) => a + b, 0),
+        byStatus: { ...Object.fromEntries(STATUSES.map((s) => [s, 0])), ...counts.byStatus },
+        byPlan: counts.byPlan,
       },
-      users: { total: usersTotal },
-      signupsPerDay,
-      loginsPerDay,
-      messagesPerDay: messagesPerDay ?? [],
-      ...(messagesPerDay === null && { notes: { messagesPerDay: 'not available: the chat module is not installed' } }),
+      users: { total: counts.users },
+      signupsPerDay: series('users'),
+      newTenantsPerDay: series('tenants'),
+      loginsPerDay: series('logins'),
+      messagesPerDay: series('messages'),
     };
   }
 }

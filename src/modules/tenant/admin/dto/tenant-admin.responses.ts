@@ -81,9 +81,9 @@ export const platformAnalyticsSchema = named(
     days: count,
     tenants: z.object({ total: count, byStatus: z.record(z.string(), count), byPlan: z.record(z.string(), count) }),
     users: z.object({ total: count }),
-    signupsPerDay: perDay,
-    loginsPerDay: perDay,
-    messagesPerDay: perDay,
-    notes: z.record(z.string(), z.string()).optional(),
+    signupsPerDay: perDay.meta({ description: 'Users created per UTC day, oldest first, zeros included' }),
+    newTenantsPerDay: perDay.meta({ description: 'Tenants created per UTC day' }),
+    loginsPerDay: perDay.meta({ description: 'Successful sign-ins (auth.login audit events) per UTC day' }),
+    messagesPerDay: perDay.meta({ description: 'Chat messages stored per UTC day' }),
   }),
 ) satisfies z.ZodType<Jsonified<PlatformAnalytics>>;
