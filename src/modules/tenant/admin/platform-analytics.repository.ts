@@ -25,7 +25,7 @@ export interface TenantCounts {
 /**
  * Cross-tenant counts, through the platform role (BYPASSRLS): platform analytics only. Two
  * queries in all; the per-day one reads each source through an index on its creation time
- * (migration 20261203910000_console_ops_analytics).
+ * (migration 20261203920000_console_ops_analytics).
  */
 @Injectable()
 export class PlatformAnalyticsRepository {
