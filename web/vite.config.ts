@@ -22,6 +22,8 @@ const proxy = {
     },
   },
   '^/health/': { target: api },
+  // The embeddable widget's script (built into web/dist; the API serves it), for the assistant page's preview.
+  '^/widget\\.js$': { target: api },
   // The widget API is POST only; a browser's GET of these paths is the app's.
   '^/session$': { target: api, bypass: (req: { method?: string }) => (req.method === 'POST' ? undefined : '/index.html') },
   '^/chat$': { target: api, bypass: (req: { method?: string }) => (req.method === 'POST' ? undefined : '/index.html') },

@@ -31,16 +31,17 @@ declare global {
 const SCRIPT = /\/widget\.js(?:[?#]|$)/;
 
 function createApi(ownOrigin: string): TenantryWidgetApi {
-  const widgets: Widget[] = [];
+  let widgets: Widget[] = [];
   const mounted = new WeakSet<HTMLScriptElement>();
-  const pick = (tenant?: string) => widgets.filter((w) => tenant === undefined || w.tenant === tenant);
+  const live = () => (widgets = widgets.filter((w) => !w.isDestroyed)); // destroy() may be called on a widget itself
+  const pick = (tenant?: string) => live().filter((w) => tenant === undefined || w.tenant === tenant);
 
   const api: TenantryWidgetApi = {
     version: '1',
     mount({ apiOrigin, target, ...rest }) {
       const element = typeof target === 'string' ? document.querySelector(target) : (target ?? null);
       if (rest.mode === 'inline' && !element) throw new Error(`TenantryWidget: no element ${String(target)} for the inline widget`);
-      const slot = widgets.filter((w) => w.mode === 'bubble').length;
+      const slot = live().filter((w) => w.mode === 'bubble').length;
       const widget = new Widget({ ...rest, apiOrigin: apiOrigin ?? ownOrigin, target: element, lang: rest.lang || document.documentElement.lang || navigator.language }, slot);
       widgets.push(widget);
       return widget;
@@ -52,15 +53,10 @@ function createApi(ownOrigin: string): TenantryWidgetApi {
       const mode: WidgetMode = script.dataset.mode === 'inline' ? 'inline' : 'bubble';
       return api.mount({ tenant, mode, target: script.dataset.target ?? null, apiOrigin: new URL(script.src, location.href).origin, lang: script.dataset.lang });
     },
-    instances: () => [...widgets],
+    instances: () => [...live()],
     open: (tenant) => pick(tenant).forEach((w) => w.open()),
     close: (tenant) => pick(tenant).forEach((w) => w.close()),
-    destroy: (tenant) => {
-      for (const w of pick(tenant)) {
-        w.destroy();
-        widgets.splice(widgets.indexOf(w), 1);
-      }
-    },
+    destroy: (tenant) => pick(tenant).forEach((w) => w.destroy()),
   };
   return api;
 }

@@ -160,6 +160,10 @@ export class Widget {
     return this.conversation?.sessionId ?? null;
   }
 
+  get isDestroyed(): boolean {
+    return this.destroyed;
+  }
+
   get isOpen(): boolean {
     return this.opened;
   }
