@@ -12,6 +12,8 @@ import Fastify from 'fastify';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { builtinReply, type BuiltinModel } from '../src/modules/chat/providers/builtin-provider.js';
+import { WidgetSessionIds } from '../src/modules/chat/widget/session-id.js';
+import type { AppConfig } from '../src/platform/config/config.js';
 
 const LIMIT_LUA = `
 local t = redis.call('TIME')
@@ -31,12 +33,12 @@ interface FloorTenant {
   model: BuiltinModel;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-const expand = (hex: string) => `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 
 export async function startFloor(port: number): Promise<() => Promise<void>> {
   const pool = new pg.Pool({ connectionString: process.env.APP_DATABASE_URL, max: Number(process.env.DB_POOL_MAX ?? 10) });
   const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+  // The same session ids as Tenantry's (a UUID whose MAC binds it to its tenant), checked the same way.
+  const sessionIds = new WidgetSessionIds({ env: { JWT_SECRET: process.env.JWT_SECRET ?? '' } } as AppConfig);
   const tenants = new Map<string, FloorTenant>();
   const app = Fastify();
 
@@ -67,10 +69,8 @@ export async function startFloor(port: number): Promise<() => Promise<void>> {
     const body = request.body as { tenant_id: string; session_id: string; message: string };
     const message = body.message.trim();
     const tenant = await tenantOf(body.tenant_id);
-    const [tenantHex, conversationHex] = body.session_id.split('.');
-    if (!tenant || !tenantHex || !conversationHex || expand(tenantHex) !== tenant.id) return reply.code(404).send({ detail: 'Unknown session' });
-    const conversationId = expand(conversationHex);
-    if (!UUID.test(conversationId)) return reply.code(404).send({ detail: 'Unknown session' });
+    if (!tenant || sessionIds.check(body.session_id, tenant.id) !== 'ours') return reply.code(404).send({ detail: 'Unknown session' });
+    const conversationId = body.session_id;
     const allowed = await redis.eval(LIMIT_LUA, 1, `floor:widget-chat:${tenant.id}`, tenant.limit, 10_000, randomBytes(8).toString('hex'));
     if (allowed !== 1) return reply.code(429).send({ detail: 'Rate limit exceeded' });
 

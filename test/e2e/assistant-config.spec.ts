@@ -54,6 +54,7 @@ const DEFAULTS = {
   hasApiKey: false,
   widgetEnabled: false,
   autoTitles: false,
+  allowedOrigins: [],
   activePromptVersion: null,
   updatedAt: null,
 };
@@ -138,6 +139,72 @@ describe('PATCH /api/v1/assistant', () => {
     expect(problem.errors).toEqual([{ field: 'model', message: expect.stringContaining("the current model is 'llama3.1'") }]);
 
     expect((await patch(admin, { provider: 'builtin', model: 'mock-3' })).json()).toMatchObject({ provider: 'builtin', model: 'mock-3' });
+  });
+});
+
+describe("the widget's allowed origins", () => {
+  const storedOrigins = async (tenantId: string) =>
+    (await t.owner.query<{ allowed_origins: string[] }>('select allowed_origins from assistant_configs where tenant_id = $1', [tenantId])).rows[0]?.allowed_origins;
+
+  it('stores them normalised as browsers send Origin (lowercase, default port dropped, no trailing slash), duplicates dropped, order kept; audited with the list', async () => {
+    const { tenant, admin } = await tenantWithTeam();
+
+    const res = await patch(admin, {
+      allowedOrigins: ['https://Shop.Example.com/', 'http://127.0.0.1:8080', 'https://shop.example.com:443', ' https://bücher.example ', 'http://localhost:80'],
+    });
+
+    const expected = ['https://shop.example.com', 'http://127.0.0.1:8080', 'https://xn--bcher-kva.example', 'http://localhost'];
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ allowedOrigins: expected });
+    expect((await getAssistant(admin)).json()).toMatchObject({ allowedOrigins: expected });
+    expect(await storedOrigins(tenant.id)).toEqual(expected);
+    expect(await auditOf(tenant.id)).toEqual([{ action: 'assistant.updated', data: { changed: ['allowedOrigins'], allowedOrigins: expected } }]);
+  });
+
+  it('replaces the list (an empty list empties it); the same list again is no change and is not audited', async () => {
+    const { tenant, admin } = await tenantWithTeam();
+    await patch(admin, { allowedOrigins: ['https://a.example', 'https://b.example'] });
+
+    expect((await patch(admin, { allowedOrigins: ['https://A.example/', 'https://b.example'] })).statusCode).toBe(200);
+    expect((await patch(admin, { allowedOrigins: ['https://b.example'] })).json()).toMatchObject({ allowedOrigins: ['https://b.example'] });
+    expect((await patch(admin, { allowedOrigins: [] })).json()).toMatchObject({ allowedOrigins: [] });
+
+    expect(await storedOrigins(tenant.id)).toEqual([]);
+    expect((await auditOf(tenant.id)).map((e) => e.data)).toEqual([
+      { changed: ['allowedOrigins'], allowedOrigins: ['https://a.example', 'https://b.example'] },
+      { changed: ['allowedOrigins'], allowedOrigins: ['https://b.example'] },
+      { changed: ['allowedOrigins'], allowedOrigins: [] },
+    ]);
+  });
+
+  it.each<[string, unknown, string[]]>([
+    ['a path', ['https://shop.example.com/widget'], ['allowedOrigins.0']],
+    ['a query or a fragment', ['https://shop.example.com?x=1', 'https://shop.example.com#top'], ['allowedOrigins.0', 'allowedOrigins.1']],
+    ['credentials', ['https://user:pw@shop.example.com'], ['allowedOrigins.0']],
+    ['another scheme', ['ftp://shop.example.com', 'chrome-extension://abcdef'], ['allowedOrigins.0', 'allowedOrigins.1']],
+    ['a wildcard', ['https://*.example.com'], ['allowedOrigins.0']],
+    ['no scheme, or not a URL at all', ['shop.example.com', 'null', ''], ['allowedOrigins.0', 'allowedOrigins.1', 'allowedOrigins.2']],
+    ['a good one beside a bad one (nothing is saved)', ['https://ok.example', 'https://bad.example/path'], ['allowedOrigins.1']],
+    ['more than 50', Array.from({ length: 51 }, (_, i) => `https://site${i}.example`), ['allowedOrigins']],
+    ['a string instead of a list', 'https://shop.example.com', ['allowedOrigins']],
+    ['an origin of 301 characters', [`https://${'a'.repeat(285)}.example`], ['allowedOrigins.0']],
+  ])('refuses %s with 400 validation_failed naming each bad entry, and saves nothing', async (_case, allowedOrigins, fields) => {
+    const { tenant, admin } = await tenantWithTeam();
+
+    const problem = expectProblem(await patch(admin, { allowedOrigins }), 400, 'validation_failed');
+
+    expect((problem.errors as Array<{ field: string }>).map((e) => e.field)).toEqual(fields);
+    expect(await storedOrigins(tenant.id)).toBeUndefined();
+    expect(await auditOf(tenant.id)).toEqual([]);
+  });
+
+  it('accepts 50, and is changed by admins only (403 for members)', async () => {
+    const { admin, member } = await tenantWithTeam();
+    const fifty = Array.from({ length: 50 }, (_, i) => `https://site${i}.example`);
+
+    expect((await patch(admin, { allowedOrigins: fifty })).json()).toMatchObject({ allowedOrigins: fifty });
+    expectProblem(await patch(member, { allowedOrigins: [] }), 403, 'forbidden');
+    expect((await getAssistant(member)).json()).toMatchObject({ allowedOrigins: fifty });
   });
 });
 

@@ -1,10 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { LightMyRequestResponse } from 'fastify';
 import { createApp } from '../../src/bootstrap.js';
 import { WidgetModule } from '../../src/modules/chat/widget/widget.module.js';
+import { WidgetSessionIds } from '../../src/modules/chat/widget/session-id.js';
+import { TenantContext } from '../../src/platform/context/tenant-context.js';
 import { compactUuid } from '../../src/platform/crypto/tokens.js';
+import { TenantDb } from '../../src/platform/db/tenant-db.js';
 import { bearer, createTestApp, type TestApp, type TestTenant } from '../support/http-app.js';
 
 /**
@@ -69,7 +72,11 @@ function expectDetail(res: LightMyRequestResponse, status: number, detail: strin
   });
 }
 
-const conversationIdOf = (sessionId: string) => sessionId.split('.')[1]!.replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, '$1-$2-$3-$4-$5');
+/** A session id the server would issue for that tenant (its MAC is right), naming no conversation yet. */
+const mintSession = (tenantId: string) => t.app.get(WidgetSessionIds).issue(tenantId);
+
+/** The canonical UUID form, as the seed demo's uuid4 prints; the widget's ids are version 8 (RFC 9562). */
+const CANONICAL_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 async function conversationsOf(tenantId: string) {
   return (await t.owner.query('select id, channel, user_id from conversations where tenant_id = $1 order by created_at', [tenantId])).rows;
@@ -93,7 +100,18 @@ describe('POST /session', () => {
     const [conversation, ...others] = await conversationsOf(tenant.id);
     expect(others).toEqual([]);
     expect(conversation).toEqual({ id: expect.any(String), channel: 'widget', user_id: null });
-    expect(body.session_id).toBe(`${compactUuid(tenant.id)}.${compactUuid(conversation.id)}`);
+    expect(body.session_id).toBe(conversation.id);
+  });
+
+  it("issues the seed's format: a canonical UUID (version 8, RFC variant), a new one each time", async () => {
+    const tenant = await widgetTenant();
+    const ids = [await session(tenant), await session(tenant), await session(tenant)];
+
+    for (const id of ids) {
+      expect(id).toMatch(CANONICAL_UUID);
+      expect({ version: id[14], variant: id[19] }).toEqual({ version: '8', variant: expect.stringMatching(/^[89ab]$/) });
+    }
+    expect(new Set(ids).size).toBe(3);
   });
 
   it.each([
@@ -149,7 +167,7 @@ describe('POST /chat', () => {
       model: 'mock-1',
       mock: true,
     });
-    const conversationId = conversationIdOf(sessionId);
+    const conversationId = sessionId;
     expect(await messagesOf(tenant.id)).toEqual([
       { conversation_id: conversationId, role: 'user', content: 'abc', status: 'complete', model: null },
       { conversation_id: conversationId, role: 'assistant', content: "Hi. [ACME MOCK] You said: 'abc'. Here's it reversed: 'cba'", status: 'complete', model: 'mock-1' },
@@ -178,7 +196,16 @@ describe('POST /chat', () => {
     const tenant = await widgetTenant();
 
     expectDetail(await chat(tenant, 'not-a-session'), 404, 'Unknown session');
-    expectDetail(await chat(tenant, `${compactUuid(tenant.id)}.${compactUuid(randomUUID())}`), 404, 'Unknown session');
+    expectDetail(await chat(tenant, mintSession(tenant.id)), 404, 'Unknown session');
+    expect(await messagesOf(tenant.id)).toEqual([]);
+  });
+
+  it('answers 404 "Unknown session" for a UUID the widget never issues (another version) and for the old `<hex>.<hex>` ids', async () => {
+    const tenant = await widgetTenant();
+    const old = `${compactUuid(tenant.id)}.${compactUuid(randomUUID())}`;
+
+    expectDetail(await chat(tenant, randomUUID()), 404, 'Unknown session');
+    expectDetail(await chat(tenant, old), 404, 'Unknown session');
     expect(await messagesOf(tenant.id)).toEqual([]);
   });
 
@@ -189,7 +216,7 @@ describe('POST /chat', () => {
     expect(started.statusCode).toBe(201);
     const apiConversation = started.json<{ id: string }>().id;
 
-    expectDetail(await chat(tenant, `${compactUuid(tenant.id)}.${compactUuid(apiConversation)}`), 404, 'Unknown session');
+    expectDetail(await chat(tenant, apiConversation), 404, 'Unknown session');
     expect(await messagesOf(tenant.id)).toEqual([]);
   });
 
@@ -219,19 +246,52 @@ describe('isolation between tenants', () => {
     expect(await conversationsOf(a.id)).toEqual([]);
   });
 
-  it('decides that from the session id alone: a session naming a tenant that does not even exist is 403 too', async () => {
+  it('decides that from the session id alone: a session issued for a tenant that does not even exist is 403 too', async () => {
     const tenant = await widgetTenant();
-    expectDetail(await chat(tenant, `${compactUuid(randomUUID())}.${compactUuid(randomUUID())}`), 403, 'Session does not belong to tenant');
+    expectDetail(await chat(tenant, mintSession(randomUUID())), 403, 'Session does not belong to tenant');
   });
 
-  it("and below that, RLS: a forged session pairing tenant A's id with B's conversation finds nothing in A", async () => {
+  it("reads nothing of the other tenant to say so: no statement runs as either tenant, none names the session's tenant", async () => {
     const [a, b] = [await widgetTenant(), await widgetTenant()];
     const bSession = await session(b);
-    await chat(b, bSession, 'for b only');
-    const bMessages = await messagesOf(b.id);
-    const forged = `${compactUuid(a.id)}.${bSession.split('.')[1]}`;
+    const aSession = await session(a); // a's slug is in memory now, as it is on a busy instance
+    const ctx = t.app.get(TenantContext);
+    const pool = t.app.get(TenantDb).pool;
+    const seen: Array<{ tenantId: string | undefined; sql: string }> = [];
+    const record = (args: unknown[]) => seen.push({ tenantId: ctx.current()?.tenantId, sql: JSON.stringify(args[0]) + JSON.stringify(args[1] ?? null) });
+    const query = pool.query.bind(pool) as (...args: unknown[]) => unknown;
+    const connect = pool.connect.bind(pool) as (...args: unknown[]) => unknown;
+    const spies = [
+      jest.spyOn(pool, 'query').mockImplementation(((...args: unknown[]) => (record(args), query(...args))) as never),
+      jest.spyOn(pool, 'connect').mockImplementation(((...args: unknown[]) => (record(['connect']), connect(...args))) as never),
+    ];
+    const statementsOf = async (send: () => Promise<LightMyRequestResponse>) => {
+      seen.length = 0;
+      const res = await send();
+      return { res, touching: seen.filter((s) => s.tenantId === a.id || s.tenantId === b.id || s.sql.includes(b.id)) };
+    };
+    try {
+      const control = await statementsOf(() => chat(a, aSession, 'from a, in its own session'));
+      expect(control.res.statusCode).toBe(200);
+      expect(control.touching.length).toBeGreaterThan(0); // the spies do see the statements a request makes
 
-    expectDetail(await chat(a, forged, 'from a'), 404, 'Unknown session');
+      const crossed = await statementsOf(() => chat(a, bSession, 'from a'));
+
+      expectDetail(crossed.res, 403, 'Session does not belong to tenant');
+      expect(crossed.touching).toEqual([]);
+    } finally {
+      for (const spy of spies) spy.mockRestore();
+    }
+  });
+
+  it('and below that, RLS: a session id issued for tenant A whose conversation exists only in B finds nothing in A', async () => {
+    const [a, b] = [await widgetTenant(), await widgetTenant()];
+    const shared = mintSession(a.id);
+    await t.owner.query("insert into conversations (tenant_id, id, channel, user_id) values ($1, $2, 'widget', null)", [b.id, shared]);
+    await chat(b, await session(b), 'for b only');
+    const bMessages = await messagesOf(b.id);
+
+    expectDetail(await chat(a, shared, 'from a'), 404, 'Unknown session');
 
     expect(await messagesOf(b.id)).toEqual(bMessages);
     expect(await messagesOf(a.id)).toEqual([]);
@@ -239,10 +299,10 @@ describe('isolation between tenants', () => {
 
   it('a session id naming an API conversation started by no user (an API key) finds nothing: the widget reaches widget conversations only', async () => {
     const tenant = await widgetTenant();
-    const apiConversation = randomUUID();
+    const apiConversation = mintSession(tenant.id);
     await t.owner.query("insert into conversations (tenant_id, id, channel, user_id) values ($1, $2, 'api', null)", [tenant.id, apiConversation]);
 
-    expectDetail(await chat(tenant, `${compactUuid(tenant.id)}.${compactUuid(apiConversation)}`, 'sneaking in'), 404, 'Unknown session');
+    expectDetail(await chat(tenant, apiConversation, 'sneaking in'), 404, 'Unknown session');
 
     expect(await messagesOf(tenant.id)).toEqual([]);
   });
@@ -263,7 +323,7 @@ describe('isolation between tenants', () => {
       { tenant_id: a.id, content: 'from a' },
       { tenant_id: b.id, content: 'from b' },
     ]);
-    expect((await conversationsOf(a.id)).map((c) => c.id)).toEqual([conversationIdOf(aSession)]);
+    expect((await conversationsOf(a.id)).map((c) => c.id)).toEqual([aSession]);
   });
 });
 
@@ -355,7 +415,7 @@ describe('the widget and the API see the same conversations, each within its rig
     await chat(tenant, sessionId, 'hello');
     const admin = await t.makeMember(tenant.id, 'admin');
 
-    const res = await t.inject({ method: 'GET', url: `/api/v1/conversations/${conversationIdOf(sessionId)}/messages`, headers: admin.auth });
+    const res = await t.inject({ method: 'GET', url: `/api/v1/conversations/${sessionId}/messages`, headers: admin.auth });
 
     expect(res.statusCode).toBe(200);
     expect(res.json<{ data: Array<{ role: string; content: string }> }>().data.map((m) => [m.role, m.content])).toEqual([
@@ -369,7 +429,7 @@ describe('the widget and the API see the same conversations, each within its rig
     const sessionId = await session(tenant);
     const { token } = await t.makeMember(other.id, 'admin');
 
-    const res = await t.inject({ method: 'GET', url: `/api/v1/conversations/${conversationIdOf(sessionId)}/messages`, headers: bearer(token) });
+    const res = await t.inject({ method: 'GET', url: `/api/v1/conversations/${sessionId}/messages`, headers: bearer(token) });
 
     expect(res.statusCode).toBe(404);
   });

@@ -158,6 +158,11 @@ const schema = z.object({
   /** The public widget API (/session, /chat), per client IP, per minute. */
   WIDGET_RATE_PER_IP: z.coerce.number().int().min(1).max(1_000_000).default(60),
   /**
+   * What a tenant's empty list of allowed origins means for the widget API: `any` (every website may
+   * call it) or `none` (no cross-origin call). Unset: any outside production, none in production.
+   */
+  WIDGET_EMPTY_ORIGINS: optional(z.enum(['any', 'none'])),
+  /**
    * The Stripe inbox sweep re-queues an unapplied event received this many minutes ago or more
    * (its job was lost, or exhausted its retries). Above the normal latency of the queue.
    */
@@ -285,6 +290,11 @@ export class AppConfig {
   /** How email leaves: SMTP when configured, else files (development and tests). */
   get mailTransport(): 'smtp' | 'file' | 'log' {
     return this.env.MAIL_TRANSPORT ?? (this.env.SMTP_URL ? 'smtp' : 'file');
+  }
+
+  /** Whether a tenant with no allowed origins listed takes widget calls from any website (WIDGET_EMPTY_ORIGINS). */
+  get widgetAnyOriginWhenEmpty(): boolean {
+    return (this.env.WIDGET_EMPTY_ORIGINS ?? (this.isProduction ? 'none' : 'any')) === 'any';
   }
 
   /** The keyring of stored tenant secrets, current key first (CHAT_ENCRYPTION_KEYS, then CHAT_ENCRYPTION_KEY as 'k0'). */

@@ -603,7 +603,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Starts a widget session (a conversation) with a tenant's assistant */
+        /** Starts a widget session (a conversation) with a tenant's assistant; session_id is a UUID */
         post: operations["WidgetController_session"];
         delete?: never;
         options?: never;
@@ -990,6 +990,7 @@ export interface components {
             apiKey?: string | null;
             widgetEnabled?: boolean;
             autoTitles?: boolean;
+            allowedOrigins?: string[];
         };
         CreatePromptBody: {
             template: string;
@@ -1343,6 +1344,8 @@ export interface components {
             hasApiKey: boolean;
             widgetEnabled: boolean;
             autoTitles: boolean;
+            /** @description Origins (scheme://host[:port]) whose pages may call the widget API (POST /session, POST /chat). Empty: any origin in development, none in production (WIDGET_EMPTY_ORIGINS). */
+            allowedOrigins: string[];
             activePromptVersion: number | null;
             /** @description null until the configuration was first saved (the defaults apply) */
             updatedAt: string | null;
@@ -6576,6 +6579,15 @@ export interface operations {
                     };
                 };
             };
+            /** @description Forbidden: `widget_origin_not_allowed` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WidgetError"];
+                };
+            };
             /** @description Not Found: `widget_tenant_not_found` */
             404: {
                 headers: {
@@ -6691,7 +6703,7 @@ export interface operations {
                     "application/json": components["schemas"]["WidgetError"];
                 };
             };
-            /** @description Forbidden: `widget_session_tenant_mismatch` */
+            /** @description Forbidden: `widget_origin_not_allowed`, `widget_session_tenant_mismatch` */
             403: {
                 headers: {
                     [name: string]: unknown;

@@ -15,6 +15,8 @@ export interface AssistantRow {
   widgetEnabled: boolean;
   /** Opt-in: the model writes each conversation's title after its first exchange. */
   autoTitles: boolean;
+  /** Serialized origins allowed to call the widget API (normalised by the API). */
+  allowedOrigins: string[];
   activePromptVersion: number | null;
   updatedAt: Date | null;
 }
@@ -46,6 +48,7 @@ const CONFIG = {
   apiKeyEncrypted: true,
   widgetEnabled: true,
   autoTitles: true,
+  allowedOrigins: true,
   activePromptVersion: true,
   updatedAt: true,
 } as const;
@@ -81,7 +84,7 @@ export class AssistantRepository {
       select t.name as "tenantName", t.status::text as "tenantStatus",
              a.provider, a.model, a.welcome_message as "welcomeMessage", a.temperature::float8 as temperature,
              a.max_tokens as "maxTokens", a.base_url as "baseUrl", a.api_key_encrypted as "apiKeyEncrypted",
-             a.widget_enabled as "widgetEnabled", a.auto_titles as "autoTitles",
+             a.widget_enabled as "widgetEnabled", a.auto_titles as "autoTitles", a.allowed_origins as "allowedOrigins",
              a.active_prompt_version as "activePromptVersion", a.updated_at as "updatedAt", p.template as "activeTemplate"
         from tenants t
         left join assistant_configs a on a.tenant_id = t.id
@@ -92,6 +95,12 @@ export class AssistantRepository {
     const base = { tenantName, tenantStatus };
     if (provider === null) return { ...base, config: null, activeTemplate: null };
     return { ...base, config: { ...config, provider }, activeTemplate };
+  }
+
+  /** The widget's allowed origins alone (a widget request checks them before counting it against the tenant's limit). */
+  async allowedOrigins(tenantId: string): Promise<string[]> {
+    const [row] = await this.db.sql<{ allowedOrigins: string[] }>`select allowed_origins as "allowedOrigins" from assistant_configs where tenant_id = ${tenantId}::uuid`;
+    return row?.allowedOrigins ?? [];
   }
 
   /** Serializes version numbering per tenant for the rest of the unit of work. */

@@ -26,6 +26,8 @@ export interface AssistantView {
   widgetEnabled: boolean;
   /** The model writes each conversation's title after its first exchange (tokens from the quota). */
   autoTitles: boolean;
+  /** Origins whose pages may call the widget API (docs/adr/0021-embeddable-widget.md). */
+  allowedOrigins: string[];
   activePromptVersion: number | null;
   /** null until the configuration was first saved (the defaults apply). */
   updatedAt: Date | null;
@@ -62,6 +64,7 @@ export const DEFAULT_ASSISTANT: AssistantRow = {
   apiKeyEncrypted: null,
   widgetEnabled: false,
   autoTitles: false,
+  allowedOrigins: [],
   activePromptVersion: null,
   updatedAt: null,
 };
@@ -73,6 +76,7 @@ export interface WidgetState {
   tenantStatus: ReplySettingsRow['tenantStatus'];
   widgetEnabled: boolean;
   welcome: string;
+  allowedOrigins: string[];
 }
 
 /**
@@ -116,7 +120,16 @@ export class AssistantService {
   async widgetState(): Promise<WidgetState> {
     this.ctx.requirePermission('chat:use');
     const row = await this.settingsRow(this.ctx.requireTenantId('reading the widget state'));
-    return { tenantStatus: row.tenantStatus, widgetEnabled: (row.config ?? DEFAULT_ASSISTANT).widgetEnabled, welcome: (row.config ?? DEFAULT_ASSISTANT).welcomeMessage };
+    const config = row.config ?? DEFAULT_ASSISTANT;
+    return { tenantStatus: row.tenantStatus, widgetEnabled: config.widgetEnabled, welcome: config.welcomeMessage, allowedOrigins: config.allowedOrigins };
+  }
+
+  /** The widget's allowed origins, in one statement (the widget asks when it has no fresh copy of them). */
+  async widgetOrigins(): Promise<string[]> {
+    this.ctx.requirePermission('chat:use');
+    const known = this.knownInContext();
+    if (known) return (known.config ?? DEFAULT_ASSISTANT).allowedOrigins;
+    return this.assistants.allowedOrigins(this.ctx.requireTenantId('reading the widget origins'));
   }
 
   private knownInContext(): ReplySettingsRow | undefined {
@@ -150,7 +163,11 @@ export class AssistantService {
       validateMerged({ ...current, ...changes }, patch);
       const saved = await this.assistants.upsert(tenantId, changes);
       const changed = Object.keys(changes).map((field) => (field === 'apiKeyEncrypted' ? 'apiKey' : field)).sort();
-      if (changed.length > 0) await this.audit.record({ action: 'assistant.updated', targetType: 'assistant', targetId: tenantId, data: { changed } });
+      if (changed.length > 0) {
+        // The origins are no secret, and who opened the widget to which website is worth keeping.
+        const data = changes.allowedOrigins ? { changed, allowedOrigins: changes.allowedOrigins } : { changed };
+        await this.audit.record({ action: 'assistant.updated', targetType: 'assistant', targetId: tenantId, data });
+      }
       return toView(saved);
     });
   }
@@ -237,6 +254,7 @@ export class AssistantService {
       const value = field === 'temperature' && patch.temperature !== undefined ? Math.round(patch.temperature * 100) / 100 : patch[field];
       if (value !== undefined && value !== current[field]) Object.assign(changes, { [field]: value });
     }
+    if (patch.allowedOrigins !== undefined && !sameList(patch.allowedOrigins, current.allowedOrigins)) changes.allowedOrigins = patch.allowedOrigins;
     if (patch.apiKey !== undefined) {
       if (patch.apiKey !== null) changes.apiKeyEncrypted = this.secrets.seal(patch.apiKey, tenantId);
       else if (current.apiKeyEncrypted !== null) changes.apiKeyEncrypted = null;
@@ -263,6 +281,8 @@ function validateMerged(merged: AssistantRow, patch: AssistantPatch): void {
   if (errors.length > 0) throw HttpError.validation('request body', errors);
 }
 
+const sameList = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && a.every((v, i) => v === b[i]);
+
 function toView(row: AssistantRow): AssistantView {
   return {
     provider: row.provider,
@@ -274,6 +294,7 @@ function toView(row: AssistantRow): AssistantView {
     hasApiKey: row.apiKeyEncrypted !== null,
     widgetEnabled: row.widgetEnabled,
     autoTitles: row.autoTitles,
+    allowedOrigins: row.allowedOrigins,
     activePromptVersion: row.activePromptVersion,
     updatedAt: row.updatedAt,
   };

@@ -96,11 +96,12 @@ export class ChatService {
     private readonly streams: ReplyStreams,
   ) {}
 
-  async startConversation(channel: Channel): Promise<{ id: string; welcome: string }> {
+  /** `id`: chosen by the caller (the widget's session ids are conversation ids it makes); default: the database's random uuid. */
+  async startConversation(channel: Channel, id?: string): Promise<{ id: string; welcome: string }> {
     this.ctx.requirePermission('chat:use');
     const tenantId = this.ctx.requireTenantId('starting a conversation');
     const [conversation, assistant] = await Promise.all([
-      this.repository.create(tenantId, channel, this.ctx.userId ?? null),
+      this.repository.create(tenantId, channel, this.ctx.userId ?? null, id),
       this.assistant.get(),
     ]);
     return { id: conversation.id, welcome: assistant.welcomeMessage };

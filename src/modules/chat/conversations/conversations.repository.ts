@@ -77,8 +77,8 @@ const scopeWhere = (scope: ConversationScope) =>
 export class ConversationsRepository {
   constructor(private readonly db: TenantDb) {}
 
-  async create(tenantId: string, channel: Channel, userId: string | null): Promise<ConversationView> {
-    return (await this.db.client.conversation.create({ data: { tenantId, channel, userId }, select: CONVERSATION })) as ConversationView;
+  async create(tenantId: string, channel: Channel, userId: string | null, id?: string): Promise<ConversationView> {
+    return (await this.db.client.conversation.create({ data: { tenantId, channel, userId, ...(id !== undefined && { id }) }, select: CONVERSATION })) as ConversationView;
   }
 
   /** The conversation if it exists in this tenant (RLS) and lies in the caller's scope. */

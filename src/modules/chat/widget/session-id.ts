@@ -1,28 +1,67 @@
-import { compactUuid, expandUuid } from '../../../platform/crypto/tokens.js';
+import { createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { AppConfig } from '../../../platform/config/config.js';
 
 /**
- * A widget session is a conversation (channel 'widget'). Its public id carries the tenant's id
- * next to the conversation's: `<tenant id, 32 hex>.<conversation id, 32 hex>`. That lets /chat
- * refuse a session used with another tenant's slug by comparing ids, without ever reading the
- * other tenant's data; the conversation id itself is random (gen_random_uuid), so the session id
- * cannot be guessed.
+ * A widget session id is a UUID, as the seed demo's (docs/adr/0021-embeddable-widget.md), and it is
+ * the id of the session's conversation (channel 'widget'). Its bits are laid out as a version 8
+ * UUID (RFC 9562 §5.8, "custom"):
+ *
+ *   bytes 0-7   60 random bits (byte 6's high nibble is the version, 8)
+ *   bytes 8-15  62 bits of HMAC-SHA256(key, tenant id (16 bytes) ‖ bytes 0-7) (byte 8's top two
+ *               bits are the variant, 10)
+ *
+ * so /chat can tell, from the id alone and without any query, that a session was issued for
+ * another tenant: the MAC recomputed with the tenant named in the request does not match. The key
+ * is derived from JWT_SECRET with HKDF (as the export links' key is); rotating JWT_SECRET ends every
+ * widget session, like every sign-in. The id is as hard to guess as a random UUID: 122 bits, all
+ * fixed by the server at issue.
  */
-export interface WidgetSessionId {
-  tenantId: string;
-  conversationId: string;
+export type SessionIdCheck = 'ours' | 'malformed' | 'other_tenant';
+
+const CANONICAL = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const VERSION_8 = 0x80;
+const VARIANT_RFC = 0x80;
+
+@Injectable()
+export class WidgetSessionIds {
+  private readonly key: Buffer;
+
+  constructor(config: AppConfig) {
+    this.key = Buffer.from(hkdfSync('sha256', config.env.JWT_SECRET, 'tenantry', 'widget-session-id/v1', 32));
+  }
+
+  /** A new session id for the tenant (also the conversation's id). */
+  issue(tenantId: string): string {
+    const bytes = Buffer.alloc(16);
+    randomBytes(8).copy(bytes, 0);
+    bytes[6] = VERSION_8 | (bytes[6]! & 0x0f);
+    this.mac(tenantId, bytes.subarray(0, 8)).copy(bytes, 8, 0, 8);
+    bytes[8] = VARIANT_RFC | (bytes[8]! & 0x3f);
+    return format(bytes);
+  }
+
+  /**
+   * 'malformed': not a UUID, or not one of ours (not version 8: an id from before, or one made up);
+   * 'other_tenant': ours in form, but its MAC is not the tenant's (issued for another tenant, or forged);
+   * 'ours': issued for this tenant (whether its conversation still exists is for the database to say).
+   */
+  check(sessionId: string, tenantId: string): SessionIdCheck {
+    if (!CANONICAL.test(sessionId)) return 'malformed';
+    const bytes = Buffer.from(sessionId.replace(/-/g, ''), 'hex');
+    if ((bytes[6]! & 0xf0) !== VERSION_8 || (bytes[8]! & 0xc0) !== VARIANT_RFC) return 'malformed';
+    const expected = this.mac(tenantId, bytes.subarray(0, 8));
+    expected[0] = VARIANT_RFC | (expected[0]! & 0x3f);
+    return timingSafeEqual(expected.subarray(0, 8), bytes.subarray(8, 16)) ? 'ours' : 'other_tenant';
+  }
+
+  private mac(tenantId: string, head: Buffer): Buffer {
+    return createHmac('sha256', this.key).update(Buffer.from(tenantId.replace(/-/g, ''), 'hex')).update(head).digest();
+  }
 }
 
-const FORMAT = /^([0-9a-f]{32})\.([0-9a-f]{32})$/;
-
-export function encodeSessionId({ tenantId, conversationId }: WidgetSessionId): string {
-  return `${compactUuid(tenantId)}.${compactUuid(conversationId)}`;
-}
-
-/** The ids in a session id, or undefined when it is not one. */
-export function decodeSessionId(sessionId: string): WidgetSessionId | undefined {
-  const match = FORMAT.exec(sessionId);
-  if (!match) return undefined;
-  const tenantId = expandUuid(match[1]!);
-  const conversationId = expandUuid(match[2]!);
-  return tenantId && conversationId ? { tenantId, conversationId } : undefined;
+/** The canonical form: lowercase, 8-4-4-4-12. */
+function format(bytes: Buffer): string {
+  const hex = bytes.toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }

@@ -8,10 +8,12 @@ import type { RateLimitDecision } from '../../../platform/rate-limit/rate-limite
 export enum WidgetErrorCode {
   /** No such slug, a tenant that is not active, or one whose widget is switched off: all alike. */
   TenantNotFound = 'widget_tenant_not_found',
-  /** Malformed session id, or no widget conversation with that id in the tenant. */
+  /** Malformed session id (not a UUID, or not one the widget issues), or no widget conversation with that id in the tenant. */
   SessionNotFound = 'widget_session_not_found',
-  /** The session id names another tenant (decided from the id alone, no query). */
+  /** The session id was issued for another tenant (its MAC says so: decided from the id alone, no query). */
   SessionTenantMismatch = 'widget_session_tenant_mismatch',
+  /** A cross-origin call from a website not on the tenant's allowed origins (refused before anything is stored or counted). */
+  OriginNotAllowed = 'widget_origin_not_allowed',
   /** The tenant's limits.chat_per_10s is used up. */
   RateLimited = 'rate_limited',
 }
@@ -20,6 +22,7 @@ const STATUS: Record<WidgetErrorCode, number> = {
   [WidgetErrorCode.TenantNotFound]: 404,
   [WidgetErrorCode.SessionNotFound]: 404,
   [WidgetErrorCode.SessionTenantMismatch]: 403,
+  [WidgetErrorCode.OriginNotAllowed]: 403,
   [WidgetErrorCode.RateLimited]: 429,
 };
 
@@ -43,6 +46,10 @@ export class WidgetError extends errorClass(STATUS) {
 
   static sessionTenantMismatch(): WidgetError {
     return new WidgetError(WidgetErrorCode.SessionTenantMismatch, 'Session does not belong to tenant');
+  }
+
+  static originNotAllowed(): WidgetError {
+    return new WidgetError(WidgetErrorCode.OriginNotAllowed, 'Origin not allowed');
   }
 
   static rateLimited(decision: RateLimitDecision): WidgetError {

@@ -1,7 +1,9 @@
 import { Module } from '@nestjs/common';
 import { RateLimitModule } from '../../../platform/rate-limit/rate-limit.module.js';
 import { ChatModule } from '../chat.module.js';
-import { WidgetController } from './widget.controller.js';
+import { WidgetSessionIds } from './session-id.js';
+import { WidgetController, WidgetPreflightController } from './widget.controller.js';
+import { WidgetOrigins } from './widget-origins.js';
 import { WidgetRepository } from './widget.repository.js';
 import { WidgetService } from './widget.service.js';
 
@@ -12,7 +14,7 @@ import { WidgetService } from './widget.service.js';
  */
 @Module({
   imports: [ChatModule, RateLimitModule],
-  controllers: [WidgetController],
-  providers: [WidgetService, WidgetRepository],
+  controllers: [WidgetController, WidgetPreflightController],
+  providers: [WidgetService, WidgetRepository, WidgetSessionIds, WidgetOrigins],
 })
 export class WidgetModule {}

@@ -8,7 +8,8 @@ import { AssistantService } from '../assistant/assistant.service.js';
 import { ChatError, ChatErrorCode } from '../chat.errors.js';
 import { ChatService } from '../conversations/chat.service.js';
 import type { WidgetChatResponse, WidgetSessionResponse } from './dto/widget.dto.js';
-import { decodeSessionId, encodeSessionId } from './session-id.js';
+import { WidgetSessionIds } from './session-id.js';
+import { type WidgetCaller, WidgetOrigins } from './widget-origins.js';
 import { WidgetError } from './widget.errors.js';
 import { WidgetRepository, type WidgetTenantRow } from './widget.repository.js';
 
@@ -35,6 +36,11 @@ export const CHAT_WINDOW_SECONDS = 10;
 
 const chatLimit = z.number().int().min(0);
 
+interface WidgetGate {
+  widgetEnabled: boolean;
+  allowedOrigins: string[];
+}
+
 /**
  * The seed demo's public widget API on top of ChatService: a session is a conversation on the
  * 'widget' channel, stored under RLS like any other. The widget acts for the tenant as no user,
@@ -42,16 +48,21 @@ const chatLimit = z.number().int().min(0);
  *
  * Only active tenants whose assistant has widget_enabled answer; any other slug is "Unknown
  * tenant" (404), so the widget does not reveal which tenants exist with the widget off.
+ * A session id is a UUID that is also the conversation's id, bound to its tenant by a MAC
+ * (WidgetSessionIds): a session used with another tenant's slug is refused from the id alone.
+ * A cross-origin call is admitted only from the tenant's allowed origins (WidgetOrigins, ADR 0021).
  * POST /chat is limited per tenant to limits.chat_per_10s requests in any 10 s (RateLimiter,
- * Redis, shared by every instance); the check comes after the cheap refusals (malformed or foreign
- * session) and before any SQL while the slug's tenant is in memory (WIDGET_TENANT_TTL_MS): a
- * refused request costs one Redis call. Then ONE statement reads the tenant's status, the widget
- * switch and the reply settings, on every request (docs/adr/0018).
+ * Redis, shared by every instance); the check comes after the cheap refusals (origin, malformed or
+ * foreign session) and before any SQL while the slug's tenant is in memory (WIDGET_TENANT_TTL_MS):
+ * a refused request costs one Redis call. Then ONE statement reads the tenant's status, the widget
+ * switch, the allowed origins and the reply settings, on every request (docs/adr/0018).
  */
 @Injectable()
 export class WidgetService {
   private readonly slugs = new Map<string, { tenant: WidgetTenantRow; until: number }>();
   private readonly turns = new Map<string, { running: number; waiting: Array<() => void> }>();
+  /** Per tenant id: its widget switch and allowed origins as last read in this process (admitOrigin). */
+  private readonly gates = new Map<string, WidgetGate>();
 
   constructor(
     private readonly ctx: TenantContext,
@@ -60,34 +71,41 @@ export class WidgetService {
     private readonly chat: ChatService,
     private readonly assistant: AssistantService,
     private readonly limiter: RateLimiter,
+    private readonly sessionIds: WidgetSessionIds,
+    private readonly origins: WidgetOrigins,
   ) {}
 
-  async startSession(slug: string): Promise<WidgetSessionResponse> {
+  async startSession(slug: string, caller: WidgetCaller): Promise<WidgetSessionResponse> {
     const tenant = await this.tenantOf(slug);
     return this.asWidget(tenant, async () => {
-      const { welcome } = await this.requireWidgetEnabled();
-      const conversation = await this.chat.startConversation('widget');
-      return {
-        session_id: encodeSessionId({ tenantId: tenant.id, conversationId: conversation.id }),
-        tenant: { id: tenant.slug, name: tenant.name, welcome },
-      };
+      const { welcome } = await this.requireWidgetEnabled(tenant, caller);
+      const sessionId = this.sessionIds.issue(tenant.id);
+      await this.chat.startConversation('widget', sessionId);
+      return { session_id: sessionId, tenant: { id: tenant.slug, name: tenant.name, welcome } };
     });
   }
 
-  /** The reply, and the rate-limit state for the response headers. */
-  async reply(input: { tenant_id: string; session_id: string; message: string }): Promise<{ response: WidgetChatResponse; rateLimit: RateLimitDecision }> {
-    const message = this.checkedMessage(input.message);
+  /**
+   * The reply, and the rate-limit state for the response headers. Refusals come cheapest first: the
+   * origin (from memory when it is allowed), the session id (no query at all), the message, the
+   * tenant's turn and limit (Redis); then the one statement that reads the tenant's state.
+   */
+  async reply(input: { tenant_id: string; session_id: string; message: string }, caller: WidgetCaller): Promise<{ response: WidgetChatResponse; rateLimit: RateLimitDecision }> {
     const tenant = await this.tenantOf(input.tenant_id);
-    const session = decodeSessionId(input.session_id);
-    if (!session) throw WidgetError.sessionNotFound();
-    if (session.tenantId !== tenant.id) throw WidgetError.sessionTenantMismatch();
+    return this.asWidget(tenant, async () => {
+      await this.admitOrigin(tenant, caller);
+      const session = this.sessionIds.check(input.session_id, tenant.id);
+      if (session === 'malformed') throw WidgetError.sessionNotFound();
+      if (session === 'other_tenant') throw WidgetError.sessionTenantMismatch();
+      const message = this.checkedMessage(input.message);
 
-    await this.takeTurn(tenant);
-    try {
-      return await this.replyAs(tenant, input.session_id, session.conversationId, message);
-    } finally {
-      this.endTurn(tenant.id);
-    }
+      await this.takeTurn(tenant);
+      try {
+        return await this.replyAs(tenant, caller, input.session_id, message);
+      } finally {
+        this.endTurn(tenant.id);
+      }
+    });
   }
 
   /** Waits for one of the tenant's WIDGET_TENANT_CONCURRENCY places in this process; 429 when too many already wait. */
@@ -113,23 +131,35 @@ export class WidgetService {
 
   private async replyAs(
     tenant: WidgetTenantRow,
+    caller: WidgetCaller,
     sessionId: string,
-    conversationId: string,
     message: string,
   ): Promise<{ response: WidgetChatResponse; rateLimit: RateLimitDecision }> {
     const rateLimit = await this.limiter.consume(`widget-chat:${tenant.id}`, chatLimitOf(tenant), CHAT_WINDOW_SECONDS);
     if (!rateLimit.allowed) throw WidgetError.rateLimited(rateLimit);
 
-    return this.asWidget(tenant, async () => {
-      await this.requireWidgetEnabled();
-      const result = await this.chat.reply(conversationId, message).catch((error: unknown) => {
-        throw error instanceof ChatError && error.code === ChatErrorCode.ConversationNotFound ? WidgetError.sessionNotFound() : error;
-      });
-      return {
-        response: { tenant_id: tenant.slug, session_id: sessionId, reply: result.reply, model: result.model, mock: result.mock },
-        rateLimit,
-      };
+    await this.requireWidgetEnabled(tenant, caller);
+    // The session id is the conversation's id (session-id.ts); RLS keeps the lookup in this tenant.
+    const result = await this.chat.reply(sessionId, message).catch((error: unknown) => {
+      throw error instanceof ChatError && error.code === ChatErrorCode.ConversationNotFound ? WidgetError.sessionNotFound() : error;
     });
+    return {
+      response: { tenant_id: tenant.slug, session_id: sessionId, reply: result.reply, model: result.model, mock: result.mock },
+      rateLimit,
+    };
+  }
+
+  /**
+   * Refuses a cross-origin call from a website the tenant did not list, before the call is
+   * counted against the tenant's limit. From memory when the origin was allowed at the tenant's
+   * last read in this process; otherwise (never read, or not allowed then) it reads the tenant's
+   * state now, in the statement the request makes anyway (kept in the context: it is not made twice).
+   */
+  private async admitOrigin(tenant: WidgetTenantRow, caller: WidgetCaller): Promise<void> {
+    if (caller.crossOrigin === null) return;
+    const known = this.gates.get(tenant.id);
+    if (known?.widgetEnabled && this.origins.allows(known.allowedOrigins, caller.crossOrigin)) return caller.decide(true);
+    await this.requireWidgetEnabled(tenant, caller);
   }
 
   /** The slug's tenant, from memory when read in the last WIDGET_TENANT_TTL_MS; its status is checked later, on every request. */
@@ -156,11 +186,26 @@ export class WidgetService {
     return this.ctx.run({ tenantId: tenant.id, channel: 'widget', permissions: ['chat:use'], ip: request?.ip, userAgent: request?.userAgent }, fn);
   }
 
-  /** Read on every request, in the statement that also reads the reply settings (nothing else reads them again). */
-  private async requireWidgetEnabled(): Promise<{ welcome: string }> {
+  /**
+   * Read on every request, in the statement that also reads the reply settings (nothing else reads
+   * them again): the tenant's status, its widget switch, then the caller's origin against the list
+   * as it is now. Remembers the switch and the list for admitOrigin.
+   */
+  private async requireWidgetEnabled(tenant: WidgetTenantRow, caller: WidgetCaller): Promise<{ welcome: string }> {
     const state = await this.assistant.widgetState();
+    this.remember(tenant.id, { widgetEnabled: state.tenantStatus === 'active' && state.widgetEnabled, allowedOrigins: state.allowedOrigins });
     if (state.tenantStatus !== 'active' || !state.widgetEnabled) throw WidgetError.tenantNotFound();
+    if (caller.crossOrigin !== null) {
+      const allowed = this.origins.allows(state.allowedOrigins, caller.crossOrigin);
+      caller.decide(allowed);
+      if (!allowed) throw WidgetError.originNotAllowed();
+    }
     return state;
+  }
+
+  private remember(tenantId: string, gate: WidgetGate): void {
+    if (this.gates.size >= MAX_CACHED_SLUGS && !this.gates.has(tenantId)) this.gates.clear();
+    this.gates.set(tenantId, gate);
   }
 
   private checkedMessage(message: string): string {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { pageQuerySchema } from '../../../../platform/http/pagination.js';
 import { zodDto } from '../../../../platform/http/validation.js';
+import { allowedOriginsSchema } from '../allowed-origins.js';
 
 /**
  * Each rule runs only on what passed the one before (zod runs every check of one schema unless a
@@ -35,6 +36,11 @@ export const updateAssistantSchema = z
     widgetEnabled: z.boolean(),
     /** The model titles each conversation after its first exchange (one more call, tokens from the quota). */
     autoTitles: z.boolean(),
+    /**
+     * The websites (origins, `https://shop.example`) whose pages may call the widget API; replaces
+     * the list. Normalised (lowercase, default port dropped) and deduplicated; at most 50.
+     */
+    allowedOrigins: allowedOriginsSchema,
   })
   .partial()
   .refine((body) => Object.keys(body).length > 0, 'give at least one field to change');

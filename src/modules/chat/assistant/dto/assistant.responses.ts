@@ -15,6 +15,10 @@ export const assistantSchema = named(
     hasApiKey: z.boolean().meta({ description: 'A provider API key is stored (encrypted; never returned)' }),
     widgetEnabled: z.boolean(),
     autoTitles: z.boolean(),
+    allowedOrigins: z.array(z.string()).meta({
+      description:
+        'Origins (scheme://host[:port]) whose pages may call the widget API (POST /session, POST /chat). Empty: any origin in development, none in production (WIDGET_EMPTY_ORIGINS).',
+    }),
     activePromptVersion: z.number().int().nullable(),
     updatedAt: timestamp.nullable().meta({ description: 'null until the configuration was first saved (the defaults apply)' }),
   }),
