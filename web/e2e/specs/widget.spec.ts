@@ -61,13 +61,17 @@ test('a visitor chats with the widget on the tenant’s own website, and the con
 test('a website not on the tenant’s list is refused, and the widget stores nothing', async ({ page, request }) => {
   const tenant = await widgetTenant(request, ['https://shop.example']);
   await page.goto(hostPage(tenant.slug));
-  const refused = page.waitForResponse((r) => r.url() === `${BASE_URL}/session` && r.request().method() === 'POST');
+  // The refusal (403) carries no CORS header: the browser hides it from the widget, as a network failure.
+  const refused = page.waitForEvent('requestfailed', (r) => r.url() === `${BASE_URL}/session` && r.method() === 'POST');
   await launcher(page).click();
-  expect((await refused).status()).toBe(403);
-  // The refusal carries no CORS header, so the browser shows the widget a network failure.
+  await refused;
   await expect(page.getByRole('alert')).toContainText('Could not reach the assistant');
   await expect(page.getByRole('button', { name: 'Try again' })).toBeVisible();
   expect(await storedWidgetKeys(page)).toEqual([]);
+  // What the browser was told, as the API answers that page's origin.
+  const answer = await request.post('/session', { headers: { origin: HOST }, data: { tenant_id: tenant.slug } });
+  expect(answer.status()).toBe(403);
+  expect(await answer.json()).toEqual({ detail: 'Origin not allowed' });
 });
 
 test('the host page’s CSS does not reach the widget, and the widget changes nothing of the host page', async ({ page, request }) => {

@@ -86,7 +86,7 @@ export class Widget {
     // Open, not closed: a closed root protects nothing from a script in the same page (it can wrap
     // attachShadow first), and it would hide the widget from accessibility checkers and test tools.
     const root = this.host.attachShadow({ mode: 'open' });
-    adoptStyles(root, `:host{right:${16 + slot * 72}px!important}`);
+    adoptStyles(root, `:host([data-mode='bubble']){right:${16 + slot * 72}px!important}`);
 
     this.title = h('span', { class: 'title', id: `${id}-title` }, t.title);
     const newChat = h('button', { type: 'button', class: 'icon', 'aria-label': t.newChat, title: t.newChat }, '↺');
@@ -113,10 +113,10 @@ export class Widget {
       this.launcher = h('button', { type: 'button', class: 'launcher', 'aria-expanded': 'false', 'aria-controls': `${id}-panel`, 'aria-label': t.open }, chatIcon());
       this.launcher.addEventListener('click', () => (this.opened ? this.close() : this.open()));
       // A landmark of its own, so the bubble is not stray content on the host page.
-      root.append(h('aside', { class: 'root', 'aria-label': t.open }, this.panel, this.launcher));
+      root.append(h('aside', { class: 'root bubble', 'aria-label': t.open }, this.panel, this.launcher));
     } else {
       this.launcher = null;
-      root.append(h('div', { class: 'root' }, this.panel));
+      root.append(h('div', { class: 'root inline' }, this.panel));
     }
 
     form.addEventListener('submit', (event) => {
