@@ -34,5 +34,5 @@ export default defineConfig({
   server: { port: Number(process.env.WEB_PORT ?? 5173), host: '127.0.0.1', strictPort: true, proxy },
   preview: { port: Number(process.env.WEB_PORT ?? 4173), host: '127.0.0.1', strictPort: true, proxy },
   build: { outDir: 'dist', sourcemap: true, manifest: true, chunkSizeWarningLimit: 450 },
-  test: { include: ['src/**/*.test.ts'], environment: 'jsdom' },
+  test: { include: ['src/**/*.test.ts', 'widget/src/**/*.test.ts'], environment: 'jsdom' },
 });

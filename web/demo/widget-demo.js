@@ -1,4 +1,5 @@
 // @ts-check
+/* global window, document */
 /**
  * The demo page's controls (a file of its own: the page's CSP allows no inline script). The widgets
  * themselves come from /widget.js; this only drives them through window.TenantryWidget.

@@ -56,7 +56,9 @@ export class Widget {
   private readonly text: Strings;
   private readonly store: ConversationStore;
   private conversation: StoredConversation | null;
-  private busy = false;
+  /** A message is on its way (one at a time: the seed's API answers in order, per session). */
+  private sending = false;
+  private starting: Promise<boolean> | null = null;
   private opened = false;
   private destroyed = false;
   private readonly launcher: HTMLButtonElement | null;
@@ -137,7 +139,7 @@ export class Widget {
     });
     this.retry.addEventListener('click', () => this.onRetry?.());
     newChat.addEventListener('click', () => {
-      if (this.busy) return; // the reply under way belongs to the current conversation
+      if (this.sending || this.starting) return; // the reply under way belongs to the current conversation
       this.store.clear();
       this.conversation = null;
       void this.ensureSession();
@@ -175,7 +177,7 @@ export class Widget {
     this.panel.hidden = false;
     this.launcher?.setAttribute('aria-expanded', 'true');
     if (focus) this.input.focus();
-    if (!this.conversation && !this.busy) void this.ensureSession();
+    if (!this.conversation) void this.ensureSession();
     this.scrollDown();
   }
 
@@ -196,16 +198,25 @@ export class Widget {
   /** Sends a message as the visitor would; resolves once the reply (or the error) shows. */
   async send(message: string): Promise<void> {
     const text = message.trim();
-    if (!text || this.busy || this.destroyed) return;
-    if (!this.opened) this.open(false);
-    if (!this.conversation && !(await this.ensureSession())) return;
-    this.input.value = '';
-    await this.deliver(text, this.addMessage('visitor', text), false);
+    if (!text || this.sending || this.destroyed) return;
+    this.sending = true;
+    try {
+      if (!this.opened) this.open(false);
+      if (!(await this.ensureSession())) return;
+      this.input.value = '';
+      await this.deliver(text, false);
+    } finally {
+      this.sending = false;
+    }
   }
 
-  /** The stored conversation, or a new one from POST /session. False when it could not start. */
-  private async ensureSession(): Promise<boolean> {
-    if (this.conversation) return true;
+  /** The stored conversation, or a new one from POST /session (one at a time). False when it could not start. */
+  private ensureSession(): Promise<boolean> {
+    if (this.conversation) return Promise.resolve(true);
+    return (this.starting ??= this.start().finally(() => (this.starting = null)));
+  }
+
+  private async start(): Promise<boolean> {
     this.setBusy(true, this.text.starting);
     try {
       const started = await startSession(this.apiOrigin, this.tenant);
@@ -222,7 +233,9 @@ export class Widget {
     }
   }
 
-  private async deliver(text: string, bubble: HTMLElement, restarted: boolean): Promise<void> {
+  /** POST /chat with the visitor's message (shown once, retries included), then the reply. */
+  private async deliver(text: string, restarted: boolean, shown?: HTMLElement): Promise<void> {
+    shown ??= this.addMessage('visitor', text);
     const conversation = this.conversation!;
     this.setBusy(true, fill(this.text.typing, { name: conversation.name }));
     try {
@@ -239,17 +252,26 @@ export class Widget {
         this.conversation = null;
         if (!(await this.ensureSession())) return;
         this.log.prepend(h('p', { class: 'note' }, this.text.restarted));
-        await this.deliver(text, this.addMessage('visitor', text), true);
+        await this.deliver(text, true);
         return;
       }
-      this.showError(error, () => void this.deliver(text, bubble, restarted));
+      this.showError(error, () => void this.retrySend(text, restarted, shown));
     } finally {
       this.setBusy(false);
     }
   }
 
+  private async retrySend(text: string, restarted: boolean, shown: HTMLElement): Promise<void> {
+    if (this.sending) return;
+    this.sending = true;
+    try {
+      await this.deliver(text, restarted, shown);
+    } finally {
+      this.sending = false;
+    }
+  }
+
   private setBusy(busy: boolean, status = ''): void {
-    this.busy = busy;
     this.sendButton.disabled = busy;
     this.status.textContent = status;
     if (busy) this.hideError();
