@@ -14,6 +14,7 @@ import { HttpError, HttpErrorCode } from './platform/http/app-error.js';
 import { sendProblem, toProblem } from './platform/http/problem.filter.js';
 import { installSecurityHeaders, useSecurityHeaders } from './platform/http/security-headers.js';
 import { serveWebApp } from './platform/http/web-app.js';
+import { serveWidgetFiles } from './platform/http/widget-files.js';
 import { installRequestLog } from './platform/observability/request-log.js';
 
 /** Routes outside /api/v1: probes, and the seed demo's widget API, which keeps its own paths. */
@@ -71,6 +72,7 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
   await app.register(fastifyCookie);
   await useSecurityHeaders(app, config);
   setupOpenApi(app);
+  serveWidgetFiles(app, config);
   await serveWebApp(app, config);
   return app;
 }

@@ -263,7 +263,7 @@ describe('isolation between tenants', () => {
     const connect = pool.connect.bind(pool) as (...args: unknown[]) => unknown;
     const spies = [
       jest.spyOn(pool, 'query').mockImplementation(((...args: unknown[]) => (record(args), query(...args))) as never),
-      jest.spyOn(pool, 'connect').mockImplementation(((...args: unknown[]) => (record(['connect']), connect(...args))) as never),
+      jest.spyOn(pool, 'connect').mockImplementation(((...args: unknown[]) => (record(['connect']), connect(...args)))),
     ];
     const statementsOf = async (send: () => Promise<LightMyRequestResponse>) => {
       seen.length = 0;

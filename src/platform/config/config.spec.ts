@@ -46,6 +46,15 @@ describe('loadConfig', () => {
     });
   });
 
+  it("makes a tenant's empty list of widget origins mean any origin outside production, none in production, unless WIDGET_EMPTY_ORIGINS says", () => {
+    const production = { NODE_ENV: 'production', SMTP_URL: 'smtp://mail.internal:587' };
+    expect(loadConfig(validEnv()).widgetAnyOriginWhenEmpty).toBe(true);
+    expect(loadConfig(validEnv(production)).widgetAnyOriginWhenEmpty).toBe(false);
+    expect(loadConfig(validEnv({ WIDGET_EMPTY_ORIGINS: 'none' })).widgetAnyOriginWhenEmpty).toBe(false);
+    expect(loadConfig(validEnv({ ...production, WIDGET_EMPTY_ORIGINS: 'any' })).widgetAnyOriginWhenEmpty).toBe(true);
+    expect(configError(validEnv({ WIDGET_EMPTY_ORIGINS: 'all' })).problems).toEqual([expect.stringMatching(/^WIDGET_EMPTY_ORIGINS /)]);
+  });
+
   it('coerces numbers and booleans from strings', () => {
     const config = loadConfig(validEnv({ PORT: '8080', DB_POOL_MAX: '25', TRUST_PROXY: '1', NODE_ENV: 'production', SMTP_URL: 'smtp://mail.internal:587' }));
 

@@ -41,6 +41,8 @@ export async function serveWebApp(app: NestFastifyApplication, config: AppConfig
     root,
     prefix: '/',
     wildcard: false,
+    // Served by widget-files.ts, with their own headers (and the demo outside production only).
+    globIgnore: ['widget.js', 'demo/**'],
     cacheControl: false,
     setHeaders: (reply, path) => void reply.header('cache-control', path.startsWith(join(root, 'assets')) ? IMMUTABLE : REVALIDATE),
   });

@@ -23,9 +23,14 @@ const CANONICAL = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}
 const VERSION_8 = 0x80;
 const VARIANT_RFC = 0x80;
 
+/** Random bytes drawn from a buffer filled 1 KB at a time: one randomBytes call costs as much as the HMAC. */
+const RANDOM_POOL_BYTES = 1024;
+
 @Injectable()
 export class WidgetSessionIds {
   private readonly key: Buffer;
+  private pool = Buffer.alloc(0);
+  private offset = 0;
 
   constructor(config: AppConfig) {
     this.key = Buffer.from(hkdfSync('sha256', config.env.JWT_SECRET, 'tenantry', 'widget-session-id/v1', 32));
@@ -34,7 +39,7 @@ export class WidgetSessionIds {
   /** A new session id for the tenant (also the conversation's id). */
   issue(tenantId: string): string {
     const bytes = Buffer.alloc(16);
-    randomBytes(8).copy(bytes, 0);
+    this.random8().copy(bytes, 0);
     bytes[6] = VERSION_8 | (bytes[6]! & 0x0f);
     this.mac(tenantId, bytes.subarray(0, 8)).copy(bytes, 8, 0, 8);
     bytes[8] = VARIANT_RFC | (bytes[8]! & 0x3f);
@@ -53,6 +58,16 @@ export class WidgetSessionIds {
     const expected = this.mac(tenantId, bytes.subarray(0, 8));
     expected[0] = VARIANT_RFC | (expected[0]! & 0x3f);
     return timingSafeEqual(expected.subarray(0, 8), bytes.subarray(8, 16)) ? 'ours' : 'other_tenant';
+  }
+
+  private random8(): Buffer {
+    if (this.offset + 8 > this.pool.length) {
+      this.pool = randomBytes(RANDOM_POOL_BYTES);
+      this.offset = 0;
+    }
+    const bytes = this.pool.subarray(this.offset, this.offset + 8);
+    this.offset += 8;
+    return bytes;
   }
 
   private mac(tenantId: string, head: Buffer): Buffer {

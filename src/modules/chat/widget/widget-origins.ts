@@ -76,6 +76,7 @@ export class WidgetOrigins {
 
   /** The API's own origin: APP_BASE_URL's, or the one this request was sent to (Host is the browser's to set, not the page's). */
   private isOwn(origin: string, request: FastifyRequest): boolean {
-    return origin === this.appOrigin || origin === `${request.protocol}://${request.host}`;
+    if (origin === this.appOrigin) return true;
+    return URL.parse(`${request.protocol}://${request.host}`)?.origin === origin; // the URL drops a default port the Host may name
   }
 }
