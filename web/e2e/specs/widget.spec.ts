@@ -149,6 +149,8 @@ test('the seed demo page shows acme, globex and initech answering in their own w
   await expect(widget('acme')).toContainText('Howdy from Acme!');
   await expect(widget('globex')).toContainText('Welcome from Globex.');
   await expect(widget('initech')).toContainText('Initech says hi.');
+  // Styled under the page's CSP (style-src 'self', no 'unsafe-inline'): constructed stylesheets are not inline styles.
+  await expect(page.locator('#widget-acme').getByRole('button', { name: 'Send' })).toHaveCSS('background-color', 'rgb(67, 56, 202)');
 
   await page.getByLabel('Ask all three').fill('demo day');
   await page.getByRole('button', { name: 'Send to every widget' }).click();
