@@ -192,8 +192,8 @@ test('the assistant page shows the snippet, edits the allowed websites and previ
   await page.getByLabel('Website widget on').check();
   await page.getByRole('button', { name: 'Save', exact: true }).click();
   await expect(page.getByText('Saved.').first()).toBeVisible();
-  await preview.getByRole('button', { name: 'Try again' }).click();
   await expect(preview.getByRole('log')).toContainText('Hello! How can I help?');
+  await expect(preview.getByRole('alert')).toBeHidden();
   await preview.getByRole('textbox', { name: 'Your message' }).fill('preview');
   await preview.getByRole('button', { name: 'Send' }).click();
   await expect(preview.getByRole('log')).toContainText("'weiverp'");

@@ -36,7 +36,8 @@ export function WidgetEmbed({ assistant }: { assistant: AssistantView }) {
         <CopyButton text={snippet} label={t('widget.copy')} copiedLabel={t('common.copied')} />
       </div>
       <WidgetOrigins current={assistant.allowedOrigins} />
-      <WidgetPreview slug={slug} />
+      {/* Mounted again when the widget is switched on or off, so that it starts afresh. */}
+      <WidgetPreview key={assistant.widgetEnabled ? 'on' : 'off'} slug={slug} />
     </Card>
   );
 }
