@@ -3,6 +3,7 @@
  * E2E_HOST_URL, served by global-setup), on the seed demo page, and in the assistant page's preview.
  */
 import AxeBuilder from '@axe-core/playwright';
+import pg from 'pg';
 import type { APIRequestContext, Page } from '@playwright/test';
 import { BASE_URL } from '../playwright.config.ts';
 import { createTenant, expect, expectAccessible, test, type Tenant, visit } from '../support/fixtures.ts';
@@ -72,6 +73,29 @@ test('a website not on the tenant’s list is refused, and the widget stores not
   const answer = await request.post('/session', { headers: { origin: HOST }, data: { tenant_id: tenant.slug } });
   expect(answer.status()).toBe(403);
   expect(await answer.json()).toEqual({ detail: 'Origin not allowed' });
+});
+
+test('past the tenant’s limit, the widget says how long to wait', async ({ page, request }) => {
+  const tenant = await widgetTenant(request, [HOST]);
+  // One widget message in any 10 s (limits.chat_per_10s, as tenants.jsonl sets it), set before the widget's first call.
+  const db = new pg.Client({ connectionString: process.env.E2E_DATABASE_URL });
+  await db.connect();
+  try {
+    await db.query(`UPDATE tenants SET limit_overrides = '{"chat_per_10s": 1}' WHERE id = $1`, [tenant.id]);
+  } finally {
+    await db.end();
+  }
+  await page.goto(hostPage(tenant.slug));
+  await launcher(page).click();
+  await expect(page.getByRole('log')).toContainText(tenant.welcome);
+  await messageBox(page).fill('one');
+  await messageBox(page).press('Enter');
+  await expect(page.getByRole('log')).toContainText("'eno'");
+  await messageBox(page).fill('two');
+  await messageBox(page).press('Enter');
+  await expect(page.getByRole('alert')).toContainText(/Too many messages right now\. Please try again in \d+ s\./);
+  await expect(page.getByRole('button', { name: 'Try again' })).toBeDisabled();
+  await expect(page.getByRole('log')).not.toContainText("'owt'");
 });
 
 test('the host page’s CSS does not reach the widget, and the widget changes nothing of the host page', async ({ page, request }) => {
