@@ -1421,6 +1421,10 @@ export interface components {
             };
         };
         WidgetSession: {
+            /**
+             * Format: uuid
+             * @description The session: a UUID; keep it and send it with each message
+             */
             session_id: string;
             tenant: {
                 id: string;
@@ -1430,6 +1434,10 @@ export interface components {
         };
         WidgetChatReply: {
             tenant_id: string;
+            /**
+             * Format: uuid
+             * @description The session: a UUID; keep it and send it with each message
+             */
             session_id: string;
             reply: string;
             model: string;
