@@ -102,6 +102,8 @@ test('the host page’s CSS does not reach the widget, and the widget changes no
   const tenant = await widgetTenant(request, [HOST]);
   const origins = new Set<string>();
   page.on('request', (r) => void origins.add(new URL(r.url()).origin));
+  // No opening animation (prefers-reduced-motion): the styles are compared at rest.
+  await page.emulateMedia({ reducedMotion: 'reduce' });
 
   // The widget, page CSS or not.
   const widgetStyles = async () => {
