@@ -22,6 +22,8 @@ const proxy = {
     },
   },
   '^/health/': { target: api },
+  // The embeddable widget's script (built into web/dist; the API serves it), for the assistant page's preview.
+  '^/widget\\.js$': { target: api },
   // The widget API is POST only; a browser's GET of these paths is the app's.
   '^/session$': { target: api, bypass: (req: { method?: string }) => (req.method === 'POST' ? undefined : '/index.html') },
   '^/chat$': { target: api, bypass: (req: { method?: string }) => (req.method === 'POST' ? undefined : '/index.html') },
@@ -32,5 +34,5 @@ export default defineConfig({
   server: { port: Number(process.env.WEB_PORT ?? 5173), host: '127.0.0.1', strictPort: true, proxy },
   preview: { port: Number(process.env.WEB_PORT ?? 4173), host: '127.0.0.1', strictPort: true, proxy },
   build: { outDir: 'dist', sourcemap: true, manifest: true, chunkSizeWarningLimit: 450 },
-  test: { include: ['src/**/*.test.ts'], environment: 'jsdom' },
+  test: { include: ['src/**/*.test.ts', 'widget/src/**/*.test.ts'], environment: 'jsdom' },
 });

@@ -3,6 +3,7 @@
  * `npm run web:size`: the gzip size of the JavaScript a browser loads first (web/dist/index.html's
  * module script and its modulepreload links; the pages themselves load lazily), and the largest
  * lazy chunks. Fails (exit 1) above the budget (ADR 0017: 250 KB gzip). Run after `npm run build:web`.
+ * Also the embeddable widget (web/dist/widget.js, loaded by tenants' own sites): at most 30 KB gzip.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -10,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 
 const BUDGET_KB = 250;
+const WIDGET_BUDGET_KB = 30;
 const dist = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'dist');
 const html = readFileSync(path.join(dist, 'index.html'), 'utf8');
 const firstLoad = [...html.matchAll(/<(?:script[^>]*type="module"[^>]*src|link[^>]*rel="modulepreload"[^>]*href)="([^"]+\.js)"/g)].map((m) => m[1]);
@@ -52,7 +54,15 @@ const lazy = readdirSync(path.join(dist, 'assets'))
   .slice(0, 5);
 console.log('Largest lazy chunks:');
 for (const { f, size } of lazy) console.log(`  ${f.padEnd(48)} ${kb(size).padStart(7)} KB gzip`);
+const widget = gz('widget.js');
+console.log(`Widget (widget.js): ${kb(widget)} KB gzip (budget ${WIDGET_BUDGET_KB} KB)`);
+let over = false;
 if (total / 1024 > BUDGET_KB) {
   console.error(`over budget by ${kb(total - BUDGET_KB * 1024)} KB`);
-  process.exit(1);
+  over = true;
 }
+if (widget / 1024 > WIDGET_BUDGET_KB) {
+  console.error(`widget.js over budget by ${kb(widget - WIDGET_BUDGET_KB * 1024)} KB`);
+  over = true;
+}
+if (over) process.exit(1);

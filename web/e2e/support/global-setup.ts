@@ -42,9 +42,12 @@ function start(command: string, args: string[], env: NodeJS.ProcessEnv, cwd: str
 }
 
 export default async function globalSetup(): Promise<(() => Promise<void>) | undefined> {
+  // Another origin for the widget's tests: pages of "a tenant's own website" embedding widget.js.
+  const hostOrigin = await startHostOrigin(Number(process.env.E2E_HOST_PORT ?? 3604), process.env.E2E_BASE_URL ?? `http://127.0.0.1:${process.env.E2E_WEB_PORT ?? 3600}`);
+  process.env.E2E_HOST_URL = hostOrigin.url;
   if (process.env.E2E_BASE_URL) {
     if (!process.env.E2E_MAIL_DIR) throw new Error('E2E_BASE_URL needs E2E_MAIL_DIR (the server’s MAIL_FILE_DIR)');
-    return undefined;
+    return async () => hostOrigin.close();
   }
   // Same origin, as in production: the API serves the built app (web/dist) at / with its real
   // security headers (CSP), cookies and SPA fallback.
@@ -60,38 +63,36 @@ export default async function globalSetup(): Promise<(() => Promise<void>) | und
   const model = await startEchoModel(Number(process.env.E2E_MODEL_PORT ?? 3603));
   const apiUrl = `http://127.0.0.1:${apiPort}`;
   const webUrl = `http://127.0.0.1:${webPort}`;
-  const api = start(
-    process.execPath,
-    ['dist/src/main.js'],
-    {
-      NODE_ENV: 'test',
-      HOST: '127.0.0.1',
-      PORT: String(apiPort),
-      WEB_DIST_DIR: path.join(root, 'web/dist'),
-      DATABASE_URL: urls.ownerUrl,
-      APP_DATABASE_URL: urls.appUrl,
-      PLATFORM_DATABASE_URL: urls.platformUrl,
-      REDIS_URL: process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379',
-      QUEUE_PREFIX: `e2e:${database}`,
-      JWT_SECRET: TEST_JWT_SECRET,
-      CHAT_ENCRYPTION_KEY: TEST_CHAT_ENCRYPTION_KEY,
-      APP_BASE_URL: webUrl,
-      MAIL_TRANSPORT: 'file',
-      MAIL_FILE_DIR: mailDir,
-      LOG_LEVEL: process.env.E2E_VERBOSE === '1' ? 'info' : 'warn',
-      SIGNIN_RATE_PER_IP: '100000',
-      SIGNIN_RATE_PER_ACCOUNT: '100000',
-      API_CALL_FLUSH_MS: '1000',
-      // The echo model below listens on 127.0.0.1, which the SSRF guard refuses unless allowed (ADR 0011).
-      PROVIDER_ALLOWED_PRIVATE_HOSTS: '127.0.0.1/32',
-      ...stripe.env,
-    },
-    root,
-    'api',
-  );
+  const apiEnv = {
+    NODE_ENV: 'test',
+    HOST: '127.0.0.1',
+    PORT: String(apiPort),
+    WEB_DIST_DIR: path.join(root, 'web/dist'),
+    DATABASE_URL: urls.ownerUrl,
+    APP_DATABASE_URL: urls.appUrl,
+    PLATFORM_DATABASE_URL: urls.platformUrl,
+    REDIS_URL: process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379',
+    QUEUE_PREFIX: `e2e:${database}`,
+    JWT_SECRET: TEST_JWT_SECRET,
+    CHAT_ENCRYPTION_KEY: TEST_CHAT_ENCRYPTION_KEY,
+    APP_BASE_URL: webUrl,
+    MAIL_TRANSPORT: 'file',
+    MAIL_FILE_DIR: mailDir,
+    LOG_LEVEL: process.env.E2E_VERBOSE === '1' ? 'info' : 'warn',
+    SIGNIN_RATE_PER_IP: '100000',
+    SIGNIN_RATE_PER_ACCOUNT: '100000',
+    API_CALL_FLUSH_MS: '1000',
+    // The echo model below listens on 127.0.0.1, which the SSRF guard refuses unless allowed (ADR 0011).
+    PROVIDER_ALLOWED_PRIVATE_HOSTS: '127.0.0.1/32',
+    ...stripe.env,
+  };
+  // The seed demo's tenants (acme, globex, initech), for the widget's demo page.
+  await run(process.execPath, ['dist/scripts/tenants-import.js', 'prisma/seed/tenants.jsonl'], apiEnv, root);
+  const api = start(process.execPath, ['dist/src/main.js'], apiEnv, root, 'api');
 
   const control = await startStripeControl(stripe, apiUrl, Number(process.env.E2E_CONTROL_PORT ?? 3602));
   const teardown = async () => {
+    hostOrigin.close();
     control.close();
     model.close();
     api.kill('SIGTERM');
@@ -113,6 +114,39 @@ export default async function globalSetup(): Promise<(() => Promise<void>) | und
   process.env.E2E_DATABASE_URL = urls.ownerUrl;
   process.env.E2E_MODEL_URL = `http://127.0.0.1:${model.port}/v1`;
   return teardown;
+}
+
+function run(command: string, args: string[], env: NodeJS.ProcessEnv, cwd: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+    child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${args.join(' ')} exited with code ${code}`))));
+  });
+}
+
+/**
+ * A tenant's own website, on another origin: GET /?tenant=<slug> is a page embedding
+ * `<api>/widget.js` for that tenant; `&widget=0` leaves the widget out, `&aggressive=1` adds CSS
+ * that would wreck any widget styled by the page's rules. No CSP of its own.
+ */
+async function startHostOrigin(port: number, apiUrl: string): Promise<{ url: string; close(): void }> {
+  const AGGRESSIVE = `* { color: red !important; font-size: 40px !important; font-family: "Comic Sans MS", cursive !important; line-height: 3 !important; }
+    button { display: none !important; } div { background: yellow !important; border: 5px dashed green !important; padding: 30px !important; }
+    aside, section, form, textarea, p, span { display: block !important; margin: 50px !important; opacity: 0.5 !important; visibility: visible !important; }`;
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://host');
+    if (url.pathname !== '/') return void res.writeHead(404).end();
+    const tenant = (url.searchParams.get('tenant') ?? '').replace(/[^\w-]/g, '');
+    const widget = url.searchParams.get('widget') === '0' ? '' : `<script src="${apiUrl}/widget.js" data-tenant="${tenant}" async></script>`;
+    const style = url.searchParams.get('aggressive') === '1' ? `<style>${AGGRESSIVE}</style>` : '';
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>A tenant's website</title>
+<style>body { font: 16px/1.5 Georgia, serif; margin: 24px; } .box { padding: 12px; border: 1px solid #999; } main button { background: #eee; }</style>${style}</head>
+<body><main><h1>A tenant's own website</h1><p id="para">Some text of the host page, <span>with a span</span>.</p>
+<div class="box" id="box"><button id="host-button" type="button">A host button</button><input id="host-input" aria-label="Host input"></div></main>
+${widget}</body></html>`);
+  });
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${port}`, close: () => server.close() };
 }
 
 function once(child: ChildProcess): Promise<void> {

@@ -124,6 +124,8 @@ export interface AssistantView {
   hasApiKey: boolean;
   widgetEnabled: boolean;
   autoTitles: boolean;
+  /** Origins whose pages may call the widget API; empty: any in development, none in production. */
+  allowedOrigins: string[];
   activePromptVersion: number | null;
   updatedAt: string | null;
 }

@@ -11,6 +11,7 @@ import { useI18n } from '../../i18n/index.tsx';
 import { useForm } from '../../lib/use-form.ts';
 import { fieldError } from '../auth/field-error.ts';
 import { getAssistant, updateAssistant, type AssistantChange } from './api.ts';
+import { WidgetEmbed } from './widget-embed.tsx';
 
 const schema = z.object({
   provider: z.enum(['builtin', 'openai_compatible']),
@@ -35,6 +36,7 @@ export function AssistantPage() {
       {assistant.isPending && <Spinner label={t('common.loading')} />}
       <ErrorMessage error={assistant.error} />
       {assistant.data && <AssistantForm key={assistant.data.updatedAt ?? 'defaults'} current={assistant.data} />}
+      {assistant.data && <WidgetEmbed assistant={assistant.data} />}
     </>
   );
 }
