@@ -10,7 +10,6 @@ export const en = {
   'common.copied': 'Copied',
   'common.actions': 'Actions',
   'common.loadMore': 'Load more',
-  'common.notAvailable': 'This server does not offer this yet.',
   // fields and validation
   'field.email': 'Email',
   'field.password': 'Password',
@@ -139,8 +138,6 @@ export const en = {
   'chat.rename': 'Rename',
   'chat.renameTitle': 'Rename the conversation',
   'chat.titleField': 'Title',
-  'chat.deleteTitle': 'Delete the conversation?',
-  'chat.deleteBody': '“{title}” and all its messages will be deleted. This cannot be undone.',
   'chat.pick': 'Choose a conversation, or start a new one.',
   'chat.thread': 'Conversation',
   'chat.you': 'You',
@@ -321,6 +318,17 @@ export const en = {
   'admin.title': 'Platform console',
   'admin.intro': 'Tenants, analytics and jobs of this deployment.',
   'admin.soon': 'The console’s pages come next.',
+  // web-gaps: tenant chooser at sign-in, conversation undo, account sessions
+  'login.chooseTenant': 'Choose a tenant',
+  'login.chooseTenantHint': 'You belong to several tenants. Which one do you want to open?',
+  'login.continue': 'Continue',
+  'tenantStatus.active': 'Active',
+  'tenantStatus.suspended': 'Suspended',
+  'tenantStatus.deleted': 'Being deleted',
+  'chat.deleted': '“{title}” deleted.',
+  'chat.undo': 'Undo',
+  'account.ip': 'IP address',
+  'account.sessionOf': '{device}, last active {when}',
 } as const;
 
 export type MessageKey = keyof typeof en;

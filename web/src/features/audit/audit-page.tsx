@@ -1,9 +1,11 @@
 import { useInfiniteQuery, useMutation } from '@tanstack/react-query';
 import { useState } from 'react';
+import type { AuditEventView } from '../../api/views.ts';
 import { ErrorMessage } from '../../components/error-display.tsx';
 import { PageHeader } from '../../components/page-header.tsx';
 import { Button } from '../../components/ui/button.tsx';
-import { Badge, Card, EmptyState, Spinner, Table, Td, Th } from '../../components/ui/card.tsx';
+import { Badge, Card } from '../../components/ui/card.tsx';
+import { type Column, DataTable } from '../../components/ui/data-table.tsx';
 import { Field, Input } from '../../components/ui/field.tsx';
 import { useI18n } from '../../i18n/index.tsx';
 import { formValues } from '../../lib/form.ts';
@@ -41,6 +43,12 @@ export function AuditPage() {
     },
   });
   const rows = events.data?.pages.flatMap((p) => p.data) ?? [];
+  const columns: Array<Column<AuditEventView>> = [
+    { header: t('audit.when'), className: 'whitespace-nowrap', cell: (e) => formatDate(e.createdAt) },
+    { header: t('audit.action'), cell: (e) => <code>{e.action}</code> },
+    { header: t('audit.actor'), className: 'text-xs', cell: (e) => `${e.actorType}${e.actorId ? ` ${e.actorId.slice(0, 8)}` : ''}` },
+    { header: t('audit.target'), className: 'text-xs', cell: (e) => (e.targetType ? `${e.targetType} ${(e.targetId ?? '').slice(0, 8)}` : '—') },
+  ];
   return (
     <>
       <PageHeader
@@ -89,41 +97,7 @@ export function AuditPage() {
           </Field>
           <Button type="submit">{t('audit.apply')}</Button>
         </form>
-        {events.isPending && <Spinner label={t('common.loading')} />}
-        <ErrorMessage error={events.error} />
-        {events.isSuccess && rows.length === 0 && <EmptyState title={t('audit.empty')} />}
-        {rows.length > 0 && (
-          <Table caption={t('audit.title')}>
-            <thead>
-              <tr>
-                <Th>{t('audit.when')}</Th>
-                <Th>{t('audit.action')}</Th>
-                <Th>{t('audit.actor')}</Th>
-                <Th>{t('audit.target')}</Th>
-              </tr>
-            </thead>
-            <tbody className="divide-y divide-zinc-100 dark:divide-zinc-800">
-              {rows.map((e) => (
-                <tr key={e.id}>
-                  <Td className="whitespace-nowrap">{formatDate(e.createdAt)}</Td>
-                  <Td>
-                    <code>{e.action}</code>
-                  </Td>
-                  <Td className="text-xs">
-                    {e.actorType}
-                    {e.actorId ? ` ${e.actorId.slice(0, 8)}` : ''}
-                  </Td>
-                  <Td className="text-xs">{e.targetType ? `${e.targetType} ${(e.targetId ?? '').slice(0, 8)}` : '—'}</Td>
-                </tr>
-              ))}
-            </tbody>
-          </Table>
-        )}
-        {events.hasNextPage && (
-          <Button variant="secondary" className="mt-4" pending={events.isFetchingNextPage} onClick={() => void events.fetchNextPage()}>
-            {t('common.loadMore')}
-          </Button>
-        )}
+        <DataTable caption={t('audit.title')} columns={columns} rows={rows} rowKey={(e) => e.id} state={events} empty={t('audit.empty')} more={events} />
       </Card>
     </>
   );
