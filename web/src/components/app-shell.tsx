@@ -73,8 +73,9 @@ export function AppShell() {
     setSwitchError(null);
     try {
       await switchTenant(tenantId);
-      // Nothing of the previous tenant may stay on screen: drop every cached answer first.
-      queryClient.clear();
+      // Nothing of the previous tenant may stay on screen: every cached answer is dropped, and what is
+      // mounted fetches again (reset, not clear: clear leaves mounted queries detached, stuck loading).
+      void queryClient.resetQueries();
       await navigate({ to: '/overview' });
     } catch (error) {
       setSwitchError(error);
