@@ -1,4 +1,4 @@
-import { useInfiniteQuery, useMutation, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { z } from 'zod';
 import type { ApiKeyView, CreatedApiKey } from '../../api/views.ts';
@@ -11,6 +11,7 @@ import { type Column, DataTable } from '../../components/ui/data-table.tsx';
 import { CopyButton } from '../../components/ui/copy-button.tsx';
 import { Checkbox, Field, Input } from '../../components/ui/field.tsx';
 import { useI18n } from '../../i18n/index.tsx';
+import { useCursorPages } from '../../lib/use-cursor-pages.ts';
 import { formValues, validate, type FieldErrors } from '../../lib/form.ts';
 import { can, PERMISSIONS, type Permission } from '../auth/permissions.ts';
 import { fieldError } from '../auth/field-error.ts';
@@ -32,12 +33,7 @@ export function ApiKeysPage() {
   const [created, setCreated] = useState<CreatedApiKey | null>(null);
   const [revoking, setRevoking] = useState<ApiKeyView | null>(null);
   const [errors, setErrors] = useState<FieldErrors>({});
-  const keys = useInfiniteQuery({
-    queryKey: ['api-keys'],
-    queryFn: ({ pageParam }) => listApiKeys(pageParam),
-    initialPageParam: undefined as string | undefined,
-    getNextPageParam: (last) => last.nextCursor ?? undefined,
-  });
+  const keys = useCursorPages(['api-keys'], (cursor) => listApiKeys(cursor));
   const refresh = () => queryClient.invalidateQueries({ queryKey: ['api-keys'] });
   const create = useMutation({
     mutationFn: createApiKey,
@@ -76,7 +72,7 @@ export function ApiKeysPage() {
     form.reset();
   }
 
-  const rows = keys.data?.pages.flatMap((p) => p.data) ?? [];
+  const rows = keys.rows;
   const columns: Array<Column<ApiKeyView>> = [
     { header: t('field.name'), cell: (k) => k.name },
     { header: t('apiKeys.prefix'), cell: (k) => <code>{k.prefix}…</code> },

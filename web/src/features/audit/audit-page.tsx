@@ -1,4 +1,4 @@
-import { useInfiniteQuery, useMutation } from '@tanstack/react-query';
+import { useMutation } from '@tanstack/react-query';
 import { useState } from 'react';
 import type { AuditEventView } from '../../api/views.ts';
 import { ErrorMessage } from '../../components/error-display.tsx';
@@ -8,6 +8,7 @@ import { Badge, Card } from '../../components/ui/card.tsx';
 import { type Column, DataTable } from '../../components/ui/data-table.tsx';
 import { Field, Input } from '../../components/ui/field.tsx';
 import { useI18n } from '../../i18n/index.tsx';
+import { useCursorPages } from '../../lib/use-cursor-pages.ts';
 import { formValues } from '../../lib/form.ts';
 import { type AuditFilter, listAuditEvents, verifyAuditChain } from './api.ts';
 import { auditCsv } from './csv.ts';
@@ -18,12 +19,7 @@ const MAX_EXPORT = 10_000;
 export function AuditPage() {
   const { t, formatDate } = useI18n();
   const [filter, setFilter] = useState<AuditFilter>({});
-  const events = useInfiniteQuery({
-    queryKey: ['audit', filter],
-    queryFn: ({ pageParam }) => listAuditEvents(filter, pageParam),
-    initialPageParam: undefined as string | undefined,
-    getNextPageParam: (last) => last.nextCursor ?? undefined,
-  });
+  const events = useCursorPages(['audit', filter], (cursor) => listAuditEvents(filter, cursor));
   const verify = useMutation({ mutationFn: verifyAuditChain });
   const exporting = useMutation({
     mutationFn: async () => {
@@ -42,7 +38,7 @@ export function AuditPage() {
       setTimeout(() => URL.revokeObjectURL(url), 1000);
     },
   });
-  const rows = events.data?.pages.flatMap((p) => p.data) ?? [];
+  const rows = events.rows;
   const columns: Array<Column<AuditEventView>> = [
     { header: t('audit.when'), className: 'whitespace-nowrap', cell: (e) => formatDate(e.createdAt) },
     { header: t('audit.action'), cell: (e) => <code>{e.action}</code> },

@@ -1,4 +1,4 @@
-import { useInfiniteQuery, useMutation, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { z } from 'zod';
 import type { InvitationView } from '../../api/views.ts';
@@ -10,6 +10,7 @@ import { Confirm } from '../../components/ui/confirm.tsx';
 import { type Column, DataTable } from '../../components/ui/data-table.tsx';
 import { Field, Input, Select } from '../../components/ui/field.tsx';
 import { useI18n } from '../../i18n/index.tsx';
+import { useCursorPages } from '../../lib/use-cursor-pages.ts';
 import { useForm } from '../../lib/use-form.ts';
 import { fieldError } from '../auth/field-error.ts';
 import { email } from '../auth/schemas.ts';
@@ -23,12 +24,7 @@ export function InvitationsPage() {
   const queryClient = useQueryClient();
   const [sent, setSent] = useState<string | null>(null);
   const [revoking, setRevoking] = useState<InvitationView | null>(null);
-  const invitations = useInfiniteQuery({
-    queryKey: ['invitations'],
-    queryFn: ({ pageParam }) => listInvitations(pageParam),
-    initialPageParam: undefined as string | undefined,
-    getNextPageParam: (last) => last.nextCursor ?? undefined,
-  });
+  const invitations = useCursorPages(['invitations'], (cursor) => listInvitations(cursor));
   const refresh = () => queryClient.invalidateQueries({ queryKey: ['invitations'] });
   const form = useForm(
     inviteSchema,
@@ -53,7 +49,7 @@ export function InvitationsPage() {
       await refresh();
     },
   });
-  const rows = invitations.data?.pages.flatMap((p) => p.data) ?? [];
+  const rows = invitations.rows;
   const columns: Array<Column<InvitationView>> = [
     { header: t('field.email'), cell: (i) => i.email },
     { header: t('field.role'), cell: (i) => t(`role.${i.role}`) },

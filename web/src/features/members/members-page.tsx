@@ -1,4 +1,4 @@
-import { useInfiniteQuery, useMutation, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import type { MemberView, Role } from '../../api/views.ts';
 import { PageHeader } from '../../components/page-header.tsx';
@@ -8,6 +8,7 @@ import { Confirm } from '../../components/ui/confirm.tsx';
 import { type Column, DataTable } from '../../components/ui/data-table.tsx';
 import { Input, Select } from '../../components/ui/field.tsx';
 import { useI18n } from '../../i18n/index.tsx';
+import { useCursorPages } from '../../lib/use-cursor-pages.ts';
 import { ROLES } from '../auth/permissions.ts';
 import { useMe } from '../auth/use-session.ts';
 import { changeRole, listMembers, removeMember } from './api.ts';
@@ -19,12 +20,7 @@ export function MembersPage() {
   const queryClient = useQueryClient();
   const [query, setQuery] = useState('');
   const [removing, setRemoving] = useState<MemberView | null>(null);
-  const members = useInfiniteQuery({
-    queryKey: ['members'],
-    queryFn: ({ pageParam }) => listMembers(pageParam),
-    initialPageParam: undefined as string | undefined,
-    getNextPageParam: (last) => last.nextCursor ?? undefined,
-  });
+  const members = useCursorPages(['members'], (cursor) => listMembers(cursor));
   const role = useMutation({
     mutationFn: ({ userId, role }: { userId: string; role: Role }) => changeRole(userId, role),
     onSettled: () => queryClient.invalidateQueries({ queryKey: ['members'] }),
@@ -36,7 +32,7 @@ export function MembersPage() {
       await queryClient.invalidateQueries({ queryKey: ['members'] });
     },
   });
-  const all = members.data?.pages.flatMap((p) => p.data) ?? [];
+  const all = members.rows;
   // Counted over the loaded pages: an owner not loaded yet can only make this stricter; the server decides.
   const owners = all.filter((m) => m.role === 'owner').length;
   const iAmOwner = me?.role === 'owner';
