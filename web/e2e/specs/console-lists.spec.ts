@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { createTenant, expect, mailLink, PASSWORD, signIn, test, unique, visit } from '../support/fixtures.ts';
+import { createTenant, expect, expectAccessible, mailLink, PASSWORD, signIn, test, unique, visit } from '../support/fixtures.ts';
 
 test('a member of two tenants chooses one after signing in, and the last one used is preselected next time', async ({ page, request, tenant }) => {
   const second = await createTenant(request, unique('Second'));
@@ -14,6 +14,7 @@ test('a member of two tenants chooses one after signing in, and the last one use
   await page.getByRole('button', { name: 'Sign in' }).click();
   await expect(page.getByRole('heading', { level: 1, name: 'Choose a tenant' })).toBeVisible();
   await expect(page.getByRole('radio')).toHaveCount(2);
+  await expectAccessible(page);
   await expect(page.getByRole('radio', { name: new RegExp(`${tenant.name}.*Owner`) })).toBeChecked();
   await page.getByRole('radio', { name: new RegExp(`${second.name}.*Admin`) }).check();
   await page.getByRole('button', { name: 'Continue' }).click();
