@@ -61,11 +61,26 @@ export async function mailLink(to: string, pathname: string, timeoutMs = 20_000)
   throw new Error(`no email to ${to} with a ${pathname} link within ${timeoutMs} ms`);
 }
 
-export async function signIn(page: Page, email: string, password = PASSWORD): Promise<void> {
-  await page.goto('/login');
+/**
+ * Submits the sign-in form. A member of several tenants is then asked which one to open: `tenant`
+ * picks it by name, else the preselected one is taken.
+ */
+async function submitSignIn(page: Page, email: string, password: string, tenant?: string): Promise<void> {
   await page.getByLabel('Email').fill(email);
   await page.getByLabel('Password', { exact: true }).fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
+  const chooser = page.getByRole('heading', { name: 'Choose a tenant' });
+  // Signed in once the form's heading goes: to the page asked for, or to the tenant chooser.
+  await expect(page.getByRole('heading', { level: 1, name: 'Sign in', exact: true })).toHaveCount(0);
+  if (await chooser.isVisible()) {
+    if (tenant) await page.getByRole('radio', { name: new RegExp(tenant) }).check();
+    await page.getByRole('button', { name: 'Continue' }).click();
+  }
+}
+
+export async function signIn(page: Page, email: string, password = PASSWORD, tenant?: string): Promise<void> {
+  await page.goto('/login');
+  await submitSignIn(page, email, password, tenant);
   await expect(page).not.toHaveURL(/\/login/);
 }
 
@@ -78,9 +93,7 @@ export async function visit(page: Page, pathname: string, email: string, passwor
   // Every page has a level-1 heading: once one shows, the app has settled on the page or on sign-in.
   await page.getByRole('heading', { level: 1 }).first().waitFor();
   if (new URL(page.url()).pathname === '/login') {
-    await page.getByLabel('Email').fill(email);
-    await page.getByLabel('Password', { exact: true }).fill(password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await submitSignIn(page, email, password);
     const target = new URL(pathname, 'http://app').pathname;
     await page.waitForURL((url) => url.pathname === target);
   }

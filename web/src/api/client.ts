@@ -1,18 +1,14 @@
 /**
- * The one API client: openapi-fetch over the generated `paths` (schema.d.ts) and the routes still
- * pending (pending.ts). Its fetch adds the access token, refreshes it silently before it expires
+ * The one API client: openapi-fetch over the generated `paths` (schema.d.ts). Its fetch adds the access token, refreshes it silently before it expires
  * (one refresh at a time), retries once after a 401, and reports a session that cannot be renewed
  * (the app then sends the user to sign in, with a return-to). Components never call fetch: they use
  * the hooks of their feature, which call `call()` here.
  */
 import createClient from 'openapi-fetch';
-import type { PendingPaths } from './pending.ts';
 import { ApiError, networkError, toProblem } from './problem.ts';
 import type { paths } from './schema';
 import { CSRF_HEADER, session } from './session.ts';
 import type { SessionTokens } from './views.ts';
-
-export type ApiPaths = paths & PendingPaths;
 
 /** Routes that carry no access token, and whose 401 means "wrong credentials", not "session over". */
 const SESSIONLESS = /\/api\/v1\/(auth\/(signup|login|refresh|logout|password-reset\/)|billing\/plans)/;
@@ -100,27 +96,16 @@ export async function sessionFetch(input: Request): Promise<Response> {
   return response;
 }
 
-export const client = createClient<ApiPaths>({
+export const client = createClient<paths>({
   baseUrl: ORIGIN,
   credentials: 'same-origin',
   headers: CSRF_HEADER,
   fetch: sessionFetch,
 });
 
-/**
- * Awaits an openapi-fetch call: its data, or an ApiError from the problem document.
- * `T` is given explicitly while the OpenAPI document lacks response schemas (views.ts); once it
- * has them, drop the type argument and the data type is inferred from the path.
- */
-export async function call<T = never, R extends { data?: unknown; error?: unknown; response: Response } = { data?: unknown; error?: unknown; response: Response }>(
-  pending: Promise<R>,
-): Promise<[T] extends [never] ? NonNullable<R['data']> : T> {
+/** Awaits an openapi-fetch call: its data (typed by the path's documented response), or an ApiError from the problem document. */
+export async function call<R extends { data?: unknown; error?: unknown; response: Response }>(pending: Promise<R>): Promise<NonNullable<R['data']>> {
   const { data, error, response } = await pending;
   if (!response.ok) throw new ApiError(toProblem(response.status, error, response.headers.get('x-request-id')));
-  return data as [T] extends [never] ? NonNullable<R['data']> : T;
-}
-
-/** True when an error means "the server does not have this route yet" (pending.ts). */
-export function isNotAvailable(error: unknown): boolean {
-  return error instanceof ApiError && error.status === 404 && (error.code === 'not_found' || error.code === 'route_not_found');
+  return data as NonNullable<R['data']>;
 }

@@ -5677,6 +5677,8 @@ export interface operations {
                 limit?: number;
                 cursor?: string;
                 channel?: "api" | "widget";
+                /** @description Case-insensitive substring of the title, taken literally */
+                q?: string;
             };
             header?: never;
             path?: never;

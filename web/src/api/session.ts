@@ -5,7 +5,7 @@
  * does the work, so a reload stays signed in. `refreshBody` and `remember` are the one place that
  * decides between the two.
  */
-import type { SessionTokens } from './views.ts';
+import type { SessionTenant, SessionTokens } from './views.ts';
 
 /** The header that a cross-site form cannot send; the API requires it for cookie-borne refresh and logout. */
 export const CSRF_HEADER = { 'X-Requested-With': 'tenantry' } as const;
@@ -17,7 +17,7 @@ export interface SessionState {
   accessToken: string;
   /** Epoch milliseconds. */
   expiresAt: number;
-  tenant: SessionTokens['tenant'];
+  tenant: SessionTenant | null;
   platformAdmin: boolean;
 }
 
@@ -44,8 +44,8 @@ export const session = {
     state = {
       accessToken: tokens.accessToken,
       expiresAt: now + tokens.expiresIn * 1000,
-      tenant: tokens.tenant,
-      platformAdmin: tokens.platformAdmin === true,
+      tenant: tokens.tenant ?? null,
+      platformAdmin: 'platformAdmin' in tokens && tokens.platformAdmin === true,
     };
     emit();
   },

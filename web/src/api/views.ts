@@ -1,233 +1,49 @@
 /**
- * TEMPORARY response types, written from the API's services until the OpenAPI document declares
- * its response schemas (the contract issue). Each becomes an alias of the generated
- * `components['schemas'][...]` then (or disappears, when `call()` infers it from the path).
- * Dates arrive as ISO strings.
+ * Names for the API's response bodies, all derived from the generated document (schema.d.ts), so a
+ * change on the server is a type error here after `npm run api:generate`. Calls need none of them
+ * (`call()` infers the body from the path); components use them to type their props.
  */
-export type Role = 'owner' | 'admin' | 'billing' | 'member';
-export type TenantStatus = 'active' | 'suspended' | 'deleted';
+import type { components } from './schema';
 
-export interface Page<T> {
-  data: T[];
-  nextCursor: string | null;
-}
+type Schemas = components['schemas'];
 
-export interface UserView {
-  id: string;
-  email: string;
-  name: string;
-  isPlatformAdmin: boolean;
-}
+export type MeView = Schemas['Me'];
+export type MyTenant = MeView['tenants'][number];
+export type Role = MyTenant['role'];
+export type TenantStatus = MyTenant['status'];
+/**
+ * What sign-in, sign-up, refresh and switch-tenant answer. The refresh token may be absent (kept in
+ * the httpOnly cookie only); a platform session has no tenant (openapi-fetch drops a `null`-typed
+ * member from the body's type, hence optional).
+ */
+export type SessionTokens =
+  | WithoutBodyRefresh<Schemas['SessionTokens']>
+  | WithoutBodyRefresh<Omit<Schemas['PlatformSessionTokens'], 'tenant'> & { tenant?: null }>;
+type WithoutBodyRefresh<T extends { refreshToken: string }> = Omit<T, 'refreshToken'> & { refreshToken?: string };
+export type SessionTenant = Schemas['SessionTokens']['tenant'];
+export type UserView = Schemas['AccountUser'];
+export type SessionView = Schemas['AccountSession'];
 
-export interface MyTenant {
-  id: string;
-  slug: string;
-  name: string;
-  status: TenantStatus;
-  role: Role;
-}
+export type TenantView = Schemas['Tenant'];
+export type DeletionView = Schemas['TenantDeletion'];
+export type ExportView = Schemas['TenantExport'];
+export type MemberView = Schemas['Member'];
+export type InvitationView = Schemas['Invitation'];
+export type ApiKeyView = Schemas['ApiKey'];
+export type CreatedApiKey = Schemas['CreatedApiKey'];
+export type AuditEventView = Schemas['AuditEvent'];
+export type ChainCheck = Schemas['AuditChainCheck'];
 
-export interface MeView {
-  user: UserView;
-  tenant: Omit<MyTenant, 'role'> | null;
-  role: Role | null;
-  tenants: MyTenant[];
-}
+export type ConversationView = Schemas['Conversation'];
+export type MessageView = Schemas['Message'];
+export type MessageStatus = MessageView['status'];
+export type AssistantView = Schemas['Assistant'];
+export type PromptView = Schemas['Prompt'];
 
-export interface SessionTokens {
-  tokenType: 'Bearer';
-  accessToken: string;
-  expiresIn: number;
-  /** Absent once the API keeps it in an httpOnly cookie only. */
-  refreshToken?: string;
-  refreshTokenExpiresAt: string;
-  userId: string;
-  tenant: { id: string; slug: string; name: string; role: Role } | null;
-  platformAdmin?: true;
-}
-
-export interface TenantView {
-  id: string;
-  slug: string;
-  name: string;
-  status: TenantStatus;
-  createdAt: string;
-  settings: { displayName: string; locale: string; timezone: string; supportEmail: string | null } | null;
-}
-
-export interface MemberView {
-  userId: string;
-  email: string;
-  name: string;
-  role: Role;
-  joinedAt: string;
-}
-
-export interface InvitationView {
-  id: string;
-  email: string;
-  role: Exclude<Role, 'owner'>;
-  invitedBy: string | null;
-  createdAt: string;
-  expiresAt: string;
-}
-
-export interface ApiKeyView {
-  id: string;
-  name: string;
-  prefix: string;
-  scopes: string[];
-  createdBy: string | null;
-  createdAt: string;
-  expiresAt: string | null;
-  revokedAt: string | null;
-  lastUsedAt: string | null;
-  rateLimitPerMinute: number | null;
-}
-
-export interface CreatedApiKey extends Pick<ApiKeyView, 'id' | 'name' | 'prefix' | 'scopes' | 'expiresAt' | 'rateLimitPerMinute' | 'createdAt'> {
-  /** The secret, shown once. */
-  key: string;
-}
-
-export interface ConversationView {
-  id: string;
-  channel: 'api' | 'widget';
-  userId: string | null;
-  title: string | null;
-  createdAt: string;
-  updatedAt: string;
-}
-
-export type MessageStatus = 'pending' | 'complete' | 'failed' | 'stopped';
-
-export interface MessageView {
-  id: string;
-  conversationId: string;
-  role: 'user' | 'assistant';
-  content: string;
-  status: MessageStatus;
-  model: string | null;
-  promptTokens: number;
-  completionTokens: number;
-  error: string | null;
-  createdAt: string;
-}
-
-export interface AssistantView {
-  provider: 'builtin' | 'openai_compatible';
-  model: string;
-  welcomeMessage: string;
-  temperature: number;
-  maxTokens: number;
-  baseUrl: string | null;
-  hasApiKey: boolean;
-  widgetEnabled: boolean;
-  autoTitles: boolean;
-  /** Origins whose pages may call the widget API; empty: any in development, none in production. */
-  allowedOrigins: string[];
-  activePromptVersion: number | null;
-  updatedAt: string | null;
-}
-
-export interface PromptView {
-  version: number;
-  template: string;
-  createdBy: string | null;
-  createdAt: string;
-  active: boolean;
-}
-
-export type UsageMetric = 'messages' | 'tokens' | 'api_calls' | 'seats';
-
-export interface UsageReport {
-  periodStart: string;
-  resetAt: string;
-  metrics: Array<{ metric: UsageMetric; used: number; reserved: number; limit: number | null }>;
-  daily: Array<{ day: string; metric: UsageMetric; amount: number }>;
-}
-
-export interface UsageBreakdownRow {
-  /** Member user id, API key id, or model name. */
-  id: string;
-  label: string;
-  messages: number;
-  tokens: number;
-  apiCalls?: number;
-}
-
-export interface UsageBreakdown {
-  members: UsageBreakdownRow[];
-  apiKeys: UsageBreakdownRow[];
-  models: UsageBreakdownRow[];
-}
-
-export interface PlanView {
-  id: string;
-  name: string;
-  limits: {
-    seats: number | null;
-    messages_per_month: number | null;
-    tokens_per_month: number | null;
-    chat_per_10s: number | null;
-    api_per_minute: number | null;
-    allowed_models: string[];
-  };
-  selfServe: boolean;
-}
-
-export interface SubscriptionView {
-  plan: string;
-  status: string;
-  currentPeriodEnd: string | null;
-  cancelAtPeriodEnd: boolean;
-  graceUntil?: string;
-}
-
-export interface AuditEventView {
-  id: string;
-  seq: string;
-  actorType: 'user' | 'api_key' | 'platform_admin' | 'system';
-  actorId: string | null;
-  action: string;
-  targetType: string | null;
-  targetId: string | null;
-  ip: string | null;
-  userAgent: string | null;
-  data: unknown;
-  createdAt: string;
-  hash: string;
-}
-
-export interface ChainCheck {
-  ok: boolean;
-  checked: number;
-  brokenAtSeq?: string;
-  head?: { seq: string; hash: string };
-}
-
-export interface ExportView {
-  id: string;
-  status: 'pending' | 'ready' | 'failed' | string;
-  sizeBytes: number | null;
-  createdAt: string;
-  expiresAt: string | null;
-  downloadUrl?: string;
-}
-
-export interface DeletionView {
-  id: string;
-  status: 'deleted';
-  deletionScheduledAt: string;
-}
-
-/** GET /me/sessions (pending.ts). */
-export interface SessionView {
-  id: string;
-  current: boolean;
-  createdAt: string;
-  lastUsedAt: string | null;
-  userAgent: string | null;
-  ip: string | null;
-  tenant?: { id: string; name: string } | null;
-}
+export type PlanView = Schemas['Plan'];
+export type SubscriptionView = Schemas['Subscription'];
+export type UsageReport = Schemas['UsageReport'];
+export type UsageMetric = UsageReport['metrics'][number]['metric'];
+export type UsageBreakdown = Schemas['UsageBreakdown'];
+/** One row of the overview's breakdown tables, built from UsageBreakdown by features/usage/api.ts. */
+export type { UsageBreakdownRow } from '../features/usage/breakdown.ts';

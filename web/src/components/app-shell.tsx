@@ -75,8 +75,9 @@ export function AppShell() {
     try {
       if (tenantId) await switchTenant(tenantId);
       else await switchToPlatform();
-      // Nothing of the previous tenant may stay on screen: drop every cached answer first.
-      queryClient.clear();
+      // Nothing of the previous tenant may stay on screen: every cached answer is dropped, and what is
+      // mounted fetches again (reset, not clear: clear leaves mounted queries detached, stuck loading).
+      void queryClient.resetQueries();
       await navigate({ to: tenantId ? '/overview' : '/admin' });
     } catch (error) {
       setSwitchError(error);

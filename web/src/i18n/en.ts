@@ -10,7 +10,6 @@ export const en = {
   'common.copied': 'Copied',
   'common.actions': 'Actions',
   'common.loadMore': 'Load more',
-  'common.notAvailable': 'This server does not offer this yet.',
   // fields and validation
   'field.email': 'Email',
   'field.password': 'Password',
@@ -139,8 +138,6 @@ export const en = {
   'chat.rename': 'Rename',
   'chat.renameTitle': 'Rename the conversation',
   'chat.titleField': 'Title',
-  'chat.deleteTitle': 'Delete the conversation?',
-  'chat.deleteBody': '“{title}” and all its messages will be deleted. This cannot be undone.',
   'chat.pick': 'Choose a conversation, or start a new one.',
   'chat.thread': 'Conversation',
   'chat.you': 'You',
@@ -489,6 +486,17 @@ export const en = {
   'stripeInbox.resent': '{id} is queued again.',
   'error.stripe_event_not_failed': 'This event is no longer failed: it is being applied, or is done.',
   'error.job_not_failed': 'This job is no longer failed: it is queued, running or done.',
+  // web-gaps: tenant chooser at sign-in, conversation undo, account sessions
+  'login.chooseTenant': 'Choose a tenant',
+  'login.chooseTenantHint': 'You belong to several tenants. Which one do you want to open?',
+  'login.continue': 'Continue',
+  'tenantStatus.active': 'Active',
+  'tenantStatus.suspended': 'Suspended',
+  'tenantStatus.deleted': 'Being deleted',
+  'chat.deleted': '“{title}” deleted.',
+  'chat.undo': 'Undo',
+  'account.ip': 'IP address',
+  'account.sessionOf': '{device}, last active {when}',
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -90,7 +90,7 @@ export class ConversationsRepository {
   async list(
     tenantId: string,
     scope: ConversationScope,
-    channel: Channel | undefined,
+    filter: { channel?: Channel; q?: string },
     limit: number,
     after?: { updatedAt: Date; id: string },
   ): Promise<ConversationView[]> {
@@ -98,7 +98,9 @@ export class ConversationsRepository {
       where: {
         tenantId,
         ...scopeWhere(scope),
-        ...(channel && { channel }),
+        ...(filter.channel && { channel: filter.channel }),
+        // ILIKE '%q%' (conversations_title_trgm_idx serves it), with q's own wildcards taken literally.
+        ...(filter.q && { title: { contains: likeLiteral(filter.q), mode: 'insensitive' as const } }),
         ...(after && { OR: [{ updatedAt: { lt: after.updatedAt } }, { updatedAt: after.updatedAt, id: { lt: after.id } }] }),
       },
       orderBy: [{ updatedAt: 'desc' }, { id: 'desc' }],
@@ -245,4 +247,9 @@ export class ConversationsRepository {
     const [message] = await this.db.client.message.updateManyAndReturn({ where: { tenantId, id, status: 'pending' }, data: outcome, select: MESSAGE });
     return (message as MessageView | undefined) ?? null;
   }
+}
+
+/** Prisma's `contains` does not escape LIKE wildcards: `%`, `_` and the escape character (a backslash) become literal here. */
+function likeLiteral(text: string): string {
+  return text.replace(/[\\%_]/g, '\\$&');
 }

@@ -26,14 +26,14 @@ export class ConversationsService {
     private readonly conversations: ConversationsRepository,
   ) {}
 
-  async list(query: { limit: number; cursor?: string; channel?: Channel }): Promise<Page<ConversationView>> {
+  async list(query: { limit: number; cursor?: string; channel?: Channel; q?: string }): Promise<Page<ConversationView>> {
     this.ctx.requirePermission('chat:use');
     const tenantId = this.ctx.requireTenantId('listing conversations');
     const after = decodeCursor(query.cursor, listCursor);
     const rows = await this.conversations.list(
       tenantId,
       this.scope(),
-      query.channel,
+      { channel: query.channel, q: query.q },
       query.limit + 1,
       after && { updatedAt: new Date(after.updatedAt), id: after.id },
     );

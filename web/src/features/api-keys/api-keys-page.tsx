@@ -1,15 +1,17 @@
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { z } from 'zod';
 import type { ApiKeyView, CreatedApiKey } from '../../api/views.ts';
 import { ErrorMessage } from '../../components/error-display.tsx';
 import { PageHeader } from '../../components/page-header.tsx';
 import { Button } from '../../components/ui/button.tsx';
-import { Badge, Card, CardTitle, EmptyState, Spinner, Table, Td, Th } from '../../components/ui/card.tsx';
+import { Badge, Card, CardTitle } from '../../components/ui/card.tsx';
 import { Confirm } from '../../components/ui/confirm.tsx';
+import { type Column, DataTable } from '../../components/ui/data-table.tsx';
 import { CopyButton } from '../../components/ui/copy-button.tsx';
 import { Checkbox, Field, Input } from '../../components/ui/field.tsx';
 import { useI18n } from '../../i18n/index.tsx';
+import { useCursorPages } from '../../lib/use-cursor-pages.ts';
 import { formValues, validate, type FieldErrors } from '../../lib/form.ts';
 import { can, PERMISSIONS, type Permission } from '../auth/permissions.ts';
 import { fieldError } from '../auth/field-error.ts';
@@ -31,7 +33,7 @@ export function ApiKeysPage() {
   const [created, setCreated] = useState<CreatedApiKey | null>(null);
   const [revoking, setRevoking] = useState<ApiKeyView | null>(null);
   const [errors, setErrors] = useState<FieldErrors>({});
-  const keys = useQuery({ queryKey: ['api-keys'], queryFn: listApiKeys });
+  const keys = useCursorPages(['api-keys'], (cursor) => listApiKeys(cursor));
   const refresh = () => queryClient.invalidateQueries({ queryKey: ['api-keys'] });
   const create = useMutation({
     mutationFn: createApiKey,
@@ -70,7 +72,27 @@ export function ApiKeysPage() {
     form.reset();
   }
 
-  const rows = keys.data?.data ?? [];
+  const rows = keys.rows;
+  const columns: Array<Column<ApiKeyView>> = [
+    { header: t('field.name'), cell: (k) => k.name },
+    { header: t('apiKeys.prefix'), cell: (k) => <code>{k.prefix}…</code> },
+    { header: t('apiKeys.scopes'), className: 'text-xs', cell: (k) => k.scopes.join(', ') },
+    { header: t('apiKeys.lastUsed'), cell: (k) => (k.lastUsedAt ? formatDate(k.lastUsedAt) : t('apiKeys.never')) },
+    { header: t('apiKeys.expires'), cell: (k) => (k.expiresAt ? formatDate(k.expiresAt, false) : '—') },
+    {
+      header: t('common.actions'),
+      hidden: true,
+      cell: (k) =>
+        k.revokedAt ? (
+          <Badge tone="red">{t('apiKeys.revoked')}</Badge>
+        ) : (
+          <Button variant="ghost" size="sm" onClick={() => setRevoking(k)}>
+            {t('apiKeys.revoke')}
+            <span className="sr-only"> {k.name}</span>
+          </Button>
+        ),
+    },
+  ];
   return (
     <>
       <PageHeader title={t('apiKeys.title')} description={t('apiKeys.intro')} />
@@ -130,48 +152,7 @@ export function ApiKeysPage() {
         </Card>
         <Card>
           <CardTitle>{t('apiKeys.list')}</CardTitle>
-          {keys.isPending && <Spinner label={t('common.loading')} />}
-          <ErrorMessage error={keys.error} />
-          {keys.isSuccess && rows.length === 0 && <EmptyState title={t('apiKeys.empty')} />}
-          {rows.length > 0 && (
-            <Table caption={t('apiKeys.list')}>
-              <thead>
-                <tr>
-                  <Th>{t('field.name')}</Th>
-                  <Th>{t('apiKeys.prefix')}</Th>
-                  <Th>{t('apiKeys.scopes')}</Th>
-                  <Th>{t('apiKeys.lastUsed')}</Th>
-                  <Th>{t('apiKeys.expires')}</Th>
-                  <Th>
-                    <span className="sr-only">{t('common.actions')}</span>
-                  </Th>
-                </tr>
-              </thead>
-              <tbody className="divide-y divide-zinc-100 dark:divide-zinc-800">
-                {rows.map((k) => (
-                  <tr key={k.id}>
-                    <Td>{k.name}</Td>
-                    <Td>
-                      <code>{k.prefix}…</code>
-                    </Td>
-                    <Td className="text-xs">{k.scopes.join(', ')}</Td>
-                    <Td>{k.lastUsedAt ? formatDate(k.lastUsedAt) : t('apiKeys.never')}</Td>
-                    <Td>{k.expiresAt ? formatDate(k.expiresAt, false) : '—'}</Td>
-                    <Td className="text-right">
-                      {k.revokedAt ? (
-                        <Badge tone="red">{t('apiKeys.revoked')}</Badge>
-                      ) : (
-                        <Button variant="ghost" size="sm" onClick={() => setRevoking(k)}>
-                          {t('apiKeys.revoke')}
-                          <span className="sr-only"> {k.name}</span>
-                        </Button>
-                      )}
-                    </Td>
-                  </tr>
-                ))}
-              </tbody>
-            </Table>
-          )}
+          <DataTable caption={t('apiKeys.list')} columns={columns} rows={rows} rowKey={(k) => k.id} state={keys} empty={t('apiKeys.empty')} more={keys} />
         </Card>
       </div>
       <Confirm

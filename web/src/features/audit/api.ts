@@ -1,5 +1,4 @@
 import { call, client } from '../../api/client.ts';
-import type { AuditEventView, ChainCheck, Page } from '../../api/views.ts';
 
 export interface AuditFilter {
   action?: string;
@@ -11,5 +10,5 @@ export interface AuditFilter {
 const clean = (f: AuditFilter) => Object.fromEntries(Object.entries(f).filter(([, v]) => v !== undefined && v !== '')) as AuditFilter;
 
 export const listAuditEvents = (filter: AuditFilter, cursor?: string, limit = 50) =>
-  call<Page<AuditEventView>>(client.GET('/api/v1/audit-events', { params: { query: { ...clean(filter), limit, ...(cursor ? { cursor } : {}) } } }));
-export const verifyAuditChain = () => call<ChainCheck>(client.GET('/api/v1/audit-events/verify'));
+  call(client.GET('/api/v1/audit-events', { params: { query: { ...clean(filter), limit, ...(cursor ? { cursor } : {}) } } }));
+export const verifyAuditChain = () => call(client.GET('/api/v1/audit-events/verify'));

@@ -1,11 +1,14 @@
-import { useInfiniteQuery, useMutation } from '@tanstack/react-query';
+import { useMutation } from '@tanstack/react-query';
 import { useState } from 'react';
+import type { AuditEventView } from '../../api/views.ts';
 import { ErrorMessage } from '../../components/error-display.tsx';
 import { PageHeader } from '../../components/page-header.tsx';
 import { Button } from '../../components/ui/button.tsx';
-import { Badge, Card, EmptyState, Spinner, Table, Td, Th } from '../../components/ui/card.tsx';
+import { Badge, Card } from '../../components/ui/card.tsx';
+import { type Column, DataTable } from '../../components/ui/data-table.tsx';
 import { Field, Input } from '../../components/ui/field.tsx';
 import { useI18n } from '../../i18n/index.tsx';
+import { useCursorPages } from '../../lib/use-cursor-pages.ts';
 import { formValues } from '../../lib/form.ts';
 import { type AuditFilter, listAuditEvents, verifyAuditChain } from './api.ts';
 import { auditCsv } from './csv.ts';
@@ -16,12 +19,7 @@ const MAX_EXPORT = 10_000;
 export function AuditPage() {
   const { t, formatDate } = useI18n();
   const [filter, setFilter] = useState<AuditFilter>({});
-  const events = useInfiniteQuery({
-    queryKey: ['audit', filter],
-    queryFn: ({ pageParam }) => listAuditEvents(filter, pageParam),
-    initialPageParam: undefined as string | undefined,
-    getNextPageParam: (last) => last.nextCursor ?? undefined,
-  });
+  const events = useCursorPages(['audit', filter], (cursor) => listAuditEvents(filter, cursor));
   const verify = useMutation({ mutationFn: verifyAuditChain });
   const exporting = useMutation({
     mutationFn: async () => {
@@ -40,7 +38,13 @@ export function AuditPage() {
       setTimeout(() => URL.revokeObjectURL(url), 1000);
     },
   });
-  const rows = events.data?.pages.flatMap((p) => p.data) ?? [];
+  const rows = events.rows;
+  const columns: Array<Column<AuditEventView>> = [
+    { header: t('audit.when'), className: 'whitespace-nowrap', cell: (e) => formatDate(e.createdAt) },
+    { header: t('audit.action'), cell: (e) => <code>{e.action}</code> },
+    { header: t('audit.actor'), className: 'text-xs', cell: (e) => `${e.actorType}${e.actorId ? ` ${e.actorId.slice(0, 8)}` : ''}` },
+    { header: t('audit.target'), className: 'text-xs', cell: (e) => (e.targetType ? `${e.targetType} ${(e.targetId ?? '').slice(0, 8)}` : '—') },
+  ];
   return (
     <>
       <PageHeader
@@ -89,41 +93,7 @@ export function AuditPage() {
           </Field>
           <Button type="submit">{t('audit.apply')}</Button>
         </form>
-        {events.isPending && <Spinner label={t('common.loading')} />}
-        <ErrorMessage error={events.error} />
-        {events.isSuccess && rows.length === 0 && <EmptyState title={t('audit.empty')} />}
-        {rows.length > 0 && (
-          <Table caption={t('audit.title')}>
-            <thead>
-              <tr>
-                <Th>{t('audit.when')}</Th>
-                <Th>{t('audit.action')}</Th>
-                <Th>{t('audit.actor')}</Th>
-                <Th>{t('audit.target')}</Th>
-              </tr>
-            </thead>
-            <tbody className="divide-y divide-zinc-100 dark:divide-zinc-800">
-              {rows.map((e) => (
-                <tr key={e.id}>
-                  <Td className="whitespace-nowrap">{formatDate(e.createdAt)}</Td>
-                  <Td>
-                    <code>{e.action}</code>
-                  </Td>
-                  <Td className="text-xs">
-                    {e.actorType}
-                    {e.actorId ? ` ${e.actorId.slice(0, 8)}` : ''}
-                  </Td>
-                  <Td className="text-xs">{e.targetType ? `${e.targetType} ${(e.targetId ?? '').slice(0, 8)}` : '—'}</Td>
-                </tr>
-              ))}
-            </tbody>
-          </Table>
-        )}
-        {events.hasNextPage && (
-          <Button variant="secondary" className="mt-4" pending={events.isFetchingNextPage} onClick={() => void events.fetchNextPage()}>
-            {t('common.loadMore')}
-          </Button>
-        )}
+        <DataTable caption={t('audit.title')} columns={columns} rows={rows} rowKey={(e) => e.id} state={events} empty={t('audit.empty')} more={events} />
       </Card>
     </>
   );

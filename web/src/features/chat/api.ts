@@ -1,15 +1,16 @@
 /** Conversations and replies through the typed client. Streams come back as ReadableStreams for stream.ts. */
-import { call, client, isNotAvailable } from '../../api/client.ts';
+import { call, client } from '../../api/client.ts';
 import { ApiError, toProblem } from '../../api/problem.ts';
-import type { ConversationView, MessageView, Page } from '../../api/views.ts';
+import type { MessageView } from '../../api/views.ts';
 
-export const listConversations = (cursor?: string) =>
-  call<Page<ConversationView>>(client.GET('/api/v1/conversations', { params: { query: { limit: 30, ...(cursor ? { cursor } : {}) } } }));
+/** A page of 30, most recently active first; `q` searches the titles on the server. */
+export const listConversations = (cursor?: string, q?: string) =>
+  call(client.GET('/api/v1/conversations', { params: { query: { limit: 30, ...(cursor ? { cursor } : {}), ...(q ? { q } : {}) } } }));
 
-export const startConversation = () => call<{ id: string; welcome: string }>(client.POST('/api/v1/conversations'));
+export const startConversation = () => call(client.POST('/api/v1/conversations'));
 
 export const renameConversation = (id: string, title: string) =>
-  call<ConversationView>(client.PATCH('/api/v1/conversations/{id}', { params: { path: { id } }, body: { title } }));
+  call(client.PATCH('/api/v1/conversations/{id}', { params: { path: { id } }, body: { title } }));
 
 export const deleteConversation = (id: string) => call(client.DELETE('/api/v1/conversations/{id}', { params: { path: { id } } }));
 
@@ -18,7 +19,7 @@ export async function listMessages(id: string): Promise<MessageView[]> {
   const all: MessageView[] = [];
   let cursor: string | undefined;
   do {
-    const page = await call<Page<MessageView>>(
+    const page = await call(
       client.GET('/api/v1/conversations/{id}/messages', { params: { path: { id }, query: { limit: 100, ...(cursor ? { cursor } : {}) } } }),
     );
     all.push(...page.data);
@@ -64,37 +65,14 @@ const SSE = { Accept: 'text/event-stream' };
 export const postMessage = (id: string, content: string, signal: AbortSignal) =>
   streamOf(client.POST('/api/v1/conversations/{id}/messages', { params: { path: { id } }, body: { content }, parseAs: 'stream', headers: SSE, signal }));
 
-/** Re-attaches to a reply in progress: its text so far, then the rest (pending route); undefined when the server cannot. */
-export async function followReply(id: string, messageId: string, signal: AbortSignal): Promise<ReadableStream<Uint8Array> | undefined> {
-  try {
-    return await streamOf(
-      client.GET('/api/v1/conversations/{id}/messages/{messageId}/stream', { params: { path: { id, messageId } }, parseAs: 'stream', headers: SSE, signal }),
-    );
-  } catch (error) {
-    if (isNotAvailable(error)) return undefined;
-    throw error;
-  }
-}
+/** Re-attaches to a reply in progress: its text so far, then the rest as it comes. */
+export const followReply = (id: string, messageId: string, signal: AbortSignal) =>
+  streamOf(client.GET('/api/v1/conversations/{id}/messages/{messageId}/stream', { params: { path: { id, messageId } }, parseAs: 'stream', headers: SSE, signal }));
 
-/** Asks the server to stop a reply (pending route); false when the server has no such route. */
-export async function stopReply(id: string, messageId: string): Promise<boolean> {
-  try {
-    await call(client.POST('/api/v1/conversations/{id}/messages/{messageId}/stop', { params: { path: { id, messageId } } }));
-    return true;
-  } catch (error) {
-    if (isNotAvailable(error)) return false;
-    throw error;
-  }
-}
+/** Asks the server to stop a reply, wherever it runs; it is stored as stopped with the text so far. */
+export const stopReply = (id: string, messageId: string) =>
+  call(client.POST('/api/v1/conversations/{id}/messages/{messageId}/stop', { params: { path: { id, messageId } } }));
 
-/** Regenerates a reply in place (pending route); undefined when the server has no such route. */
-export async function regenerateReply(id: string, messageId: string, signal: AbortSignal): Promise<ReadableStream<Uint8Array> | undefined> {
-  try {
-    return await streamOf(
-      client.POST('/api/v1/conversations/{id}/messages/{messageId}/regenerate', { params: { path: { id, messageId } }, parseAs: 'stream', headers: SSE, signal }),
-    );
-  } catch (error) {
-    if (isNotAvailable(error)) return undefined;
-    throw error;
-  }
-}
+/** Regenerates the conversation's last reply in place (also the retry of a failed one). */
+export const regenerateReply = (id: string, messageId: string, signal: AbortSignal) =>
+  streamOf(client.POST('/api/v1/conversations/{id}/messages/{messageId}/regenerate', { params: { path: { id, messageId } }, parseAs: 'stream', headers: SSE, signal }));

@@ -41,27 +41,17 @@ function Thread({ conversationId }: { conversationId: string }) {
   const welcome = useQuery<string | null>({ queryKey: ['welcome', conversationId], queryFn: () => null, staleTime: Infinity });
   const { live, send, follow, regenerate, stop, streaming } = useReply(conversationId);
   const bottom = useRef<HTMLDivElement>(null);
-  const followed = useRef(false);
-  /** False once the server said it cannot re-attach: then the stored messages are read again until the reply settles. */
-  const canFollow = useRef(true);
+  /** The reply this page re-attached to (once per reply). */
+  const followed = useRef<string | null>(null);
 
   const stored = messages.data ?? [];
   const last = stored.at(-1);
-  // A page opened in the middle of a reply: follow it to the end (re-attach), or re-read until it settles.
+  // A page opened in the middle of a reply: re-attach, and follow it to the end.
   useEffect(() => {
-    if (!last || last.role !== 'assistant' || last.status !== 'pending' || live || followed.current) return;
-    followed.current = true;
-    const poll = () => setTimeout(() => void messages.refetch().then(() => (followed.current = false)), 1000);
-    if (!canFollow.current) {
-      poll();
-      return;
-    }
-    void follow(last.id).then((attached) => {
-      if (attached) return;
-      canFollow.current = false;
-      poll();
-    });
-  }, [last, live, follow, messages]);
+    if (!last || last.role !== 'assistant' || last.status !== 'pending' || live || followed.current === last.id) return;
+    followed.current = last.id;
+    void follow(last.id);
+  }, [last, live, follow]);
 
   useEffect(() => {
     bottom.current?.scrollIntoView?.({ block: 'end' });
@@ -70,10 +60,6 @@ function Thread({ conversationId }: { conversationId: string }) {
   // While a reply streams, the stored pending message is the live one: show it once.
   const visible = live ? stored.filter((m) => !(m.status === 'pending' && m.role === 'assistant')) : stored;
   const lastAssistant = [...visible].reverse().find((m) => m.role === 'assistant');
-  const questionOf = (answer: MessageView) => {
-    const index = visible.indexOf(answer);
-    return [...visible.slice(0, index)].reverse().find((m) => m.role === 'user')?.content ?? '';
-  };
 
   return (
     <>
@@ -87,7 +73,7 @@ function Thread({ conversationId }: { conversationId: string }) {
             key={m.id}
             message={m}
             isLast={m === lastAssistant && !live}
-            onRegenerate={() => void regenerate(m.id, questionOf(m))}
+            onRegenerate={() => regenerate(m.id)}
             busy={streaming}
           />
         ))}

@@ -1,6 +1,7 @@
 import { useInfiniteQuery, useMutation, useQueryClient } from '@tanstack/react-query';
 import { Link, useNavigate } from '@tanstack/react-router';
-import { useState } from 'react';
+import { useEffect, useState, useSyncExternalStore } from 'react';
+import { session } from '../../api/session.ts';
 import type { ConversationView } from '../../api/views.ts';
 import { ErrorMessage } from '../../components/error-display.tsx';
 import { Button } from '../../components/ui/button.tsx';
@@ -10,10 +11,30 @@ import { Field, Input } from '../../components/ui/field.tsx';
 import { Menu, MenuItem } from '../../components/ui/dropdown.tsx';
 import { useT } from '../../i18n/index.tsx';
 import { deleteConversation, listConversations, renameConversation, startConversation } from './api.ts';
+import { pendingDeletes } from './pending-deletes.ts';
+
+/** How long typing must pause before the search asks the server. */
+const SEARCH_DEBOUNCE_MS = 300;
+
+let onDeleteSettled: (error?: unknown) => void = () => undefined;
+const deletions = pendingDeletes({
+  commit: deleteConversation,
+  currentTenant: () => session.current?.tenant?.id ?? null,
+  settled: (error) => onDeleteSettled(error),
+});
+
+function useDebounced(value: string, ms: number): string {
+  const [settled, setSettled] = useState(value);
+  useEffect(() => {
+    const timer = setTimeout(() => setSettled(value), ms);
+    return () => clearTimeout(timer);
+  }, [value, ms]);
+  return settled;
+}
 
 /**
- * The conversation list: keyset pages of 30 (fast however many there are), a filter over the
- * loaded titles, rename and delete (confirmed).
+ * The conversation list: keyset pages of 30 (fast however many there are), a search of the titles
+ * by the server (it reaches conversations not loaded yet), rename, and delete with Undo.
  */
 export function ConversationList({ activeId }: { activeId: string | undefined }) {
   const t = useT();
@@ -21,10 +42,23 @@ export function ConversationList({ activeId }: { activeId: string | undefined })
   const navigate = useNavigate();
   const [filter, setFilter] = useState('');
   const [renaming, setRenaming] = useState<ConversationView | null>(null);
-  const [deleting, setDeleting] = useState<ConversationView | null>(null);
+  const [deleteError, setDeleteError] = useState<unknown>(null);
+  const pendingDeletes = useSyncExternalStore(deletions.subscribe, () => deletions.current);
+  useEffect(() => {
+    onDeleteSettled = (error) => {
+      setDeleteError(error ?? null);
+      void queryClient.invalidateQueries({ queryKey: ['conversations'] });
+    };
+    return () => {
+      onDeleteSettled = () => undefined;
+    };
+  }, [queryClient]);
+  const q = useDebounced(filter.trim(), SEARCH_DEBOUNCE_MS);
   const pages = useInfiniteQuery({
-    queryKey: ['conversations'],
-    queryFn: ({ pageParam }) => listConversations(pageParam),
+    queryKey: ['conversations', q],
+    queryFn: ({ pageParam }) => listConversations(pageParam, q),
+    // While the next search runs, the previous results stay (no flash of a spinner per keystroke).
+    placeholderData: (previous) => previous,
     initialPageParam: undefined as string | undefined,
     getNextPageParam: (last) => last.nextCursor ?? undefined,
   });
@@ -43,18 +77,15 @@ export function ConversationList({ activeId }: { activeId: string | undefined })
       await queryClient.invalidateQueries({ queryKey: ['conversations'] });
     },
   });
-  const remove = useMutation({
-    mutationFn: (id: string) => deleteConversation(id),
-    onSuccess: async (_, id) => {
-      setDeleting(null);
-      await queryClient.invalidateQueries({ queryKey: ['conversations'] });
-      if (id === activeId) await navigate({ to: '/conversations' });
-    },
-  });
+  const remove = (c: ConversationView) => {
+    setDeleteError(null);
+    deletions.schedule({ id: c.id, title: c.title });
+    if (c.id === activeId) void navigate({ to: '/conversations' });
+  };
 
-  const all = pages.data?.pages.flatMap((p) => p.data) ?? [];
-  const needle = filter.trim().toLowerCase();
-  const shown = needle ? all.filter((c) => (c.title ?? '').toLowerCase().includes(needle)) : all;
+  const hidden = new Set(pendingDeletes.map((p) => p.id));
+  const shown = (pages.data?.pages.flatMap((p) => p.data) ?? []).filter((c) => !hidden.has(c.id));
+  const searching = filter.trim() !== '';
 
   return (
     <div className="flex h-full flex-col gap-3">
@@ -67,8 +98,8 @@ export function ConversationList({ activeId }: { activeId: string | undefined })
       </label>
       <Input id="conversation-filter" type="search" placeholder={t('chat.search')} value={filter} onChange={(e) => setFilter(e.target.value)} />
       {pages.isPending && <Spinner label={t('common.loading')} />}
-      <ErrorMessage error={pages.error} />
-      {pages.isSuccess && shown.length === 0 && <EmptyState title={needle ? t('chat.noMatch') : t('chat.empty')} />}
+      <ErrorMessage error={pages.error ?? deleteError} />
+      {pages.isSuccess && shown.length === 0 && <EmptyState title={searching ? t('chat.noMatch') : t('chat.empty')} />}
       <nav aria-label={t('chat.conversations')} className="min-h-0 flex-1 overflow-y-auto">
         <ul className="space-y-1">
           {shown.map((c) => (
@@ -90,7 +121,7 @@ export function ConversationList({ activeId }: { activeId: string | undefined })
                 }
               >
                 <MenuItem onSelect={() => setRenaming(c)}>{t('chat.rename')}</MenuItem>
-                <MenuItem onSelect={() => setDeleting(c)}>{t('common.delete')}</MenuItem>
+                <MenuItem onSelect={() => remove(c)}>{t('common.delete')}</MenuItem>
               </Menu>
             </li>
           ))}
@@ -124,22 +155,16 @@ export function ConversationList({ activeId }: { activeId: string | undefined })
           </div>
         </form>
       </Dialog>
-      <Dialog
-        open={deleting !== null}
-        onOpenChange={(open) => !open && setDeleting(null)}
-        title={t('chat.deleteTitle')}
-        description={t('chat.deleteBody', { title: deleting?.title ?? t('chat.untitled') })}
-      >
-        <ErrorMessage error={remove.error} />
-        <div className="flex justify-end gap-2">
-          <Button variant="secondary" onClick={() => setDeleting(null)}>
-            {t('common.cancel')}
-          </Button>
-          <Button variant="danger" pending={remove.isPending} onClick={() => deleting && remove.mutate(deleting.id)}>
-            {t('common.delete')}
-          </Button>
-        </div>
-      </Dialog>
+      <div role="status" aria-live="polite" className="space-y-2">
+        {pendingDeletes.map((p) => (
+          <div key={p.id} className="flex items-center justify-between gap-2 rounded-md bg-zinc-900 px-3 py-2 text-sm text-white dark:bg-zinc-100 dark:text-zinc-900">
+            <span className="min-w-0 truncate">{t('chat.deleted', { title: p.title ?? t('chat.untitled') })}</span>
+            <Button variant="secondary" size="sm" onClick={() => deletions.undo(p.id)}>
+              {t('chat.undo')}
+            </Button>
+          </div>
+        ))}
+      </div>
     </div>
   );
 }

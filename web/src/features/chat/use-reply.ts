@@ -31,7 +31,7 @@ export function useReply(conversationId: string) {
   }, [queryClient, conversationId]);
 
   const run = useCallback(
-    async (question: string | undefined, open: (signal: AbortSignal) => Promise<ReadableStream<Uint8Array> | undefined>) => {
+    async (question: string | undefined, open: (signal: AbortSignal) => Promise<ReadableStream<Uint8Array>>) => {
       controller.current?.abort();
       const abort = new AbortController();
       controller.current = abort;
@@ -40,10 +40,6 @@ export function useReply(conversationId: string) {
       setLive({ ...(question !== undefined ? { question } : {}), reply: state });
       try {
         const body = await open(abort.signal);
-        if (!body) {
-          setLive(null);
-          return false;
-        }
         for await (const event of readReply(body)) {
           state = applyReplyEvent(state, event);
           messageId.current = state.messageId;
@@ -53,20 +49,19 @@ export function useReply(conversationId: string) {
           // Keep the failure on screen until the stored messages (with the failed reply) are read.
           await queryClient.invalidateQueries({ queryKey: ['messages', conversationId] });
           setLive(null);
-          return true;
+          return;
         }
         await settle();
       } catch (error) {
         if (abort.signal.aborted) {
           await settle();
-          return true;
+          return;
         }
         const problem = error instanceof ApiError ? { status: error.status, code: error.code, detail: error.detail ?? error.message } : { detail: String(error) };
         setLive({ ...(question !== undefined ? { question } : {}), reply: { ...state, status: 'failed', problem } });
       } finally {
         if (controller.current === abort) controller.current = null;
       }
-      return true;
     },
     [conversationId, queryClient, settle],
   );
@@ -75,19 +70,16 @@ export function useReply(conversationId: string) {
 
   const follow = useCallback((id: string) => run(undefined, (signal) => followReply(conversationId, id, signal)), [run, conversationId]);
 
-  /** Regenerates in place where the server can; else asks the same question again. */
+  /** Regenerates the last reply in place (also the retry of a failed one). */
   const regenerate = useCallback(
-    async (assistantMessageId: string, question: string) => {
-      const done = await run(undefined, (signal) => regenerateReply(conversationId, assistantMessageId, signal));
-      if (!done) send(question);
-    },
-    [run, send, conversationId],
+    (assistantMessageId: string) => void run(undefined, (signal) => regenerateReply(conversationId, assistantMessageId, signal)),
+    [run, conversationId],
   );
 
   const stop = useCallback(async () => {
     const id = messageId.current;
     // The server stops the generation itself where it can; closing the stream stops it otherwise.
-    if (id) await stopReply(conversationId, id).catch(() => false);
+    if (id) await stopReply(conversationId, id).catch(() => undefined);
     controller.current?.abort();
   }, [conversationId]);
 

@@ -1,14 +1,16 @@
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { z } from 'zod';
 import type { InvitationView } from '../../api/views.ts';
 import { ErrorMessage } from '../../components/error-display.tsx';
 import { PageHeader } from '../../components/page-header.tsx';
 import { Button } from '../../components/ui/button.tsx';
-import { Card, CardTitle, EmptyState, Spinner, Table, Td, Th } from '../../components/ui/card.tsx';
+import { Card, CardTitle } from '../../components/ui/card.tsx';
 import { Confirm } from '../../components/ui/confirm.tsx';
+import { type Column, DataTable } from '../../components/ui/data-table.tsx';
 import { Field, Input, Select } from '../../components/ui/field.tsx';
 import { useI18n } from '../../i18n/index.tsx';
+import { useCursorPages } from '../../lib/use-cursor-pages.ts';
 import { useForm } from '../../lib/use-form.ts';
 import { fieldError } from '../auth/field-error.ts';
 import { email } from '../auth/schemas.ts';
@@ -22,7 +24,7 @@ export function InvitationsPage() {
   const queryClient = useQueryClient();
   const [sent, setSent] = useState<string | null>(null);
   const [revoking, setRevoking] = useState<InvitationView | null>(null);
-  const invitations = useQuery({ queryKey: ['invitations'], queryFn: () => listInvitations() });
+  const invitations = useCursorPages(['invitations'], (cursor) => listInvitations(cursor));
   const refresh = () => queryClient.invalidateQueries({ queryKey: ['invitations'] });
   const form = useForm(
     inviteSchema,
@@ -47,7 +49,29 @@ export function InvitationsPage() {
       await refresh();
     },
   });
-  const rows = invitations.data?.data ?? [];
+  const rows = invitations.rows;
+  const columns: Array<Column<InvitationView>> = [
+    { header: t('field.email'), cell: (i) => i.email },
+    { header: t('field.role'), cell: (i) => t(`role.${i.role}`) },
+    { header: t('invitations.expires'), cell: (i) => formatDate(i.expiresAt) },
+    {
+      header: t('common.actions'),
+      hidden: true,
+      className: 'space-x-2',
+      cell: (i) => (
+        <>
+          <Button variant="secondary" size="sm" onClick={() => resend.mutate(i)}>
+            {t('invitations.resend')}
+            <span className="sr-only"> {i.email}</span>
+          </Button>
+          <Button variant="ghost" size="sm" onClick={() => setRevoking(i)}>
+            {t('invitations.revoke')}
+            <span className="sr-only"> {i.email}</span>
+          </Button>
+        </>
+      ),
+    },
+  ];
   return (
     <>
       <PageHeader title={t('invitations.title')} description={t('invitations.intro')} />
@@ -80,42 +104,16 @@ export function InvitationsPage() {
         </Card>
         <Card>
           <CardTitle>{t('invitations.pending')}</CardTitle>
-          {invitations.isPending && <Spinner label={t('common.loading')} />}
-          <ErrorMessage error={invitations.error ?? resend.error} />
-          {invitations.isSuccess && rows.length === 0 && <EmptyState title={t('invitations.empty')} />}
-          {rows.length > 0 && (
-            <Table caption={t('invitations.pending')}>
-              <thead>
-                <tr>
-                  <Th>{t('field.email')}</Th>
-                  <Th>{t('field.role')}</Th>
-                  <Th>{t('invitations.expires')}</Th>
-                  <Th>
-                    <span className="sr-only">{t('common.actions')}</span>
-                  </Th>
-                </tr>
-              </thead>
-              <tbody className="divide-y divide-zinc-100 dark:divide-zinc-800">
-                {rows.map((i) => (
-                  <tr key={i.id}>
-                    <Td>{i.email}</Td>
-                    <Td>{t(`role.${i.role}`)}</Td>
-                    <Td>{formatDate(i.expiresAt)}</Td>
-                    <Td className="space-x-2 text-right whitespace-nowrap">
-                      <Button variant="secondary" size="sm" onClick={() => resend.mutate(i)}>
-                        {t('invitations.resend')}
-                        <span className="sr-only"> {i.email}</span>
-                      </Button>
-                      <Button variant="ghost" size="sm" onClick={() => setRevoking(i)}>
-                        {t('invitations.revoke')}
-                        <span className="sr-only"> {i.email}</span>
-                      </Button>
-                    </Td>
-                  </tr>
-                ))}
-              </tbody>
-            </Table>
-          )}
+          <DataTable
+            caption={t('invitations.pending')}
+            columns={columns}
+            rows={rows}
+            rowKey={(i) => i.id}
+            state={invitations}
+            empty={t('invitations.empty')}
+            actionError={resend.error}
+            more={invitations}
+          />
         </Card>
       </div>
       <Confirm

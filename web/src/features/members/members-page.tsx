@@ -1,25 +1,26 @@
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import type { MemberView, Role } from '../../api/views.ts';
-import { ErrorMessage } from '../../components/error-display.tsx';
 import { PageHeader } from '../../components/page-header.tsx';
 import { Button } from '../../components/ui/button.tsx';
-import { Badge, Card, EmptyState, Spinner, Table, Td, Th } from '../../components/ui/card.tsx';
+import { Badge, Card } from '../../components/ui/card.tsx';
 import { Confirm } from '../../components/ui/confirm.tsx';
+import { type Column, DataTable } from '../../components/ui/data-table.tsx';
 import { Input, Select } from '../../components/ui/field.tsx';
 import { useI18n } from '../../i18n/index.tsx';
+import { useCursorPages } from '../../lib/use-cursor-pages.ts';
 import { ROLES } from '../auth/permissions.ts';
 import { useMe } from '../auth/use-session.ts';
 import { changeRole, listMembers, removeMember } from './api.ts';
 
-/** Members: search, change role, remove; the rules are on the page before anyone acts. */
+/** Members: search, change role, remove, a page at a time; the rules are on the page before anyone acts. */
 export function MembersPage() {
   const { t, formatDate } = useI18n();
   const me = useMe().data;
   const queryClient = useQueryClient();
   const [query, setQuery] = useState('');
   const [removing, setRemoving] = useState<MemberView | null>(null);
-  const members = useQuery({ queryKey: ['members'], queryFn: () => listMembers() });
+  const members = useCursorPages(['members'], (cursor) => listMembers(cursor));
   const role = useMutation({
     mutationFn: ({ userId, role }: { userId: string; role: Role }) => changeRole(userId, role),
     onSettled: () => queryClient.invalidateQueries({ queryKey: ['members'] }),
@@ -31,11 +32,62 @@ export function MembersPage() {
       await queryClient.invalidateQueries({ queryKey: ['members'] });
     },
   });
-  const all = members.data?.data ?? [];
+  const all = members.rows;
+  // Counted over the loaded pages: an owner not loaded yet can only make this stricter; the server decides.
   const owners = all.filter((m) => m.role === 'owner').length;
   const iAmOwner = me?.role === 'owner';
   const needle = query.trim().toLowerCase();
   const shown = needle ? all.filter((m) => m.name.toLowerCase().includes(needle) || m.email.toLowerCase().includes(needle)) : all;
+
+  const columns: Array<Column<MemberView>> = [
+    {
+      header: t('field.name'),
+      cell: (m) => (
+        <>
+          {m.name} {m.userId === me?.user.id && <Badge>{t('members.you')}</Badge>}
+        </>
+      ),
+    },
+    { header: t('field.email'), cell: (m) => m.email },
+    {
+      header: t('field.role'),
+      cell: (m) => {
+        const lastOwner = m.role === 'owner' && owners <= 1;
+        return (
+          <>
+            <label className="sr-only" htmlFor={`role-${m.userId}`}>
+              {t('members.roleOf', { name: m.name })}
+            </label>
+            <Select
+              id={`role-${m.userId}`}
+              className="w-32"
+              value={m.role}
+              disabled={lastOwner || (m.role === 'owner' && !iAmOwner) || role.isPending}
+              title={lastOwner ? t('members.lastOwner') : undefined}
+              onChange={(e) => role.mutate({ userId: m.userId, role: e.target.value as Role })}
+            >
+              {ROLES.filter((r) => r !== 'owner' || iAmOwner || m.role === 'owner').map((r) => (
+                <option key={r} value={r}>
+                  {t(`role.${r}`)}
+                </option>
+              ))}
+            </Select>
+          </>
+        );
+      },
+    },
+    { header: t('members.joined'), cell: (m) => formatDate(m.joinedAt, false) },
+    {
+      header: t('common.actions'),
+      hidden: true,
+      cell: (m) => (
+        <Button variant="ghost" size="sm" disabled={(m.role === 'owner' && owners <= 1) || m.userId === me?.user.id} onClick={() => setRemoving(m)}>
+          {t('members.remove')}
+          <span className="sr-only"> {m.name}</span>
+        </Button>
+      ),
+    },
+  ];
 
   return (
     <>
@@ -47,64 +99,16 @@ export function MembersPage() {
           </label>
           <Input id="member-search" type="search" placeholder={t('members.search')} value={query} onChange={(e) => setQuery(e.target.value)} />
         </div>
-        {members.isPending && <Spinner label={t('common.loading')} />}
-        <ErrorMessage error={members.error ?? role.error} />
-        {members.isSuccess && shown.length === 0 && <EmptyState title={t('members.empty')} />}
-        {shown.length > 0 && (
-          <Table caption={t('members.title')}>
-            <thead>
-              <tr>
-                <Th>{t('field.name')}</Th>
-                <Th>{t('field.email')}</Th>
-                <Th>{t('field.role')}</Th>
-                <Th>{t('members.joined')}</Th>
-                <Th>
-                  <span className="sr-only">{t('common.actions')}</span>
-                </Th>
-              </tr>
-            </thead>
-            <tbody className="divide-y divide-zinc-100 dark:divide-zinc-800">
-              {shown.map((m) => {
-                const lastOwner = m.role === 'owner' && owners <= 1;
-                const self = m.userId === me?.user.id;
-                return (
-                  <tr key={m.userId}>
-                    <Td>
-                      {m.name} {self && <Badge>{t('members.you')}</Badge>}
-                    </Td>
-                    <Td>{m.email}</Td>
-                    <Td>
-                      <label className="sr-only" htmlFor={`role-${m.userId}`}>
-                        {t('members.roleOf', { name: m.name })}
-                      </label>
-                      <Select
-                        id={`role-${m.userId}`}
-                        className="w-32"
-                        value={m.role}
-                        disabled={lastOwner || (m.role === 'owner' && !iAmOwner) || role.isPending}
-                        title={lastOwner ? t('members.lastOwner') : undefined}
-                        onChange={(e) => role.mutate({ userId: m.userId, role: e.target.value as Role })}
-                      >
-                        {ROLES.filter((r) => r !== 'owner' || iAmOwner || m.role === 'owner').map((r) => (
-                          <option key={r} value={r}>
-                            {t(`role.${r}`)}
-                          </option>
-                        ))}
-                      </Select>
-                    </Td>
-                    <Td>{formatDate(m.joinedAt, false)}</Td>
-                    <Td className="text-right">
-                      <Button variant="ghost" size="sm" disabled={lastOwner || self} onClick={() => setRemoving(m)}>
-                        {t('members.remove')}
-                        <span className="sr-only"> {m.name}</span>
-                      </Button>
-                    </Td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </Table>
-        )}
+        <DataTable
+          caption={t('members.title')}
+          columns={columns}
+          rows={shown}
+          rowKey={(m) => m.userId}
+          state={members}
+          empty={t('members.empty')}
+          actionError={role.error}
+          more={members}
+        />
       </Card>
       <Confirm
         open={removing !== null}

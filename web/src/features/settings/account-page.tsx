@@ -1,13 +1,14 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
+import type { SessionView } from '../../api/views.ts';
 import { z } from 'zod';
 import { ErrorMessage } from '../../components/error-display.tsx';
 import { PageHeader } from '../../components/page-header.tsx';
 import { Button } from '../../components/ui/button.tsx';
-import { Badge, Card, CardTitle, EmptyState, Spinner, Table, Td, Th } from '../../components/ui/card.tsx';
+import { Badge, Card, CardTitle, Spinner } from '../../components/ui/card.tsx';
+import { type Column, DataTable } from '../../components/ui/data-table.tsx';
 import { Field, Input } from '../../components/ui/field.tsx';
 import { useI18n } from '../../i18n/index.tsx';
-import { isNotAvailable } from '../../api/client.ts';
 import { useForm } from '../../lib/use-form.ts';
 import { fieldError } from '../auth/field-error.ts';
 import { anyPassword, newPassword, PASSWORD_MIN_LENGTH } from '../auth/schemas.ts';
@@ -36,11 +37,6 @@ export function AccountPage() {
   );
 }
 
-function Unavailable({ error }: { error: unknown }) {
-  const { t } = useI18n();
-  return isNotAvailable(error) ? <p className="text-sm text-zinc-600 dark:text-zinc-400">{t('common.notAvailable')}</p> : <ErrorMessage error={error} />;
-}
-
 function Profile({ name, email }: { name: string; email: string }) {
   const { t } = useI18n();
   const queryClient = useQueryClient();
@@ -61,7 +57,7 @@ function Profile({ name, email }: { name: string; email: string }) {
           <Input value={email} readOnly />
         </Field>
         <div className="space-y-2 sm:col-span-2">
-          {form.error ? <Unavailable error={form.error} /> : null}
+          <ErrorMessage error={form.error} />
           {saved && <p role="status">{t('common.saved')}</p>}
           <Button type="submit" pending={form.pending}>
             {t('common.save')}
@@ -91,7 +87,7 @@ function Password() {
           <Input name="newPassword" type="password" autoComplete="new-password" />
         </Field>
         <div className="space-y-2 sm:col-span-2">
-          {form.error ? <Unavailable error={form.error} /> : null}
+          <ErrorMessage error={form.error} />
           {saved && <p role="status">{t('account.passwordChanged')}</p>}
           <Button type="submit" pending={form.pending}>
             {t('account.changePassword')}
@@ -107,44 +103,42 @@ function Sessions() {
   const queryClient = useQueryClient();
   const sessions = useQuery({ queryKey: ['sessions'], queryFn: listSessions });
   const revoke = useMutation({ mutationFn: revokeSession, onSuccess: () => queryClient.invalidateQueries({ queryKey: ['sessions'] }) });
-  const rows = sessions.data?.data ?? [];
+  const device = (s: SessionView) => s.userAgent ?? t('account.unknownDevice');
+  const columns: Array<Column<SessionView>> = [
+    {
+      header: t('account.device'),
+      cell: (s) => (
+        <>
+          {device(s)} {s.current && <Badge tone="indigo">{t('account.thisSession')}</Badge>}
+        </>
+      ),
+    },
+    { header: t('account.ip'), cell: (s) => s.ip ?? '—' },
+    { header: t('account.lastUsed'), cell: (s) => formatDate(s.lastUsedAt) },
+    {
+      header: t('common.actions'),
+      hidden: true,
+      cell: (s) =>
+        !s.current && (
+          <Button variant="ghost" size="sm" pending={revoke.isPending && revoke.variables === s.id} onClick={() => revoke.mutate(s.id)}>
+            {t('account.revoke')}
+            <span className="sr-only"> {t('account.sessionOf', { device: device(s), when: formatDate(s.lastUsedAt) })}</span>
+          </Button>
+        ),
+    },
+  ];
   return (
     <Card>
       <CardTitle>{t('account.sessions')}</CardTitle>
-      {sessions.isPending && <Spinner label={t('common.loading')} />}
-      <ErrorMessage error={sessions.error ?? revoke.error} />
-      {sessions.data === null && <p className="text-sm text-zinc-600 dark:text-zinc-400">{t('common.notAvailable')}</p>}
-      {sessions.data && rows.length === 0 && <EmptyState title={t('account.noSessions')} />}
-      {rows.length > 0 && (
-        <Table caption={t('account.sessions')}>
-          <thead>
-            <tr>
-              <Th>{t('account.device')}</Th>
-              <Th>{t('account.lastUsed')}</Th>
-              <Th>
-                <span className="sr-only">{t('common.actions')}</span>
-              </Th>
-            </tr>
-          </thead>
-          <tbody>
-            {rows.map((s) => (
-              <tr key={s.id}>
-                <Td>
-                  {s.userAgent ?? t('account.unknownDevice')} {s.current && <Badge tone="indigo">{t('account.thisSession')}</Badge>}
-                </Td>
-                <Td>{formatDate(s.lastUsedAt ?? s.createdAt)}</Td>
-                <Td className="text-right">
-                  {!s.current && (
-                    <Button variant="ghost" size="sm" pending={revoke.isPending && revoke.variables === s.id} onClick={() => revoke.mutate(s.id)}>
-                      {t('account.revoke')}
-                    </Button>
-                  )}
-                </Td>
-              </tr>
-            ))}
-          </tbody>
-        </Table>
-      )}
+      <DataTable
+        caption={t('account.sessions')}
+        columns={columns}
+        rows={sessions.data ?? []}
+        rowKey={(s) => s.id}
+        state={sessions}
+        empty={t('account.noSessions')}
+        actionError={revoke.error}
+      />
     </Card>
   );
 }

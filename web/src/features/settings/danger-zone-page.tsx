@@ -1,11 +1,12 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useNavigate } from '@tanstack/react-router';
 import { useState } from 'react';
-import { ErrorMessage } from '../../components/error-display.tsx';
+import type { ExportView } from '../../api/views.ts';
 import { PageHeader } from '../../components/page-header.tsx';
 import { Button } from '../../components/ui/button.tsx';
-import { Badge, Card, CardTitle, EmptyState, Spinner, Table, Td, Th } from '../../components/ui/card.tsx';
+import { Badge, Card, CardTitle } from '../../components/ui/card.tsx';
 import { Confirm } from '../../components/ui/confirm.tsx';
+import { type Column, DataTable } from '../../components/ui/data-table.tsx';
 import { Field, Input } from '../../components/ui/field.tsx';
 import { useI18n } from '../../i18n/index.tsx';
 import { session } from '../../api/session.ts';
@@ -37,6 +38,21 @@ export function DangerZonePage() {
   });
   const tenantName = me?.tenant?.name ?? '';
   const rows = exports.data?.data ?? [];
+  const columns: Array<Column<ExportView>> = [
+    { header: t('danger.requested'), cell: (x) => formatDate(x.createdAt) },
+    { header: t('danger.status'), cell: (x) => <Badge tone={x.status === 'ready' ? 'green' : x.status === 'failed' ? 'red' : 'amber'}>{x.status}</Badge> },
+    {
+      header: t('danger.download'),
+      cell: (x) =>
+        x.downloadUrl ? (
+          <a href={x.downloadUrl} className="text-indigo-700 underline dark:text-indigo-300">
+            {t('danger.downloadLink')}
+          </a>
+        ) : (
+          '—'
+        ),
+    },
+  ];
   return (
     <>
       <PageHeader title={t('danger.title')} />
@@ -44,39 +60,7 @@ export function DangerZonePage() {
         <Card>
           <CardTitle actions={<Button pending={start.isPending} onClick={() => start.mutate()}>{t('danger.startExport')}</Button>}>{t('danger.exports')}</CardTitle>
           <p className="mb-4 text-sm text-zinc-700 dark:text-zinc-300">{t('danger.exportIntro')}</p>
-          <ErrorMessage error={start.error ?? exports.error} />
-          {exports.isPending && <Spinner label={t('common.loading')} />}
-          {exports.isSuccess && rows.length === 0 && <EmptyState title={t('danger.noExports')} />}
-          {rows.length > 0 && (
-            <Table caption={t('danger.exports')}>
-              <thead>
-                <tr>
-                  <Th>{t('danger.requested')}</Th>
-                  <Th>{t('danger.status')}</Th>
-                  <Th>{t('danger.download')}</Th>
-                </tr>
-              </thead>
-              <tbody>
-                {rows.map((x) => (
-                  <tr key={x.id}>
-                    <Td>{formatDate(x.createdAt)}</Td>
-                    <Td>
-                      <Badge tone={x.status === 'ready' ? 'green' : x.status === 'failed' ? 'red' : 'amber'}>{x.status}</Badge>
-                    </Td>
-                    <Td>
-                      {x.downloadUrl ? (
-                        <a href={x.downloadUrl} className="text-indigo-700 underline dark:text-indigo-300">
-                          {t('danger.downloadLink')}
-                        </a>
-                      ) : (
-                        '—'
-                      )}
-                    </Td>
-                  </tr>
-                ))}
-              </tbody>
-            </Table>
-          )}
+          <DataTable caption={t('danger.exports')} columns={columns} rows={rows} rowKey={(x) => x.id} state={exports} empty={t('danger.noExports')} actionError={start.error} />
         </Card>
         {allowed('tenant:delete') && (
           <Card className="border-red-300 dark:border-red-800">

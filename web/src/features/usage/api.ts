@@ -1,14 +1,7 @@
-import { call, client, isNotAvailable } from '../../api/client.ts';
-import type { UsageBreakdown, UsageReport } from '../../api/views.ts';
+import { call, client } from '../../api/client.ts';
+import { type BreakdownTables, toBreakdownTables } from './breakdown.ts';
 
-export const getUsage = () => call<UsageReport>(client.GET('/api/v1/usage'));
+export const getUsage = () => call(client.GET('/api/v1/usage'));
 
-/** Per member, API key and model (pending route); null when the server does not have it yet. */
-export async function getBreakdown(): Promise<UsageBreakdown | null> {
-  try {
-    return await call<UsageBreakdown>(client.GET('/api/v1/usage/breakdown', {}));
-  } catch (error) {
-    if (isNotAvailable(error)) return null;
-    throw error;
-  }
-}
+/** This period's use per member, API key and model, as the overview's tables. */
+export const getBreakdown = async (): Promise<BreakdownTables> => toBreakdownTables(await call(client.GET('/api/v1/usage/breakdown', {})), '—');

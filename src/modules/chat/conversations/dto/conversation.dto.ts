@@ -2,7 +2,13 @@ import { z } from 'zod';
 import { pageQuerySchema } from '../../../../platform/http/pagination.js';
 import { zodDto } from '../../../../platform/http/validation.js';
 
-export class ListConversationsQuery extends zodDto(pageQuerySchema.extend({ channel: z.enum(['api', 'widget']).optional() })) {}
+/** `q`: a case-insensitive substring of the title (taken literally: `%`, `_` and the backslash are not wildcards). */
+export class ListConversationsQuery extends zodDto(
+  pageQuerySchema.extend({
+    channel: z.enum(['api', 'widget']).optional(),
+    q: z.string().trim().min(1).max(100).optional().meta({ description: 'Case-insensitive substring of the title, taken literally' }),
+  }),
+) {}
 
 export class ListMessagesQuery extends zodDto(pageQuerySchema) {}
 
