@@ -57,6 +57,7 @@ export class DbAccessTokenPrincipals extends AccessTokenPrincipals {
       tenantStatus: row.tenantStatus,
       userId: claims.sub,
       isPlatformAdmin: row.isPlatformAdmin,
+      epochStamp: stamp,
       roles: [row.role],
       permissions: permissionsOf([row.role]),
     };

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { ClsService, type ClsStore } from 'nestjs-cls';
 import { randomUUID } from 'node:crypto';
+import type { EpochStamp } from '../cache/epoch-cache.js';
 import { AccessError } from '../security/access.errors.js';
 import { isUuid } from '../util/uuid.js';
 
@@ -31,6 +32,11 @@ export interface ContextState {
    * as sessions and password resets, or anonymous work such as the credential lookup).
    */
   withoutTenant?: true;
+  /**
+   * The cache epochs this request read for its tenant and user (AccessEpochs.read): what lets it
+   * use per-instance caches without another round trip. Unset: nothing cached may be trusted.
+   */
+  epochStamp?: EpochStamp;
   /** Internal: the interactive transaction of the unit of work in progress, if any. */
   unitOfWork?: unknown;
   /** Internal: what runs once that unit of work has committed (see `afterCommit`). */

@@ -69,6 +69,7 @@ export class ApiKeyPrincipalResolver extends ApiKeyPrincipals {
       apiKeyId: key.id,
       ...(key.rateLimitPerMinute !== null && { apiKeyRateLimit: key.rateLimitPerMinute }),
       isPlatformAdmin: false,
+      epochStamp: stamp,
       roles: [],
       permissions: key.scopes.filter(isPermission).filter((scope) => creatorMay.has(scope)),
     };
