@@ -37,6 +37,6 @@ export function ownerPool(connectionString: string, env: { REDIS_URL: string; QU
   pool.end = (async () => {
     redis.disconnect();
     await end();
-  }) as typeof pool.end;
+  });
   return pool;
 }
