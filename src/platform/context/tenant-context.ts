@@ -166,8 +166,11 @@ export class TenantContext {
     this.cls.set('ctx', { roles: [], permissions: [], requestId: randomUUID(), ...current, ...state, tenantId: undefined, withoutTenant: true, unitOfWork: undefined, commitHooks: undefined });
   }
 
-  /** Runs `fn` in a child context whose operations join the unit of work `tx` (see TenantDb). */
-  withUnitOfWork<T>(tx: unknown, fn: () => Promise<T>, commitHooks: Array<() => Promise<void>> = []): Promise<T> {
+  /**
+   * Runs `fn` in a child context whose operations join the unit of work `tx` (see TenantDb);
+   * `commitHooks` collects what `afterCommit` defers, for TenantDb to run once committed.
+   */
+  withUnitOfWork<T>(tx: unknown, fn: () => Promise<T>, commitHooks: Array<() => Promise<void>>): Promise<T> {
     const parent = this.current();
     if (!parent) throw new Error('withUnitOfWork called outside a context');
     return this.cls.run({ ifNested: 'inherit' }, () => {
