@@ -15,6 +15,7 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { PlansRepository } from '../src/modules/billing/plans/plans.repository.js';
+import { TenantConfigCache } from '../src/platform/cache/tenant-config-cache.js';
 import { PlansService } from '../src/modules/billing/plans/plans.service.js';
 import { PlanUsageLimits } from '../src/modules/usage/plan-usage-limits.js';
 import { UsageError } from '../src/modules/usage/usage.errors.js';
@@ -53,7 +54,7 @@ async function main(): Promise<void> {
   const db = app.get(TenantDb);
   const platform = app.get(PlatformDb);
   const ctx = app.get(TenantContext);
-  const limits = new PlanUsageLimits(new PlansService(new PlansRepository(db, ctx), config, ctx));
+  const limits = new PlanUsageLimits(new PlansService(new PlansRepository(db, ctx), config, ctx, TenantConfigCache.uncached(ctx)));
   const usage = new UsageService(ctx, db, new UsageRepository(db), limits, config);
   const preLedger = new PreLedgerUsage(ctx, db, limits);
 

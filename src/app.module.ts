@@ -10,6 +10,7 @@ import { MembersModule } from './modules/tenant/members/members.module.js';
 import { UsageModule } from './modules/usage/usage.module.js';
 import { TenantModule } from './modules/tenant/tenant.module.js';
 import { AuditModule } from './platform/audit/audit.module.js';
+import { CacheModule } from './platform/cache/cache.module.js';
 import { AppConfig } from './platform/config/config.js';
 import { ConfigModule } from './platform/config/config.module.js';
 import { ContextModule } from './platform/context/context.module.js';
@@ -37,6 +38,7 @@ export class AppModule {
         ContextModule,
         DbModule,
         RedisModule,
+        CacheModule,
         QueueModule,
         MailModule,
         SecurityModule,

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { PlansRepository } from '../../src/modules/billing/plans/plans.repository.js';
+import { TenantConfigCache } from '../../src/platform/cache/tenant-config-cache.js';
 import { PlansService } from '../../src/modules/billing/plans/plans.service.js';
 import { PlanUsageLimits } from '../../src/modules/usage/plan-usage-limits.js';
 import { UsageError, UsageErrorCode } from '../../src/modules/usage/usage.errors.js';
@@ -17,7 +18,7 @@ let usage: UsageService;
 
 beforeAll(async () => {
   t = await createDataApp({ env: { DB_POOL_MAX: '20' } });
-  const plans = new PlansService(new PlansRepository(t.db, t.ctx), t.config, t.ctx);
+  const plans = new PlansService(new PlansRepository(t.db, t.ctx), t.config, t.ctx, TenantConfigCache.uncached(t.ctx));
   usage = new UsageService(t.ctx, t.db, new UsageRepository(t.db), new PlanUsageLimits(plans), t.config);
 });
 afterAll(async () => {

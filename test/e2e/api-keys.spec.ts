@@ -6,6 +6,7 @@ import { TenantContext } from '../../src/platform/context/tenant-context.js';
 import { RequirePermission } from '../../src/platform/security/decorators.js';
 import type { Role } from '../../src/platform/security/permissions.js';
 import { bearer, createTestApp, expectProblem, mintToken, openTestSession, type TestApp, type TestTenant } from '../support/http-app.js';
+import { ownerPool } from '../support/owner-pool.js';
 
 /**
  * API keys end to end: created by whoever holds api-keys:manage, with scopes drawn from the
@@ -83,7 +84,7 @@ async function auditEventsFor(targetId: string): Promise<Array<Record<string, un
 
 beforeAll(async () => {
   t = await createTestApp({ imports: [WhoAmIModule] });
-  owner = new pg.Pool({ connectionString: t.database.ownerUrl, max: 2 });
+  owner = ownerPool(t.database.ownerUrl, t.config.env);
   owner.on('error', () => undefined);
   tenantA = await t.makeTenant({ displayName: 'Alpha' });
   tenantB = await t.makeTenant({ displayName: 'Beta' });

@@ -5,6 +5,7 @@ import pg from 'pg';
 import type Stripe from 'stripe';
 import type { Role } from '../../src/platform/security/permissions.js';
 import { type FakeStripe, signatureHeader } from '../support/fake-stripe.js';
+import { ownerPool } from '../support/owner-pool.js';
 import { bearer, mintToken, openTestSession, type TestApp } from '../support/http-app.js';
 
 /**
@@ -46,8 +47,7 @@ export class BillingWorld {
   readonly owner: pg.Pool;
 
   constructor(private readonly t: TestApp) {
-    this.owner = new pg.Pool({ connectionString: t.database.ownerUrl, max: 3, application_name: 'tenantry-test-billing' });
-    this.owner.on('error', () => undefined);
+    this.owner = ownerPool(t.database.ownerUrl, t.config.env, { max: 3, application_name: 'tenantry-test-billing' });
   }
 
   /** A new user with `role` in the tenant, and an access token for it. */

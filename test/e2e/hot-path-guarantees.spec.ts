@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { createApp } from '../../src/bootstrap.js';
-import { createTestApp, type TestApp, type TestTenant } from '../support/http-app.js';
+import { bearer, createTestApp, mintToken, openTestSession, type TestApp, type TestTenant } from '../support/http-app.js';
 
 /**
  * What the hot path's shortcuts (docs/adr/0018) must never cost: access decided on the NEXT
@@ -74,6 +74,63 @@ describe('access is decided on the next request, whichever instance made the cha
     expect((await rename('Renamed again')).statusCode).toBe(403);
   });
 
+  // Instance A caches each principal (docs/adr/0018): the first request of each test below fills
+  // A's cache, so only the invalidation that B's change announces can make A refuse the next one.
+  it("a tenant suspended by a platform admin through instance B refuses its members and keys at instance A on the next request", async () => {
+    const staffTenant = await t.makeTenant();
+    const staff = await t.makeMember(staffTenant.id, 'member', await t.makeUser({ platformAdmin: true }));
+    const tenant = await t.makeTenant();
+    const admin = await t.makeMember(tenant.id, 'admin');
+    const key = await injectA({ method: 'POST', url: '/api/v1/api-keys', payload: { name: 'ci', scopes: ['tenant:read'] }, headers: admin.auth });
+    expect(key.statusCode).toBe(201);
+    const keyAuth = { 'x-api-key': key.json<{ key: string }>().key };
+    for (const auth of [admin.auth, keyAuth]) expect((await injectA({ method: 'GET', url: '/api/v1/tenant', headers: auth })).statusCode).toBe(200);
+
+    expect((await injectB({ method: 'POST', url: `/api/v1/admin/tenants/${tenant.id}/suspend`, headers: staff.auth })).statusCode).toBe(200);
+
+    for (const auth of [admin.auth, keyAuth]) {
+      const refused = await injectA({ method: 'GET', url: '/api/v1/tenant', headers: auth });
+      expect({ status: refused.statusCode, code: refused.json<{ code: string }>().code }).toEqual({ status: 403, code: 'tenant_suspended' });
+    }
+  });
+
+  it('an API key revoked through instance B is refused by instance A on the next request', async () => {
+    const tenant = await t.makeTenant();
+    const admin = await t.makeMember(tenant.id, 'admin');
+    const created = await injectA({ method: 'POST', url: '/api/v1/api-keys', payload: { name: 'ci', scopes: ['tenant:read'] }, headers: admin.auth });
+    const { id, key } = created.json<{ id: string; key: string }>();
+    expect((await injectA({ method: 'GET', url: '/api/v1/tenant', headers: { 'x-api-key': key } })).statusCode).toBe(200);
+
+    expect((await injectB({ method: 'DELETE', url: `/api/v1/api-keys/${id}`, headers: admin.auth })).statusCode).toBe(204);
+
+    expect((await injectA({ method: 'GET', url: '/api/v1/tenant', headers: { 'x-api-key': key } })).statusCode).toBe(401);
+  });
+
+  it('a session signed out through instance B is refused by instance A on the next request, and the other session is not', async () => {
+    const tenant = await t.makeTenant();
+    const member = await t.makeMember(tenant.id, 'member');
+    const otherSession = await openTestSession(t.owner, member.id, tenant.id);
+    const other = bearer(mintToken({ sub: member.id, tid: tenant.id, sid: otherSession }));
+    for (const auth of [member.auth, other]) expect((await injectA({ method: 'GET', url: '/api/v1/me', headers: auth })).statusCode).toBe(200);
+
+    expect((await injectB({ method: 'DELETE', url: `/api/v1/me/sessions/${member.sessionId}`, headers: other })).statusCode).toBe(204);
+
+    expect((await injectA({ method: 'GET', url: '/api/v1/me', headers: member.auth })).statusCode).toBe(401);
+    expect((await injectA({ method: 'GET', url: '/api/v1/me', headers: other })).statusCode).toBe(200);
+  });
+
+  it('a member removed through instance B, then invited back, is admitted again at instance A (a cached refusal is invalidated too)', async () => {
+    const tenant = await t.makeTenant();
+    const owner = await t.makeMember(tenant.id, 'owner');
+    const member = await t.makeMember(tenant.id, 'member');
+    expect((await injectB({ method: 'DELETE', url: `/api/v1/members/${member.id}`, headers: owner.auth })).statusCode).toBe(204);
+    expect((await injectA({ method: 'GET', url: '/api/v1/me', headers: member.auth })).statusCode).toBe(401); // cached at A
+
+    await t.owner.query(`insert into memberships (tenant_id, user_id, role) values ($1, $2, 'member')`, [tenant.id, member.id]); // announced, as any tool must
+
+    expect((await injectA({ method: 'GET', url: '/api/v1/me', headers: member.auth })).statusCode).toBe(200);
+  });
+
   it("a suspended tenant's widget stops answering at instance A on the next request, though A keeps the slug in memory", async () => {
     const tenant = await widgetTenant('Hi from the soon suspended.');
     const session = await sessionOf(injectA, tenant);
@@ -128,6 +185,41 @@ describe("no tenant's data is served to another", () => {
       );
       expect(rows).toEqual([{ tenant_id: tenant.id, n: rounds }]);
     }
+  });
+
+  it("interleaved authenticated requests of one user in several tenants each act with that tenant's role and see that tenant's data only", async () => {
+    const user = await t.makeUser();
+    const roles = ['owner', 'member', 'admin'] as const;
+    const tenants = await Promise.all(roles.map(() => t.makeTenant()));
+    const members = await Promise.all(tenants.map((tenant, k) => t.makeMember(tenant.id, roles[k]!, user)));
+    const conversations = await Promise.all(
+      members.map(async (m) => {
+        const made = await injectA({ method: 'POST', url: '/api/v1/conversations', payload: {}, headers: m.auth });
+        expect(made.statusCode).toBe(201);
+        return made.json<{ id: string }>().id;
+      }),
+    );
+
+    // All in flight at once, tenants interleaved, the cache warm after the first round.
+    const answers = await Promise.all(
+      Array.from({ length: 5 * tenants.length }, (_, i) => {
+        const k = i % tenants.length;
+        const url = i % 2 === 0 ? '/api/v1/conversations' : '/api/v1/me';
+        return injectA({ method: 'GET', url, headers: members[k]!.auth }).then((res) => ({ k, url, res }));
+      }),
+    );
+    for (const { k, url, res } of answers) {
+      expect(res.statusCode).toBe(200);
+      if (url === '/api/v1/conversations') {
+        expect(res.json<{ data: Array<{ id: string }> }>().data.map((c) => c.id)).toEqual([conversations[k]]);
+      } else {
+        const me = res.json<{ tenant: { id: string }; role: string; permissions: string[] }>();
+        expect({ tenant: me.tenant.id, role: me.role }).toEqual({ tenant: tenants[k]!.id, role: roles[k] });
+      }
+    }
+    // The member's token (not admin) is refused an admin route, whatever the others' cached roles.
+    const rename = await injectA({ method: 'PATCH', url: '/api/v1/tenant', payload: { name: 'Not allowed' }, headers: members[1]!.auth });
+    expect(rename.statusCode).toBe(403);
   });
 
   it("one tenant's limit, read from memory, is never applied to another (each tenant's own, in Redis)", async () => {

@@ -3,6 +3,7 @@ import { expect } from '@jest/globals';
 import pg from 'pg';
 import { PlatformDb } from '../../src/platform/db/platform-db.js';
 import type { Role } from '../../src/platform/security/permissions.js';
+import { ownerPool } from '../support/owner-pool.js';
 import { TENANT_FIXTURES } from '../support/tenant-fixtures.js';
 import { bearer, createTestApp, mintToken, openTestSession, type TestApp, type TestAppOptions } from '../support/http-app.js';
 
@@ -18,8 +19,7 @@ export interface Harness {
 
 export async function startHarness(options: TestAppOptions = {}): Promise<Harness> {
   const t = await createTestApp(options);
-  const owner = new pg.Pool({ connectionString: t.database.ownerUrl, max: 2 });
-  owner.on('error', () => undefined);
+  const owner = ownerPool(t.database.ownerUrl, t.config.env);
   return {
     t,
     owner,

@@ -13,6 +13,7 @@ import { type AppConfig, loadConfig } from '../../src/platform/config/config.js'
 import type { Role } from '../../src/platform/security/permissions.js';
 import { installContractCheck } from './contract.js';
 import { createTestDatabase, TEST_JWT_SECRET, type TestDatabase, testEnv } from './database.js';
+import { ownerPool } from './owner-pool.js';
 import { purgeRedisPrefix } from './redis-keys.js';
 
 /**
@@ -49,11 +50,11 @@ export interface TestAppOptions {
 
 export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const database = await createTestDatabase();
-  const owner = new pg.Pool({ connectionString: database.ownerUrl, max: 2, application_name: 'tenantry-test-owner' });
-  owner.on('error', () => undefined);
+  const env = testEnv(database, options.env);
+  const owner = ownerPool(database.ownerUrl, { REDIS_URL: env.REDIS_URL!, QUEUE_PREFIX: env.QUEUE_PREFIX! }, { application_name: 'tenantry-test-owner' });
   let app: NestFastifyApplication | undefined;
   try {
-    const config = loadConfig(testEnv(database, options.env));
+    const config = loadConfig(env);
     app = await createApp(config, { imports: options.imports });
     installContractCheck(app.getHttpAdapter().getInstance());
     await app.init();

@@ -1,27 +1,39 @@
 import { Injectable } from '@nestjs/common';
+import { ACCESS_CACHE_TTL_MS, AccessEpochs } from '../../platform/cache/access-epochs.js';
+import { EpochCache } from '../../platform/cache/epoch-cache.js';
 import { TenantContext } from '../../platform/context/tenant-context.js';
 import { isUuid } from '../../platform/util/uuid.js';
 import { AccessError } from '../../platform/security/access.errors.js';
 import type { AccessTokenClaims, PlatformAccessClaims, TenantAccessClaims } from '../../platform/security/access-token.js';
 import { isRole, permissionsOf } from '../../platform/security/permissions.js';
 import { AccessTokenPrincipals, type Principal } from '../../platform/security/principal.js';
-import { PrincipalsRepository } from './principals.repository.js';
+import { type PlatformPrincipalRow, type PrincipalRow, PrincipalsRepository } from './principals.repository.js';
 
 /**
- * The principal of an access token, read from the database on every request: the membership (and
- * so the role) in the token's tenant, the tenant's status, the user's platform flag and, for tokens
- * issued by sign-in, whether their session is still alive. A removed member, a signed-out or
+ * The principal of an access token: the membership (and so the role) in the token's tenant, the
+ * tenant's status, the user's platform flag and, for tokens issued by sign-in, whether their
+ * session is still alive. Read from the database, and kept in memory under the tenant's and the
+ * user's epochs (AccessEpochs): every change to those (a member removed or demoted, a tenant
+ * suspended, a session revoked) announces itself after commit, and the next request, on any
+ * instance, reads the new epochs and misses the old entry. So a removed member, a signed-out or
  * revoked session is refused at once; a demoted admin acts with the new role at once. Roles are
  * never taken from the token. A platform session's token (`typ: platform`) holds only while the
- * user is still a platform admin: removing the flag ends it at the next request.
+ * user is still a platform admin: removing the flag ends it at the next request. Refusals are
+ * cached too (as a missing row), so a token that no longer holds costs no SQL either.
  */
 @Injectable()
 export class DbAccessTokenPrincipals extends AccessTokenPrincipals {
+  private readonly tenantRows: EpochCache<PrincipalRow | null>;
+  private readonly platformRows: EpochCache<PlatformPrincipalRow | null>;
+
   constructor(
     private readonly principals: PrincipalsRepository,
     private readonly ctx: TenantContext,
+    private readonly epochs: AccessEpochs,
   ) {
     super();
+    this.tenantRows = epochs.register(new EpochCache<PrincipalRow | null>(ACCESS_CACHE_TTL_MS));
+    this.platformRows = epochs.register(new EpochCache<PlatformPrincipalRow | null>(ACCESS_CACHE_TTL_MS));
   }
 
   resolve(claims: AccessTokenClaims): Promise<Principal> {
@@ -30,9 +42,14 @@ export class DbAccessTokenPrincipals extends AccessTokenPrincipals {
 
   private async tenantSession(claims: TenantAccessClaims): Promise<Principal> {
     if (!isUuid(claims.sid)) throw AccessError.unauthenticated('Invalid session');
-    const row = await this.ctx.run({ tenantId: claims.tid, userId: claims.sub }, () =>
-      this.principals.find(claims.tid, claims.sub, claims.sid),
-    );
+    const scope = { tenantId: claims.tid, userId: claims.sub };
+    const key = `${claims.tid}:${claims.sub}:${claims.sid}`;
+    const stamp = await this.epochs.read(scope);
+    let row = stamp && this.tenantRows.get(key, stamp);
+    if (row === undefined) {
+      row = (await this.ctx.run(scope, () => this.principals.find(claims.tid, claims.sub, claims.sid))) ?? null;
+      if (stamp) this.tenantRows.set(key, row, scope, stamp);
+    }
     if (!row || !isRole(row.role)) throw AccessError.unauthenticated('You are no longer a member of this tenant');
     if (!row.sessionLive) throw AccessError.unauthenticated('This session has ended: sign in again');
     return {
@@ -40,6 +57,7 @@ export class DbAccessTokenPrincipals extends AccessTokenPrincipals {
       tenantStatus: row.tenantStatus,
       userId: claims.sub,
       isPlatformAdmin: row.isPlatformAdmin,
+      epochStamp: stamp,
       roles: [row.role],
       permissions: permissionsOf([row.role]),
     };
@@ -47,7 +65,14 @@ export class DbAccessTokenPrincipals extends AccessTokenPrincipals {
 
   /** No tenant, no role, no permission: the platform flag is all such a session carries. */
   private async platformSession(claims: PlatformAccessClaims): Promise<Principal> {
-    const row = await this.ctx.runWithoutTenant({ userId: claims.sub }, () => this.principals.findPlatformSession(claims.sub, claims.sid));
+    const scope = { userId: claims.sub };
+    const key = `${claims.sub}:${claims.sid}`;
+    const stamp = await this.epochs.read(scope);
+    let row = stamp && this.platformRows.get(key, stamp);
+    if (row === undefined) {
+      row = (await this.ctx.runWithoutTenant(scope, () => this.principals.findPlatformSession(claims.sub, claims.sid))) ?? null;
+      if (stamp) this.platformRows.set(key, row, scope, stamp);
+    }
     if (!row?.sessionLive) throw AccessError.unauthenticated('This session has ended: sign in again');
     if (!row.isPlatformAdmin) throw AccessError.platformAdminRequired();
     return { userId: claims.sub, isPlatformAdmin: true, roles: [], permissions: [] };

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { AccessEpochs } from '../../platform/cache/access-epochs.js';
 import { TenantDb } from '../../platform/db/tenant-db.js';
 
 export type TenantStatus = 'active' | 'suspended' | 'deleted';
@@ -22,7 +23,10 @@ const STANDING_SELECT = { id: true, slug: true, name: true, plan: true, status: 
  */
 @Injectable()
 export class TenantStandingRepository {
-  constructor(private readonly db: TenantDb) {}
+  constructor(
+    private readonly db: TenantDb,
+    private readonly epochs: AccessEpochs,
+  ) {}
 
   find(tenantId: string): Promise<TenantStanding | null> {
     return this.db.client.tenant.findUnique({ where: { id: tenantId }, select: STANDING_SELECT });
@@ -36,5 +40,6 @@ export class TenantStandingRepository {
 
   async update(tenantId: string, change: { plan?: string; status?: TenantStatus; suspendedAt?: Date | null }): Promise<void> {
     await this.db.client.tenant.update({ where: { id: tenantId }, data: change, select: { id: true } });
+    await this.epochs.changed({ tenantId }); // status and plan limits are cached per instance
   }
 }

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { AccessEpochs } from '../../platform/cache/access-epochs.js';
 import { TenantDb } from '../../platform/db/tenant-db.js';
 
 export type TenantStatus = 'active' | 'suspended' | 'deleted';
@@ -29,7 +30,10 @@ export interface TenantLifecycle {
 /** The tenant row and its settings, for the tenant in context (RLS: it may change only its own row). */
 @Injectable()
 export class TenantRepository {
-  constructor(private readonly db: TenantDb) {}
+  constructor(
+    private readonly db: TenantDb,
+    private readonly epochs: AccessEpochs,
+  ) {}
 
   findById(tenantId: string): Promise<TenantView | null> {
     return this.db.client.tenant.findUnique({
@@ -72,6 +76,7 @@ export class TenantRepository {
       where: { id: tenantId, status: { not: 'deleted' } },
       data: { status: 'deleted', deletionScheduledAt: dueAt },
     });
+    if (count === 1) await this.epochs.changed({ tenantId }); // access ends on every instance
     return count === 1;
   }
 

@@ -255,14 +255,25 @@ export class UsageRepository {
     return num(row?.taken ?? 0);
   }
 
-  /** Daily consumption from `since` (inclusive), oldest first. */
-  async daily(tenantId: string, since: string): Promise<Array<{ day: string; metric: UsageMetric; amount: number }>> {
-    const rows = await this.db.client.usageDaily.findMany({
-      where: { tenantId, day: { gte: new Date(`${since}T00:00:00Z`) } },
-      orderBy: [{ day: 'asc' }, { metric: 'asc' }],
-      select: { day: true, metric: true, amount: true },
-    });
-    return rows.map((r) => ({ day: r.day.toISOString().slice(0, 10), metric: r.metric as UsageMetric, amount: num(r.amount) }));
+  /**
+   * What GET /usage shows, in ONE statement (one snapshot, one round trip): the period's counters
+   * (as `counters`), the seats taken (as `countSeats`) and the daily consumption from `since`
+   * (as `daily`).
+   */
+  async report(tenantId: string, periodStart: string, since: string): Promise<{ counters: CounterRow[]; seats: number; daily: Array<{ day: string; metric: UsageMetric; amount: number }> }> {
+    const [row] = await this.db.sql<{ counters: Array<{ metric: string; used: string; reserved: string }>; seats: unknown; daily: Array<{ day: string; metric: string; amount: string }> }>`
+      select coalesce((select json_agg(json_build_object('metric', c.metric, 'used', c.used::text, 'reserved', c.reserved::text) order by c.metric)
+                         from usage_counters c where c.tenant_id = ${tenantId}::uuid and c.period_start = ${periodStart}::date), '[]'::json) as counters,
+             (select count(*) from memberships where tenant_id = ${tenantId}::uuid)
+           + (select count(*) from invitations
+              where tenant_id = ${tenantId}::uuid and accepted_at is null and revoked_at is null and expires_at > now()) as seats,
+             coalesce((select json_agg(json_build_object('day', d.day::text, 'metric', d.metric, 'amount', d.amount::text) order by d.day, d.metric)
+                         from usage_daily d where d.tenant_id = ${tenantId}::uuid and d.day >= ${since}::date), '[]'::json) as daily`;
+    return {
+      counters: row!.counters.map((c) => ({ metric: c.metric as UsageMetric, used: num(c.used), reserved: num(c.reserved) })),
+      seats: num(row!.seats),
+      daily: row!.daily.map((d) => ({ day: d.day, metric: d.metric as UsageMetric, amount: num(d.amount) })),
+    };
   }
 
   /** Adds to the day's row of that user, API key and model (one upsert; NULLs are one key: NULLS NOT DISTINCT). */

@@ -183,19 +183,16 @@ export class UsageService {
     this.ctx.requirePermission('usage:read');
     const tenantId = this.ctx.requireTenantId('reading usage');
     const periodStart = periodStartOf(now);
-    return this.db.transaction(async () => {
-      const counters = await this.counters.counters(tenantId, periodStart);
-      const limits = await this.limits.limitsFor(tenantId);
-      const seats = await this.counters.countSeats(tenantId);
-      const since = dayOf(new Date(now.getTime() - 29 * 86_400_000));
-      const daily = await this.counters.daily(tenantId, since);
-      const metrics = USAGE_METRICS.map((metric) => {
-        const counter = counters.find((c) => c.metric === metric);
-        const used = metric === 'seats' ? seats : (counter?.used ?? 0);
-        return { metric, used, reserved: counter?.reserved ?? 0, limit: limits[metric] ?? null };
-      });
-      return { periodStart, resetAt: periodEndOf(periodStart), metrics, daily };
+    // One statement for the tenant's numbers (a consistent snapshot without a transaction); the
+    // limits come from the tenant configuration cache (no round trip when warm).
+    const since = dayOf(new Date(now.getTime() - 29 * 86_400_000));
+    const [{ counters, seats, daily }, limits] = await Promise.all([this.counters.report(tenantId, periodStart, since), this.limits.limitsFor(tenantId)]);
+    const metrics = USAGE_METRICS.map((metric) => {
+      const counter = counters.find((c) => c.metric === metric);
+      const used = metric === 'seats' ? seats : (counter?.used ?? 0);
+      return { metric, used, reserved: counter?.reserved ?? 0, limit: limits[metric] ?? null };
     });
+    return { periodStart, resetAt: periodEndOf(periodStart), metrics, daily };
   }
 
   /** A settle or release that found its reservation already reconciled or gone: worth knowing, harmless. */

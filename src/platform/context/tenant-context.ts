@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { ClsService, type ClsStore } from 'nestjs-cls';
 import { randomUUID } from 'node:crypto';
+import type { EpochStamp } from '../cache/epoch-cache.js';
 import { AccessError } from '../security/access.errors.js';
 import { isUuid } from '../util/uuid.js';
 
@@ -31,8 +32,15 @@ export interface ContextState {
    * as sessions and password resets, or anonymous work such as the credential lookup).
    */
   withoutTenant?: true;
+  /**
+   * The cache epochs this request read for its tenant and user (AccessEpochs.read): what lets it
+   * use per-instance caches without another round trip. Unset: nothing cached may be trusted.
+   */
+  epochStamp?: EpochStamp;
   /** Internal: the interactive transaction of the unit of work in progress, if any. */
   unitOfWork?: unknown;
+  /** Internal: what runs once that unit of work has committed (see `afterCommit`). */
+  commitHooks?: Array<() => Promise<void>>;
 }
 
 /** What a context's database work is bound to (see TenantDb and TenantBoundPool). */
@@ -92,6 +100,7 @@ export class TenantContext {
       ...state,
       withoutTenant: undefined, // only runWithoutTenant sets it, never a copy of another context
       unitOfWork: undefined,
+      commitHooks: undefined,
     };
     return this.runFresh(ctx, fn);
   }
@@ -118,6 +127,7 @@ export class TenantContext {
       tenantId: undefined,
       withoutTenant: true,
       unitOfWork: undefined,
+      commitHooks: undefined,
     };
     return this.runFresh(ctx, fn);
   }
@@ -141,7 +151,7 @@ export class TenantContext {
     const current = this.cls.get('ctx');
     // Entering a tenant ends a tenantless context; anything else keeps what the context was.
     const withoutTenant = state.tenantId === undefined ? current?.withoutTenant : undefined;
-    this.cls.set('ctx', { roles: [], permissions: [], requestId: randomUUID(), ...current, ...state, withoutTenant, unitOfWork: undefined });
+    this.cls.set('ctx', { roles: [], permissions: [], requestId: randomUUID(), ...current, ...state, withoutTenant, unitOfWork: undefined, commitHooks: undefined });
   }
 
   /**
@@ -153,17 +163,31 @@ export class TenantContext {
     if ((state as Partial<ContextState>).tenantId !== undefined) throw new TypeError('a tenantless context takes no tenantId');
     if (state.userId !== undefined && !isUuid(state.userId)) throw new TypeError('userId must be a uuid');
     const current = this.cls.get('ctx');
-    this.cls.set('ctx', { roles: [], permissions: [], requestId: randomUUID(), ...current, ...state, tenantId: undefined, withoutTenant: true, unitOfWork: undefined });
+    this.cls.set('ctx', { roles: [], permissions: [], requestId: randomUUID(), ...current, ...state, tenantId: undefined, withoutTenant: true, unitOfWork: undefined, commitHooks: undefined });
   }
 
-  /** Runs `fn` in a child context whose operations join the unit of work `tx` (see TenantDb). */
-  withUnitOfWork<T>(tx: unknown, fn: () => Promise<T>): Promise<T> {
+  /**
+   * Runs `fn` in a child context whose operations join the unit of work `tx` (see TenantDb);
+   * `commitHooks` collects what `afterCommit` defers, for TenantDb to run once committed.
+   */
+  withUnitOfWork<T>(tx: unknown, fn: () => Promise<T>, commitHooks: Array<() => Promise<void>>): Promise<T> {
     const parent = this.current();
     if (!parent) throw new Error('withUnitOfWork called outside a context');
     return this.cls.run({ ifNested: 'inherit' }, () => {
-      this.cls.set('ctx', { ...parent, unitOfWork: tx });
+      this.cls.set('ctx', { ...parent, unitOfWork: tx, commitHooks });
       return startInside(fn());
     });
+  }
+
+  /**
+   * Runs `hook` once the unit of work in progress has committed (never if it rolls back), or now
+   * when there is none. For effects outside the database that must not precede the commit, such
+   * as announcing a change to other instances' caches (AccessEpochs).
+   */
+  async afterCommit(hook: () => Promise<void>): Promise<void> {
+    const hooks = this.current()?.commitHooks;
+    if (hooks && this.current()?.unitOfWork) hooks.push(hook);
+    else await hook();
   }
 
   get tenantId(): string | undefined {

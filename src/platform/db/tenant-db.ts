@@ -135,10 +135,13 @@ export class TenantDb implements OnModuleDestroy {
     const state = this.ctx.current();
     if (state?.unitOfWork) return fn(state.unitOfWork as TenantTx);
     this.ctx.requireScope('a unit of work');
-    return observeUnitOfWork(() => this.clients.guarded.$transaction(
-      (tx) => this.ctx.withUnitOfWork(tx, () => fn(tx)),
+    const commitHooks: Array<() => Promise<void>> = [];
+    const result = await observeUnitOfWork(() => this.clients.guarded.$transaction(
+      (tx) => this.ctx.withUnitOfWork(tx, () => fn(tx), commitHooks),
       { isolationLevel: options?.isolationLevel, timeout: 30_000, maxWait: 10_000 },
     ));
+    for (const hook of commitHooks) await hook(); // committed: TenantContext.afterCommit's hooks, in order
+    return result;
   }
 
   /**

@@ -59,6 +59,7 @@ export class TenantAuthGuard implements CanActivate {
       apiKeyRateLimit: principal.apiKeyRateLimit,
       actor: principal.apiKeyId ? 'api_key' : 'user',
       isPlatformAdmin: principal.isPlatformAdmin,
+      epochStamp: principal.epochStamp,
       roles: principal.roles,
       permissions: principal.permissions,
     });

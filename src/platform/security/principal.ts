@@ -1,3 +1,4 @@
+import type { EpochStamp } from '../cache/epoch-cache.js';
 import type { AccessTokenClaims } from './access-token.js';
 import type { Permission, Role } from './permissions.js';
 
@@ -21,6 +22,8 @@ export interface Principal {
   /** The key's own requests per minute, when it has one (below the plan's api_per_minute). */
   apiKeyRateLimit?: number;
   isPlatformAdmin: boolean;
+  /** The cache epochs read while resolving this principal (AccessEpochs), for the request's context. */
+  epochStamp?: EpochStamp;
   roles: Role[];
   permissions: Permission[];
 }

@@ -1,11 +1,13 @@
 import { Injectable } from '@nestjs/common';
+import { ACCESS_CACHE_TTL_MS, AccessEpochs } from '../../../platform/cache/access-epochs.js';
+import { EpochCache } from '../../../platform/cache/epoch-cache.js';
 import { TenantContext } from '../../../platform/context/tenant-context.js';
 import { tokenHash } from '../../../platform/crypto/tokens.js';
 import { AccessError } from '../../../platform/security/access.errors.js';
 import { isPermission, isRole, ROLE_PERMISSIONS } from '../../../platform/security/permissions.js';
 import { ApiKeyPrincipals, type Principal } from '../../../platform/security/principal.js';
 import { parseApiKey } from './api-key-format.js';
-import { ApiKeysRepository } from './api-keys.repository.js';
+import { type ApiKeyCredential, ApiKeysRepository } from './api-keys.repository.js';
 
 /** Last-used times are written at most this often per key, so busy keys cost no write per call. */
 export const LAST_USED_GRANULARITY_MS = 60_000;
@@ -20,14 +22,22 @@ export const LAST_USED_GRANULARITY_MS = 60_000;
  * new role lacks; remove the creator (or delete the account) and the key holds none. It acts as no
  * user: the principal has no userId, so user-owned rows (sessions, password resets, the creator's
  * other tenants) stay out of reach of a key.
+ *
+ * The key's row (with the tenant's status and the creator's role) is kept in memory under the
+ * tenant's epoch (AccessEpochs), like a token's principal: revoking a key, changing a member's
+ * role or the tenant's status announces itself, and the next request on any instance reads again.
  */
 @Injectable()
 export class ApiKeyPrincipalResolver extends ApiKeyPrincipals {
+  private readonly credentials: EpochCache<ApiKeyCredential | null>;
+
   constructor(
     private readonly keys: ApiKeysRepository,
     private readonly ctx: TenantContext,
+    private readonly epochs: AccessEpochs,
   ) {
     super();
+    this.credentials = epochs.register(new EpochCache<ApiKeyCredential | null>(ACCESS_CACHE_TTL_MS));
   }
 
   async authenticate(rawKey: string): Promise<Principal> {
@@ -35,13 +45,20 @@ export class ApiKeyPrincipalResolver extends ApiKeyPrincipals {
     if (!parsed) throw AccessError.unauthenticated('Invalid API key');
     const { tenantId } = parsed;
     const now = new Date();
-    const key = await this.ctx.run({ tenantId, actor: 'api_key' }, async () => {
-      const found = await this.keys.findByHash(tenantId, tokenHash(parsed.raw));
-      const usable = found && !found.revokedAt && (!found.expiresAt || found.expiresAt > now);
-      const stale = new Date(now.getTime() - LAST_USED_GRANULARITY_MS);
-      if (usable && (!found.lastUsedAt || found.lastUsedAt < stale)) await this.keys.touchLastUsed(tenantId, found.id, now, stale);
-      return found;
-    });
+    const hash = tokenHash(parsed.raw);
+    const cacheKey = `${tenantId}:${Buffer.from(hash).toString('base64')}`;
+    const stamp = await this.epochs.read({ tenantId });
+    let key = stamp && this.credentials.get(cacheKey, stamp);
+    if (key === undefined) {
+      key = (await this.ctx.run({ tenantId, actor: 'api_key' }, () => this.keys.findByHash(tenantId, hash))) ?? null;
+      if (stamp) this.credentials.set(cacheKey, key, { tenantId }, stamp);
+    }
+    const usable = key && !key.revokedAt && (!key.expiresAt || key.expiresAt > now);
+    const stale = new Date(now.getTime() - LAST_USED_GRANULARITY_MS);
+    if (key && usable && (!key.lastUsedAt || key.lastUsedAt < stale)) {
+      await this.ctx.run({ tenantId, actor: 'api_key' }, () => this.keys.touchLastUsed(tenantId, key.id, now, stale));
+      key.lastUsedAt = now; // the cached row too: a busy key writes at most once a minute per instance
+    }
     if (!key) throw AccessError.unauthenticated('Invalid API key');
     if (key.revokedAt) throw AccessError.unauthenticated('This API key has been revoked');
     if (key.expiresAt && key.expiresAt <= now) throw AccessError.unauthenticated('This API key has expired');
@@ -52,6 +69,7 @@ export class ApiKeyPrincipalResolver extends ApiKeyPrincipals {
       apiKeyId: key.id,
       ...(key.rateLimitPerMinute !== null && { apiKeyRateLimit: key.rateLimitPerMinute }),
       isPlatformAdmin: false,
+      epochStamp: stamp,
       roles: [],
       permissions: key.scopes.filter(isPermission).filter((scope) => creatorMay.has(scope)),
     };

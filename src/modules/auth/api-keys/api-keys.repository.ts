@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { AccessEpochs } from '../../../platform/cache/access-epochs.js';
 import { TenantDb } from '../../../platform/db/tenant-db.js';
 import type { TenantStatusName } from '../../../platform/security/principal.js';
 
@@ -56,7 +57,10 @@ const VIEW = {
 
 @Injectable()
 export class ApiKeysRepository {
-  constructor(private readonly db: TenantDb) {}
+  constructor(
+    private readonly db: TenantDb,
+    private readonly epochs: AccessEpochs,
+  ) {}
 
   create(key: NewApiKey): Promise<ApiKeyView> {
     return this.db.client.apiKey.create({ data: key, select: VIEW });
@@ -82,6 +86,7 @@ export class ApiKeysRepository {
   /** Revokes the key if it is not revoked yet; false when there was nothing to revoke. */
   async revoke(tenantId: string, id: string, at: Date): Promise<boolean> {
     const { count } = await this.db.client.apiKey.updateMany({ where: { tenantId, id, revokedAt: null }, data: { revokedAt: at } });
+    if (count > 0) await this.epochs.changed({ tenantId }); // cached keys read again, on every instance
     return count > 0;
   }
 

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { AccessEpochs } from '../../../platform/cache/access-epochs.js';
 import { TenantDb } from '../../../platform/db/tenant-db.js';
 
 export interface SessionRow {
@@ -51,7 +52,10 @@ const SESSION_SELECT = {
  */
 @Injectable()
 export class SessionsRepository {
-  constructor(private readonly db: TenantDb) {}
+  constructor(
+    private readonly db: TenantDb,
+    private readonly epochs: AccessEpochs,
+  ) {}
 
   async create(session: NewSession): Promise<void> {
     await this.db.client.refreshToken.create({ data: session, select: { id: true } });
@@ -89,6 +93,7 @@ export class SessionsRepository {
       where: { userId, familyId, revokedAt: null },
       data: { revokedAt: new Date() },
     });
+    await this.epochs.changed({ userId }); // cached principals of the session read again, on every instance
     return count;
   }
 
@@ -98,6 +103,7 @@ export class SessionsRepository {
       where: { userId, revokedAt: null },
       data: { revokedAt: new Date() },
     });
+    await this.epochs.changed({ userId });
     return count;
   }
 
@@ -121,6 +127,7 @@ export class SessionsRepository {
       where: { userId, revokedAt: null, ...(keepFamilyId && { familyId: { not: keepFamilyId } }) },
       data: { revokedAt: new Date() },
     });
+    await this.epochs.changed({ userId });
     return count;
   }
 }

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AppConfig } from '../../../platform/config/config.js';
+import { TenantConfigCache } from '../../../platform/cache/tenant-config-cache.js';
 import { TenantContext } from '../../../platform/context/tenant-context.js';
 import { BillingError, BillingErrorCode } from '../billing.errors.js';
 import { mergeLimits, type PlanLimits, planLimitsSchema } from './plan-limits.js';
@@ -28,6 +29,7 @@ export class PlansService {
     private readonly plans: PlansRepository,
     private readonly config: AppConfig,
     private readonly ctx: TenantContext,
+    private readonly tenantConfig: TenantConfigCache,
   ) {}
 
   /** Every plan, cheapest first. Public (the pricing page). */
@@ -57,7 +59,12 @@ export class PlansService {
    * The tenant's plan limits with its overrides (tenants.limit_overrides) merged on top: what
    * quotas and rate limits enforce. Defaults to the tenant in context.
    */
-  async effectiveLimits(tenantId: string = this.ctx.requireTenantId('effectiveLimits')): Promise<PlanLimits & { plan: string }> {
+  effectiveLimits(tenantId: string = this.ctx.requireTenantId('effectiveLimits')): Promise<PlanLimits & { plan: string }> {
+    // Cached per instance under the tenant's epochs: a plan or override change announces itself.
+    return this.tenantConfig.get('plan-limits', tenantId, () => this.readEffectiveLimits(tenantId));
+  }
+
+  private async readEffectiveLimits(tenantId: string): Promise<PlanLimits & { plan: string }> {
     const tenant = await this.plans.tenantPlan(tenantId);
     if (!tenant) throw new BillingError(BillingErrorCode.UnknownPlan, `No tenant ${tenantId}`);
     const plan = tenant.planRow;

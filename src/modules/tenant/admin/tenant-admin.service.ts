@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { z } from 'zod';
 import { AuditLog, type AuditEntry } from '../../../platform/audit/audit-log.js';
+import { AccessEpochs } from '../../../platform/cache/access-epochs.js';
 import { AppConfig } from '../../../platform/config/config.js';
 import { TenantContext } from '../../../platform/context/tenant-context.js';
 import { decodeCursor, type Page, toPage } from '../../../platform/http/pagination.js';
@@ -65,6 +66,7 @@ export class TenantAdminService {
     private readonly outbox: EmailOutbox,
     private readonly links: SetPasswordLinks,
     private readonly usage: UsageService,
+    private readonly epochs: AccessEpochs,
   ) {}
 
   async list(query: ListTenantsQuery): Promise<Page<AdminTenantView>> {
@@ -221,6 +223,9 @@ export class TenantAdminService {
       return updated;
     });
     await afterCommit?.();
+    // Committed (through the platform role, outside any tenant unit of work): status and plan are
+    // cached per instance, so announce the change before answering.
+    if (changed) await this.epochs.changed({ tenantId: id });
     const view = changed ?? (await this.tenants.findById(id));
     if (!view) throw TenantError.notFound();
     return view;

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { AccessEpochs } from '../../../platform/cache/access-epochs.js';
 import { TenantDb } from '../../../platform/db/tenant-db.js';
 import { isRole, type Role } from '../../../platform/security/permissions.js';
 
@@ -33,7 +34,10 @@ function toView(row: MemberRow): MemberView {
 /** Memberships of the tenant in context (RLS), with their users' email and name. */
 @Injectable()
 export class MembersRepository {
-  constructor(private readonly db: TenantDb) {}
+  constructor(
+    private readonly db: TenantDb,
+    private readonly epochs: AccessEpochs,
+  ) {}
 
   /**
    * Serializes every membership change of one tenant until the unit of work ends: the owner count
@@ -77,15 +81,20 @@ export class MembersRepository {
     return row !== null;
   }
 
+  // Each membership change is announced after commit (AccessEpochs): cached principals of the
+  // tenant (and its API keys, whose scopes are capped by their creator's role) are read again.
   async setRole(tenantId: string, userId: string, role: Role): Promise<void> {
     await this.db.client.membership.updateMany({ where: { tenantId, userId }, data: { role } });
+    await this.epochs.changed({ tenantId, userId });
   }
 
   async delete(tenantId: string, userId: string): Promise<void> {
     await this.db.client.membership.deleteMany({ where: { tenantId, userId } });
+    await this.epochs.changed({ tenantId, userId });
   }
 
   async create(tenantId: string, userId: string, role: Role): Promise<void> {
     await this.db.client.membership.create({ data: { tenantId, userId, role }, select: { userId: true } });
+    await this.epochs.changed({ tenantId, userId });
   }
 }

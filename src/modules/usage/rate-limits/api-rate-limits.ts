@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { type ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { ThrottlerModuleOptions, ThrottlerOptions } from '@nestjs/throttler';
+import { AccessEpochs } from '../../../platform/cache/access-epochs.js';
 import { AppConfig } from '../../../platform/config/config.js';
 import { TenantContext } from '../../../platform/context/tenant-context.js';
 import { SIGN_IN_RATE_LIMITED, WIDGET_RATE_LIMITED } from '../../../platform/rate-limit/decorators.js';
@@ -41,8 +42,11 @@ export class ApiRateLimits {
     private readonly plans: PlansService,
     private readonly reflector: Reflector,
     private readonly config: AppConfig,
+    epochs: AccessEpochs,
   ) {
     this.prefix = `${config.env.QUEUE_PREFIX}:throttle`;
+    // A plan change announced by any instance drops the tenant's limit here at once (pub/sub).
+    epochs.register({ drop: (scope) => (scope === 'all' ? this.limits.clear() : scope.tenantId && this.limits.delete(scope.tenantId)) });
   }
 
   options(storage: SlidingWindowThrottlerStorage): ThrottlerModuleOptions {
