@@ -30,32 +30,47 @@ const schema = z.object({
 export function AssistantPage() {
   const { t } = useI18n();
   const assistant = useQuery({ queryKey: ['assistant'], queryFn: getAssistant });
+  // The form's inputs start from the saved values: it is mounted again after its own save (so the
+  // write-only key field empties), but not when the embed section saves the origins (which would
+  // drop unsaved edits here). "Saved" lives out here, so the new form still says it.
+  const [generation, setGeneration] = useState(0);
+  const [saved, setSaved] = useState(false);
   return (
     <>
       <PageHeader title={t('assistant.title')} description={t('assistant.intro')} />
       {assistant.isPending && <Spinner label={t('common.loading')} />}
       <ErrorMessage error={assistant.error} />
-      {assistant.data && <AssistantForm key={assistant.data.updatedAt ?? 'defaults'} current={assistant.data} />}
+      {assistant.data && (
+        <AssistantForm
+          key={generation}
+          current={assistant.data}
+          saved={saved}
+          onSaving={() => setSaved(false)}
+          onSaved={() => {
+            setGeneration((g) => g + 1);
+            setSaved(true);
+          }}
+        />
+      )}
       {assistant.data && <WidgetEmbed assistant={assistant.data} />}
     </>
   );
 }
 
-function AssistantForm({ current }: { current: AssistantView }) {
+function AssistantForm({ current, saved, onSaving, onSaved }: { current: AssistantView; saved: boolean; onSaving: () => void; onSaved: () => void }) {
   const { t } = useI18n();
   const queryClient = useQueryClient();
-  const [saved, setSaved] = useState(false);
   const save = useMutation({ mutationFn: (body: AssistantChange) => updateAssistant(body) });
   const form = useForm(
     schema,
     async ({ apiKey, removeApiKey, baseUrl, ...values }) => {
-      setSaved(false);
+      onSaving();
       const body: AssistantChange = { ...values, baseUrl: baseUrl || null };
       if (apiKey) body.apiKey = apiKey;
       else if (removeApiKey) body.apiKey = null;
       const next = await save.mutateAsync(body);
       queryClient.setQueryData(['assistant'], next);
-      setSaved(true);
+      onSaved();
     },
     ['provider', 'model', 'welcomeMessage', 'temperature', 'maxTokens', 'baseUrl', 'apiKey'],
   );
