@@ -17,7 +17,7 @@
  * Knobs: BENCH_CONCURRENCY (8), BENCH_ROUNDS (6), BENCH_ROUND_MS (2000), BENCH_ROUND_MAX (50000), BENCH_WARMUP_MS (1500).
  */
 import 'reflect-metadata';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import http from 'node:http';
 import { JwtService } from '@nestjs/jwt';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -102,9 +102,15 @@ async function main(): Promise<void> {
     await owner.query('insert into tenant_settings (tenant_id, display_name) values ($1, $2)', [tenantId, 'Bench metrics']);
     await owner.query('insert into users (id, email, name) values ($1, $2, $3)', [userId, `bench-${userId}@example.test`, 'Bench user']);
     await owner.query(`insert into memberships (tenant_id, user_id, role) values ($1, $2, 'admin')`, [tenantId, userId]);
+    // Access tokens name a live session (sid): one, as sign-in would leave it.
+    const sessionId = randomUUID();
+    await owner.query(
+      `insert into refresh_tokens (user_id, family_id, active_tenant_id, token_hash, expires_at) values ($1, $2, $3, $4, now() + interval '1 day')`,
+      [userId, sessionId, tenantId, randomBytes(32)],
+    );
     const config = configOf('token', 0);
     const token = await new JwtService({ secret: config.env.JWT_SECRET }).signAsync(
-      { sub: userId, tid: tenantId, typ: 'access' },
+      { sub: userId, tid: tenantId, sid: sessionId, typ: 'access' },
       { algorithm: 'HS256', issuer: config.env.JWT_ISSUER, audience: config.env.JWT_AUDIENCE, expiresIn: 3600 },
     );
     const auth = { authorization: `Bearer ${token}` };
