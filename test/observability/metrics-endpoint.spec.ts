@@ -59,6 +59,18 @@ describe('the HTTP metrics', () => {
     expect(text).not.toContain(missing);
   });
 
+  it('label a tenant on a paid plan from its first request, read from the rate limiter\'s plan lookup', async () => {
+    const paid = await t.makeTenant();
+    await t.owner.query(`update tenants set plan = 'pro' where id = $1`, [paid.id]);
+    const member = await t.makeMember(paid.id, 'member');
+    const free = await t.makeMember((await t.makeTenant()).id, 'member');
+    for (const who of [member, free]) expect((await t.inject({ method: 'GET', url: '/api/v1/me', headers: who.auth })).statusCode).toBe(200);
+
+    const text = await scrape();
+    expect(text).toMatch(new RegExp(`http_request_duration_seconds_count\\{method="GET",route="/api/v1/me",status_class="2xx",tenant="${paid.id}"\\} 1\n`));
+    expect(text).not.toContain(free.tenantId);
+  });
+
   it('report the database pools and the RLS self-check', async () => {
     const text = await scrape();
     expect(text).toMatch(/db_pool_connections\{pool="tenant",state="total"\} \d+/);

@@ -181,6 +181,8 @@ const schema = z.object({
   METRICS_HOST: z.string().min(1).default('0.0.0.0'),
   /** At most this many tenants get a `tenant` label of their own in the HTTP metrics (the busiest); the rest are `other`. */
   METRICS_TENANT_LABEL_BUDGET: z.coerce.number().int().min(0).max(10_000).default(50),
+  /** At most this many tenants on paid plans get a `tenant` label whatever their traffic, on top of the busiest ones. */
+  METRICS_PAID_TENANT_LABEL_BUDGET: z.coerce.number().int().min(0).max(10_000).default(100),
   /** OpenTelemetry traces go to this OTLP/HTTP endpoint (e.g. http://otel-collector:4318); unset: tracing off, at no cost. */
   OTEL_EXPORTER_OTLP_ENDPOINT: optional(z.string().url()),
   /** The built web app served at / (default <working directory>/web/dist); absent: / says it is not built. */
