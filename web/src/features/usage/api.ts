@@ -12,3 +12,6 @@ export async function getBreakdown(): Promise<UsageBreakdown | null> {
     throw error;
   }
 }
+
+/** The tenant's API traffic per day and per API key (requests, error rate, p95), from the API's rollup. */
+export const getTraffic = (days: number) => call(client.GET('/api/v1/usage/traffic', { params: { query: { days } } }));
