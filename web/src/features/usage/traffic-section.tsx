@@ -72,7 +72,8 @@ function KeyTable({ rows, percent, ms }: { rows: KeyTraffic[] } & Formatters) {
     return row.prefix ? `${row.name} (${row.prefix}…)` : row.name;
   };
   return (
-    <div>
+    // min-w-0: a grid item would otherwise grow to its table's width on a phone instead of letting it scroll.
+    <div className="min-w-0">
       <h3 className="mb-2 text-sm font-semibold">{t('traffic.byKey')}</h3>
       <Table caption={t('traffic.byKey')}>
         <thead>
@@ -101,7 +102,7 @@ function KeyTable({ rows, percent, ms }: { rows: KeyTraffic[] } & Formatters) {
 function DayTable({ days, percent, ms }: { days: DayTraffic[] } & Formatters) {
   const { t, formatNumber, formatDate } = useI18n();
   return (
-    <div>
+    <div className="min-w-0">
       <h3 className="mb-2 text-sm font-semibold">{t('traffic.perDay')}</h3>
       <div className="max-h-72 overflow-y-auto">
         <Table caption={t('traffic.perDay')}>
