@@ -17,7 +17,7 @@
  * Knobs: BENCH_CONCURRENCY (8), BENCH_ROUNDS (6), BENCH_ROUND_MS (2000), BENCH_ROUND_MAX (50000), BENCH_WARMUP_MS (1500).
  */
 import 'reflect-metadata';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import http from 'node:http';
 import { JwtService } from '@nestjs/jwt';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -26,6 +26,7 @@ import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import pg from 'pg';
 import { createApp } from '../src/bootstrap.js';
 import { type AppConfig, loadConfig } from '../src/platform/config/config.js';
+import { samplerOf } from '../src/platform/observability/trace-sampler.js';
 import { startTracing, stopTracing } from '../src/platform/observability/tracing.js';
 import { prepareBenchDatabase } from './bench-database.js';
 import { alternateRounds } from './measure.js';
@@ -54,8 +55,15 @@ function get(port: number, path: string, headers: Record<string, string>): Promi
 /** Counts the spans and drops them: the SDK's cost without a collector's. */
 class DroppingExporter implements SpanExporter {
   spans = 0;
+  /** Spans by kind of work (`pg.query BEGIN`, `redis get`...), to read what a request is made of. */
+  readonly byName = new Map<string, number>();
   export(spans: Parameters<SpanExporter['export']>[0], done: Parameters<SpanExporter['export']>[1]): void {
     this.spans += spans.length;
+    for (const span of spans) {
+      const text = span.attributes['db.query.text'];
+      const name = typeof text === 'string' ? `${span.name} ${text.trim().split(/\s+/)[0]!.toLowerCase()}` : span.name;
+      this.byName.set(name, (this.byName.get(name) ?? 0) + 1);
+    }
     done({ code: ExportResultCode.SUCCESS });
   }
   shutdown(): Promise<void> {
@@ -92,7 +100,9 @@ async function main(): Promise<void> {
     // Tracing is per process: the third instance is built after it starts (its middleware and
     // queue telemetry are wired at build time); the first two mount no tracing middleware, so
     // their requests start no trace (the pg and Redis hooks then only check for an active span).
-    startTracing({ serviceName: 'bench', exporter, batch: true });
+    // OTEL_TRACES_SAMPLER / _ARG in the environment measure a sampled deployment (default: every trace).
+    const sampling = configOf('sampling', 0).env;
+    startTracing({ serviceName: 'bench', exporter, batch: true, sampler: samplerOf(sampling.OTEL_TRACES_SAMPLER, sampling.OTEL_TRACES_SAMPLER_ARG) });
     const both = await listen(configOf('both', METRICS_PORT + 1));
     apps.push(off.app, withMetrics.app, both.app);
 
@@ -102,9 +112,15 @@ async function main(): Promise<void> {
     await owner.query('insert into tenant_settings (tenant_id, display_name) values ($1, $2)', [tenantId, 'Bench metrics']);
     await owner.query('insert into users (id, email, name) values ($1, $2, $3)', [userId, `bench-${userId}@example.test`, 'Bench user']);
     await owner.query(`insert into memberships (tenant_id, user_id, role) values ($1, $2, 'admin')`, [tenantId, userId]);
+    // Access tokens name a live session (sid): one, as sign-in would leave it.
+    const sessionId = randomUUID();
+    await owner.query(
+      `insert into refresh_tokens (user_id, family_id, active_tenant_id, token_hash, expires_at) values ($1, $2, $3, $4, now() + interval '1 day')`,
+      [userId, sessionId, tenantId, randomBytes(32)],
+    );
     const config = configOf('token', 0);
     const token = await new JwtService({ secret: config.env.JWT_SECRET }).signAsync(
-      { sub: userId, tid: tenantId, typ: 'access' },
+      { sub: userId, tid: tenantId, sid: sessionId, typ: 'access' },
       { algorithm: 'HS256', issuer: config.env.JWT_ISSUER, audience: config.env.JWT_AUDIENCE, expiresIn: 3600 },
     );
     const auth = { authorization: `Bearer ${token}` };
@@ -142,6 +158,9 @@ async function main(): Promise<void> {
     console.log(`ratio metrics on, tracing off / off: ${metricsRatio.toFixed(3)}  (target >= 0.95)`);
     console.log(`ratio metrics and tracing on / off:  ${bothRatio.toFixed(3)}  (target >= 0.85)`);
     console.log(`spans exported (and dropped): ${exporter.spans}`);
+    const traced = meters.get('both')!.requests;
+    const perRequest = [...exporter.byName].sort((a, b) => b[1] - a[1]).map(([name, n]) => `${name} ${(n / traced).toFixed(1)}`);
+    console.log(`spans per traced request: ${perRequest.join(', ')}`);
   } finally {
     for (const app of apps) await app.close().catch(() => undefined);
     await stopTracing();

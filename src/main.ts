@@ -1,11 +1,11 @@
 import { createApp } from './bootstrap.js';
 import { describeDemoUsers } from './demo-users.js';
 import { ConfigError, loadConfig } from './platform/config/config.js';
-import { startTracingFromEnv } from './platform/observability/tracing.js';
+import { startTracingFromConfig } from './platform/observability/tracing.js';
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  startTracingFromEnv('tenantry-api');
+  startTracingFromConfig(config, 'tenantry-api');
   const app = await createApp(config);
   await app.listen({ host: config.env.HOST, port: config.env.PORT });
   // Development only: the seed's demo users, so that the first sign-in needs no README.

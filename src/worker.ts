@@ -4,7 +4,7 @@ import { ConfigError, loadConfig } from './platform/config/config.js';
 import { HealthService } from './platform/health/health.service.js';
 import { startWorkerHeartbeat } from './platform/health/worker-heartbeat.js';
 import { startWorkerProcess, stopOnSignals } from './platform/queue/worker-process.js';
-import { startTracingFromEnv } from './platform/observability/tracing.js';
+import { startTracingFromConfig } from './platform/observability/tracing.js';
 
 /**
  * `npm run worker`: the job processors alone, without HTTP (run the API with WORKER_ENABLED=false
@@ -13,7 +13,7 @@ import { startTracingFromEnv } from './platform/observability/tracing.js';
  */
 async function main(): Promise<void> {
   const config = loadConfig({ ...process.env, WORKER_ENABLED: 'true' });
-  startTracingFromEnv('tenantry-worker');
+  startTracingFromConfig(config, 'tenantry-worker');
   const app = await startWorkerProcess(AppModule.forRoot(config));
   startWorkerHeartbeat(app.get(HealthService), config.env.WORKER_HEARTBEAT_FILE);
   stopOnSignals(app, { graceMs: config.env.SHUTDOWN_GRACE_MS });

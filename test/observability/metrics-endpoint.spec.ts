@@ -59,6 +59,18 @@ describe('the HTTP metrics', () => {
     expect(text).not.toContain(missing);
   });
 
+  it('label a tenant on a paid plan from its first request, read from the rate limiter\'s plan lookup', async () => {
+    const paid = await t.makeTenant();
+    await t.owner.query(`update tenants set plan = 'pro' where id = $1`, [paid.id]);
+    const member = await t.makeMember(paid.id, 'member');
+    const free = await t.makeMember((await t.makeTenant()).id, 'member');
+    for (const who of [member, free]) expect((await t.inject({ method: 'GET', url: '/api/v1/me', headers: who.auth })).statusCode).toBe(200);
+
+    const text = await scrape();
+    expect(text).toMatch(new RegExp(`http_request_duration_seconds_count\\{method="GET",route="/api/v1/me",status_class="2xx",tenant="${paid.id}"\\} 1\n`));
+    expect(text).not.toContain(free.tenantId);
+  });
+
   it('report the database pools and the RLS self-check', async () => {
     const text = await scrape();
     expect(text).toMatch(/db_pool_connections\{pool="tenant",state="total"\} \d+/);
@@ -74,19 +86,20 @@ describe('GET /api/v1/usage/traffic', () => {
   it("gives the tenant its own volume, error rate and p95 per day and per API key, from the rollup", async () => {
     const created = await t.inject({ method: 'POST', url: '/api/v1/api-keys', headers: bearer(admin.token), payload: { name: 'metrics', scopes: ['usage:read'] } });
     expect(created.statusCode).toBe(201);
-    const { id: keyId, key } = created.json<{ id: string; key: string }>();
+    const { id: keyId, key, prefix } = created.json<{ id: string; key: string; prefix: string }>();
     for (let i = 0; i < 3; i += 1) expect((await t.inject({ method: 'GET', url: '/api/v1/usage', headers: { 'x-api-key': key } })).statusCode).toBe(200);
     expect((await t.inject({ method: 'GET', url: '/api/v1/usage/traffic?days=999', headers: { 'x-api-key': key } })).statusCode).toBe(400);
     await t.app.get(TrafficMeter).flush();
 
     const res = await t.inject({ method: 'GET', url: '/api/v1/usage/traffic?days=7', headers: admin.auth });
     expect(res.statusCode).toBe(200);
-    const body = res.json<{ daily: Array<{ requests: number; errorRate: number; p95LatencyMs: number | null }>; apiKeys: Array<{ apiKeyId: string | null; requests: number; errorRate: number; daily: Array<{ clientErrorRate: number }> }> }>();
+    const body = res.json<{ daily: Array<{ requests: number; errorRate: number; p95LatencyMs: number | null }>; apiKeys: Array<{ apiKeyId: string | null; name: string | null; prefix: string | null; requests: number; errorRate: number; daily: Array<{ clientErrorRate: number }> }> }>();
     expect(body.daily).toHaveLength(1);
     expect(body.daily[0]!.requests).toBeGreaterThanOrEqual(30);
     expect(body.daily[0]!.p95LatencyMs).not.toBeNull();
     const viaKey = body.apiKeys.find((k) => k.apiKeyId === keyId);
-    expect(viaKey).toMatchObject({ requests: 4, errorRate: 0, daily: [{ clientErrorRate: 0.25 }] });
+    expect(viaKey).toMatchObject({ name: 'metrics', prefix, requests: 4, errorRate: 0, daily: [{ clientErrorRate: 0.25 }] });
+    expect(body.apiKeys.find((k) => k.apiKeyId === null)).toMatchObject({ name: null, prefix: null });
     expect(body.apiKeys.find((k) => k.apiKeyId === null)!.requests).toBeGreaterThanOrEqual(26);
 
     // Another tenant sees none of it (RLS).

@@ -73,14 +73,57 @@ describe('the tenant label of the HTTP metrics', () => {
     for (const tenant of tenants.slice(0, 10)) expect(all.has(tenant)).toBe(true);
   });
 
+  it('stays within both budgets when paid tenants are labelled too', async () => {
+    const budget = 20;
+    const paidBudget = 30;
+    metrics.tenants = new TenantLabelBudget(budget, { paidBudget });
+    metrics.httpDuration.reset();
+    const random = prng(7);
+    const tenants = Array.from({ length: 10_000 }, () => randomUUID());
+    // One in ten tenants is on a paid plan (100 of them for 30 paid labels), and the first 50
+    // tenants are busy: the busiest compete for their own 20 labels.
+    const paid = tenants.filter((_, i) => i % 10 === 3);
+    const paidSet = new Set(paid);
+    for (const tenant of tenants) {
+      if (paidSet.has(tenant)) metrics.tenants.admitPaid(tenant);
+      recordHttpRequest('GET', '/api/v1/me', 200, 0.01, tenant);
+    }
+    for (let i = 0; i < 50_000; i += 1) recordHttpRequest('GET', '/api/v1/usage', 200, 0.01, tenants[Math.floor(random() * 50)]);
+
+    const all = new Set([...(await tenantsPerLabelSet()).values()].flatMap((values) => [...values]));
+    expect(all.size).toBeLessThanOrEqual(budget + paidBudget + 1);
+    expect(metrics.tenants.admitted).toEqual({ busiest: budget, paid: paidBudget });
+    // The first 30 paid tenants to be seen hold the paid labels, busy or not.
+    for (const tenant of paid.slice(0, paidBudget)) expect(all.has(tenant)).toBe(true);
+    expect(all.has(paid[paidBudget]!)).toBe(false);
+  });
+
+  it('labels a paid tenant from its first request, within the paid budget, without taking a busy tenant\'s label', () => {
+    const budget = new TenantLabelBudget(1, { paidBudget: 2, minRequests: 5 });
+    const [busy, paidA, paidB, paidC] = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
+    expect(budget.admitPaid(paidA)).toBe(true);
+    expect(budget.labelFor(paidA)).toBe(paidA);
+    for (let i = 0; i < 5; i += 1) budget.labelFor(busy);
+    expect(budget.labelFor(busy)).toBe(busy);
+    // Already labelled for its traffic: the upgrade costs no paid label.
+    expect(budget.admitPaid(busy)).toBe(true);
+    expect(budget.admitPaid(paidB)).toBe(true);
+    expect(budget.admitPaid(paidC)).toBe(false);
+    expect(budget.labelFor(paidC)).toBe(OTHER_TENANT);
+    expect(budget.admitted).toEqual({ busiest: 1, paid: 2 });
+    // The busy budget is full: a paid tenant beyond its own budget does not get in through traffic either.
+    for (let i = 0; i < 10; i += 1) expect(budget.labelFor(paidC)).toBe(OTHER_TENANT);
+  });
+
   it('never labels a tenant before it has enough traffic, nor more tenants than the budget', () => {
-    const budget = new TenantLabelBudget(3, 5);
+    const budget = new TenantLabelBudget(3, { minRequests: 5 });
     expect(budget.labelFor(undefined)).toBe('none');
     const a = randomUUID();
     for (let i = 0; i < 4; i += 1) expect(budget.labelFor(a)).toBe(OTHER_TENANT);
     expect(budget.labelFor(a)).toBe(a);
     for (const t of [randomUUID(), randomUUID(), randomUUID()]) for (let i = 0; i < 5; i += 1) budget.labelFor(t);
-    expect(budget.admittedCount).toBe(3);
-    expect(budget.admit(randomUUID())).toBe(false);
+    expect(budget.admitted).toEqual({ busiest: 3, paid: 0 });
+    // No paid budget (0): a paid plan alone labels nobody.
+    expect(budget.admitPaid(randomUUID())).toBe(false);
   });
 });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { KeyringError, type NamedKey, parseKeyring } from '../crypto/keyring.js';
+import { TRACES_SAMPLERS } from '../observability/trace-sampler.js';
 import { PrivateAllowList } from '../outbound/allow-list.js';
 
 /**
@@ -186,8 +187,17 @@ const schema = z.object({
   METRICS_HOST: z.string().min(1).default('0.0.0.0'),
   /** At most this many tenants get a `tenant` label of their own in the HTTP metrics (the busiest); the rest are `other`. */
   METRICS_TENANT_LABEL_BUDGET: z.coerce.number().int().min(0).max(10_000).default(50),
+  /** At most this many tenants on paid plans get a `tenant` label whatever their traffic, on top of the busiest ones. */
+  METRICS_PAID_TENANT_LABEL_BUDGET: z.coerce.number().int().min(0).max(10_000).default(100),
   /** OpenTelemetry traces go to this OTLP/HTTP endpoint (e.g. http://otel-collector:4318); unset: tracing off, at no cost. */
   OTEL_EXPORTER_OTLP_ENDPOINT: optional(z.string().url()),
+  /**
+   * Which traces are kept (OpenTelemetry's standard variable); unset: every one (parentbased_always_on).
+   * Production: parentbased_traceidratio with OTEL_TRACES_SAMPLER_ARG=0.1 (docs/adr/0019-observability.md).
+   */
+  OTEL_TRACES_SAMPLER: optional(z.enum(TRACES_SAMPLERS)),
+  /** The ratio of the *traceidratio samplers (0..1); default 1. */
+  OTEL_TRACES_SAMPLER_ARG: optional(z.coerce.number().min(0).max(1)),
   /** The built web app served at / (default <working directory>/web/dist); absent: / says it is not built. */
   WEB_DIST_DIR: optional(z.string().min(1)),
   /** The refresh cookie's Secure flag; unset: on in production only (plain http on 127.0.0.1 in development). */

@@ -1,4 +1,4 @@
-import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { SpanKind, SpanStatusCode, trace, type Tracer } from '@opentelemetry/api';
 import pg from 'pg';
 import { contextAttributes } from '../observability/span-attributes.js';
 
@@ -11,7 +11,7 @@ type QueryCallback = (err: Error | null, result?: unknown) => void;
  * of the active span; statements outside any trace (pool housekeeping) or in a trace the sampler
  * dropped (OTEL_TRACES_SAMPLER) get none.
  */
-export function patchPgForTracing(): void {
+export function patchPgForTracing(tracer: () => Tracer): void {
   if (pgPatched) return;
   pgPatched = true;
   const proto = pg.Client.prototype as unknown as { query: (...args: unknown[]) => unknown };
@@ -19,7 +19,7 @@ export function patchPgForTracing(): void {
   proto.query = function tracedQuery(this: unknown, config: unknown, values?: unknown, callback?: unknown): unknown {
     if (!trace.getActiveSpan()?.isRecording()) return original.call(this, config, values, callback);
     const text = typeof config === 'string' ? config : (config as { text?: unknown } | null)?.text;
-    const span = trace.getTracer('tenantry').startSpan('pg.query', {
+    const span = tracer().startSpan('pg.query', {
       kind: SpanKind.CLIENT,
       attributes: { ...contextAttributes(), 'db.system.name': 'postgresql', 'db.query.text': typeof text === 'string' ? text.slice(0, 1000) : '' },
     });

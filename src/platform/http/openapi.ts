@@ -18,6 +18,7 @@ import { SIGN_IN_RATE_LIMITED, WIDGET_RATE_LIMITED } from '../rate-limit/decorat
 import { routeAccess, type RouteAccess } from '../security/decorators.js';
 import { API_PROBLEMS, API_RETURNS, type DocumentedErrorBody, type FilterWithErrorBody, type ReturnsSpec } from './api-contract.js';
 import { apiSchemas, nameOf, problemSchema } from './api-schemas.js';
+import { statusText } from './problem.js';
 import { HttpErrorCode, statusOfErrorCode } from './app-error.js';
 import { AccessErrorCode } from '../security/access.errors.js';
 import type { ZodDtoClass } from './validation.js';
@@ -36,27 +37,6 @@ const TRANSPORT_ERRORS: Record<string, number> = {
   database_unavailable: 503,
   database_timeout: 503,
   shutting_down: 503,
-};
-
-const STATUS_TEXT: Record<number, string> = {
-  200: 'OK',
-  201: 'Created',
-  202: 'Accepted',
-  204: 'No Content',
-  400: 'Bad Request',
-  401: 'Unauthorized',
-  402: 'Payment Required',
-  403: 'Forbidden',
-  404: 'Not Found',
-  409: 'Conflict',
-  410: 'Gone',
-  413: 'Content Too Large',
-  415: 'Unsupported Media Type',
-  422: 'Unprocessable Content',
-  429: 'Too Many Requests',
-  500: 'Internal Server Error',
-  502: 'Bad Gateway',
-  503: 'Service Unavailable',
 };
 
 /**
@@ -277,7 +257,7 @@ function groupByStatus(codes: string[], operationId: string, errorBody: Document
 
 function successResponse(spec: ReturnsSpec, operationId: string): ResponseObject {
   const status = spec.status ?? 200;
-  const description = spec.description ?? STATUS_TEXT[status] ?? 'Success';
+  const description = spec.description ?? statusText(status) ?? 'Success';
   if (spec.schema === null) return { description };
   const name = nameOf(spec.schema);
   if (!name) throw new Error(`OpenAPI: ${operationId} returns a schema that is not registered with named()`);
@@ -288,7 +268,7 @@ function successResponse(spec: ReturnsSpec, operationId: string): ResponseObject
 
 function errorResponse(status: number, group: StatusGroup, errorBody: DocumentedErrorBody | undefined): ResponseObject {
   const codes = [...group.problem, ...group.own].sort();
-  const description = `${STATUS_TEXT[status] ?? 'Error'}: ${codes.map((c) => `\`${c}\``).join(', ')}`;
+  const description = `${statusText(status) ?? 'Error'}: ${codes.map((c) => `\`${c}\``).join(', ')}`;
   const content: Record<string, { schema: SchemaObject | ReferenceObject }> = {};
   if (errorBody && group.own.size > 0) content[errorBody.contentType] = { schema: { $ref: `#/components/schemas/${nameOf(errorBody.schema)!}` } };
   if (group.problem.size > 0) {

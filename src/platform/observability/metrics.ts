@@ -15,8 +15,8 @@ const SLOW_BUCKETS = [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
 
 export const metrics = {
   registry,
-  /** Set at start-up from METRICS_TENANT_LABEL_BUDGET (observability.module.ts). */
-  tenants: new TenantLabelBudget(50),
+  /** Set at start-up from METRICS_TENANT_LABEL_BUDGET and METRICS_PAID_TENANT_LABEL_BUDGET (observability.module.ts). */
+  tenants: new TenantLabelBudget(50, { paidBudget: 100 }),
 
   // HTTP (its _count is the request count).
   httpDuration: new Histogram({

@@ -37,9 +37,9 @@ export class ObservabilityModule implements NestModule, OnModuleInit, OnApplicat
     private readonly discovery: DiscoveryService,
     private readonly redis: RedisClient,
   ) {
-    const budget = config.env.METRICS_TENANT_LABEL_BUDGET;
+    const { METRICS_TENANT_LABEL_BUDGET: budget, METRICS_PAID_TENANT_LABEL_BUDGET: paidBudget } = config.env;
     // One budget per process: several applications in one process (tests) share the registry.
-    if (metrics.tenants.budget !== budget) metrics.tenants = new TenantLabelBudget(budget);
+    if (metrics.tenants.budget !== budget || metrics.tenants.paidBudget !== paidBudget) metrics.tenants = new TenantLabelBudget(budget, { paidBudget });
   }
 
   configure(consumer: MiddlewareConsumer): void {

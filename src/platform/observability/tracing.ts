@@ -1,10 +1,12 @@
-import { type Attributes, type Context, context, propagation, ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { type Attributes, type Context, context, propagation, ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode, trace, type Tracer } from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BatchSpanProcessor, SimpleSpanProcessor, type SpanExporter } from '@opentelemetry/sdk-trace-base';
+import { BatchSpanProcessor, type Sampler, SimpleSpanProcessor, type SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
+import type { AppConfig } from '../config/config.js';
 import { patchPgForTracing } from '../db/pg-tracing.js';
 import { contextAttributes } from './span-attributes.js';
+import { samplerOf } from './trace-sampler.js';
 
 /**
  * OpenTelemetry tracing, off unless OTEL_EXPORTER_OTLP_ENDPOINT is set (docs/adr/0019-observability.md).
@@ -16,6 +18,8 @@ import { contextAttributes } from './span-attributes.js';
  * enqueuing request's context in the job). Off, none of this is installed: zero cost.
  */
 let provider: NodeTracerProvider | undefined;
+/** The tracer, looked up once per provider (the API's getTracer builds a cache key on every call). */
+let cachedTracer: Tracer | undefined;
 
 export interface TracingOptions {
   serviceName: string;
@@ -24,6 +28,8 @@ export interface TracingOptions {
   batch?: boolean;
   /** The OTLP/HTTP endpoint (OTEL_EXPORTER_OTLP_ENDPOINT); the exporter reads the variable itself too. */
   endpoint?: string;
+  /** Which traces are kept (OTEL_TRACES_SAMPLER, trace-sampler.ts); default: every one. */
+  sampler?: Sampler;
 }
 
 export function tracingEnabled(): boolean {
@@ -38,23 +44,29 @@ export function startTracing(options: TracingOptions): void {
       ? new BatchSpanProcessor(options.exporter)
       : new SimpleSpanProcessor(options.exporter)
     : new BatchSpanProcessor(new OTLPTraceExporter(options.endpoint ? { url: `${options.endpoint.replace(/\/+$/, '')}/v1/traces` } : {}));
+  // The batch processor's sizes and delay come from the standard OTEL_BSP_* variables (the SDK
+  // reads them); its defaults (queue 2048, batches of 512 every 5 s) suit the API.
   provider = new NodeTracerProvider({
     resource: resourceFromAttributes({ 'service.name': options.serviceName }),
+    sampler: options.sampler ?? samplerOf(undefined, undefined),
     spanProcessors: [processor],
   });
+  cachedTracer = undefined;
   provider.register(); // AsyncLocalStorage context manager and W3C trace-context propagator
-  patchPgForTracing(); // a no-op per statement while no span is active, or once tracing is stopped
+  patchPgForTracing(tracer); // a no-op per statement while no span is active, or once tracing is stopped
 }
 
-/** Starts tracing when OTEL_EXPORTER_OTLP_ENDPOINT is set; otherwise does nothing. */
-export function startTracingFromEnv(serviceName: string, env: NodeJS.ProcessEnv = process.env): void {
-  const endpoint = env.OTEL_EXPORTER_OTLP_ENDPOINT;
-  if (endpoint) startTracing({ serviceName: env.OTEL_SERVICE_NAME || serviceName, endpoint });
+/** Starts tracing when OTEL_EXPORTER_OTLP_ENDPOINT is set, sampled as OTEL_TRACES_SAMPLER says; otherwise does nothing. */
+export function startTracingFromConfig(config: AppConfig, serviceName: string): void {
+  const { OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, OTEL_TRACES_SAMPLER, OTEL_TRACES_SAMPLER_ARG } = config.env;
+  if (!endpoint) return;
+  startTracing({ serviceName: process.env.OTEL_SERVICE_NAME || serviceName, endpoint, sampler: samplerOf(OTEL_TRACES_SAMPLER, OTEL_TRACES_SAMPLER_ARG) });
 }
 
 export async function stopTracing(): Promise<void> {
   const current = provider;
   provider = undefined;
+  cachedTracer = undefined;
   if (!current) return;
   await current.shutdown();
   trace.disable();
@@ -62,7 +74,7 @@ export async function stopTracing(): Promise<void> {
   propagation.disable();
 }
 
-export const tracer = () => trace.getTracer('tenantry');
+export const tracer = (): Tracer => (cachedTracer ??= trace.getTracer('tenantry'));
 
 export { contextAttributes };
 
@@ -84,7 +96,9 @@ export function inSpan<T>(name: string, attributes: Attributes, fn: (span?: Span
 
 /** The server span of an HTTP request: started from the incoming traceparent, if any. */
 export function startServerSpan(method: string, url: string, headers: Record<string, unknown>): { span: Span; ctx: Context } {
-  const parent = propagation.extract(ROOT_CONTEXT, headers);
+  // Without a traceparent there is nothing to continue: the propagators' parsing is skipped
+  // (a tenth of the tracing's CPU per request in the profile; baggage alone is not used here).
+  const parent = headers.traceparent === undefined ? ROOT_CONTEXT : propagation.extract(ROOT_CONTEXT, headers);
   const span = tracer().startSpan(`${method}`, { kind: SpanKind.SERVER, attributes: { 'http.request.method': method, 'url.path': url.split('?')[0] } }, parent);
   return { span, ctx: trace.setSpan(parent, span) };
 }

@@ -1,19 +1,10 @@
 import { BullRegistrar, WorkerHost } from '@nestjs/bullmq';
 import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
-import type { Job, Worker } from 'bullmq';
+import type { Worker } from 'bullmq';
 import { AppConfig } from '../config/config.js';
 import { RedisClient } from '../redis/redis.module.js';
-
-/** Jobs carry their tenant explicitly (docs/adr/0007-jobs-on-bullmq.md); sweeps carry none. */
-function tenantOf(job: Job | undefined): string | undefined {
-  const data: unknown = job?.data;
-  return typeof data === 'object' && data !== null && typeof (data as { tenantId?: unknown }).tenantId === 'string' ? (data as { tenantId: string }).tenantId : undefined;
-}
-
-function elapsed(job: Job | undefined): number | undefined {
-  return job?.processedOn !== undefined && job.finishedOn !== undefined ? job.finishedOn - job.processedOn : undefined;
-}
+import { logJobEvents } from './job-log.js';
 
 /** At most one error warning per worker and interval (a Redis outage makes one per reconnect attempt). */
 const WARN_INTERVAL_MS = 30_000;
@@ -57,19 +48,9 @@ export class QueueWorkers implements OnModuleInit, OnModuleDestroy {
     // listener BullMQ writes each one to console.error, outside the JSON logs.
     for (const worker of this.workers) {
       worker.on('error', (error) => this.reportError(worker.name, error));
-      this.logJobs(worker);
+      logJobEvents(worker, this.logger);
     }
     this.logger.log({ queues: this.workers.map((w) => w.name) }, 'job processors started');
-  }
-
-  /** One line when a job starts, completes or fails, with its queue, id and tenant. */
-  private logJobs(worker: Worker): void {
-    const fields = (job: Job | undefined) => ({ queue: worker.name, jobId: job?.id, job: job?.name, tenantId: tenantOf(job), attempt: job?.attemptsMade });
-    worker.on('active', (job) => this.logger.log(fields(job), 'job started'));
-    worker.on('completed', (job) => this.logger.log({ ...fields(job), durationMs: elapsed(job) }, 'job completed'));
-    worker.on('failed', (job, error) =>
-      this.logger.warn({ ...fields(job), durationMs: elapsed(job), err: error, final: job ? job.attemptsMade >= (job.opts.attempts ?? 1) : undefined }, 'job failed'),
-    );
   }
 
   private reportError(queue: string, error: Error): void {

@@ -1351,6 +1351,8 @@ export interface components {
             }[];
             apiKeys: {
                 apiKeyId: string | null;
+                name: string | null;
+                prefix: string | null;
                 requests: number;
                 errorRate: number;
                 p95LatencyMs: number | null;

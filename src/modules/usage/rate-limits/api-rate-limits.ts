@@ -8,7 +8,9 @@ import { TenantContext } from '../../../platform/context/tenant-context.js';
 import { SIGN_IN_RATE_LIMITED, WIDGET_RATE_LIMITED } from '../../../platform/rate-limit/decorators.js';
 import type { SlidingWindowThrottlerStorage } from '../../../platform/rate-limit/sliding-window-throttler-storage.js';
 import { IS_PUBLIC } from '../../../platform/security/decorators.js';
+import { metrics } from '../../../platform/observability/metrics.js';
 import { PlansService } from '../../billing/plans/plans.service.js';
+import { FREE_PLAN } from '../../billing/sync/subscription-state.js';
 
 /** Every limit here counts requests per minute. */
 export const RATE_WINDOW_MS = 60_000;
@@ -102,7 +104,11 @@ export class ApiRateLimits {
     const tenantId = this.ctx.requireTenantId('rate limiting');
     const cached = this.limits.get(tenantId);
     if (cached && cached.until > Date.now()) return cached.limit;
-    const limit = (await this.plans.effectiveLimits(tenantId)).api_per_minute;
+    const limits = await this.plans.effectiveLimits(tenantId);
+    const limit = limits.api_per_minute;
+    // The one place that reads every tenant's plan on its requests, cached: paid plans get a
+    // `tenant` label in the HTTP metrics from here (no lookup of their own, docs/adr/0019).
+    if (limits.plan !== FREE_PLAN) metrics.tenants.admitPaid(tenantId);
     if (this.limits.size >= MAX_CACHED_TENANTS) {
       const now = Date.now();
       for (const [id, entry] of this.limits) if (entry.until <= now) this.limits.delete(id);

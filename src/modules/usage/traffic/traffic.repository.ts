@@ -14,6 +14,9 @@ export interface TrafficIncrement {
 export interface TrafficRow {
   day: string;
   apiKeyId: string | null;
+  /** The key's name and prefix (null: no key, or a key deleted since). */
+  apiKeyName: string | null;
+  apiKeyPrefix: string | null;
   requests: number;
   clientErrors: number;
   errors: number;
@@ -41,14 +44,26 @@ export class TrafficRepository {
     });
   }
 
-  /** The tenant's rows from `from` (a date, inclusive), oldest first. */
+  /** The tenant's rows from `from` (a date, inclusive), oldest first, with their keys' names. */
   async since(from: string): Promise<TrafficRow[]> {
-    const rows = await this.db.sql<{ day: string; api_key_id: string | null; requests: bigint; client_errors: bigint; errors: bigint; latency_buckets: bigint[] }>`
-      select to_char(day, 'YYYY-MM-DD') as day, api_key_id, requests, client_errors, errors, latency_buckets
-        from api_traffic_daily where day >= ${from}::date order by day, api_key_id nulls first`;
+    const rows = await this.db.sql<{
+      day: string;
+      api_key_id: string | null;
+      name: string | null;
+      prefix: string | null;
+      requests: bigint;
+      client_errors: bigint;
+      errors: bigint;
+      latency_buckets: bigint[];
+    }>`
+      select to_char(t.day, 'YYYY-MM-DD') as day, t.api_key_id, k.name, k.prefix, t.requests, t.client_errors, t.errors, t.latency_buckets
+        from api_traffic_daily t left join api_keys k on k.tenant_id = t.tenant_id and k.id = t.api_key_id
+       where t.day >= ${from}::date order by t.day, t.api_key_id nulls first`;
     return rows.map((r) => ({
       day: r.day,
       apiKeyId: r.api_key_id,
+      apiKeyName: r.name,
+      apiKeyPrefix: r.prefix,
       requests: Number(r.requests),
       clientErrors: Number(r.client_errors),
       errors: Number(r.errors),

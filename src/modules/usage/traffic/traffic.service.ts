@@ -42,11 +42,11 @@ export class TrafficService {
     const from = dayOf(now - (days - 1) * DAY_MS);
     const rows = await this.traffic.since(from);
     const perDay = new Map<string, Totals>();
-    const perKey = new Map<string | null, { all: Totals; days: Map<string, Totals> }>();
+    const perKey = new Map<string | null, { name: string | null; prefix: string | null; all: Totals; days: Map<string, Totals> }>();
     for (const row of rows) {
       if (!perDay.has(row.day)) perDay.set(row.day, empty());
       add(perDay.get(row.day)!, row);
-      if (!perKey.has(row.apiKeyId)) perKey.set(row.apiKeyId, { all: empty(), days: new Map() });
+      if (!perKey.has(row.apiKeyId)) perKey.set(row.apiKeyId, { name: row.apiKeyName, prefix: row.apiKeyPrefix, all: empty(), days: new Map() });
       const key = perKey.get(row.apiKeyId)!;
       add(key.all, row);
       if (!key.days.has(row.day)) key.days.set(row.day, empty());
@@ -59,6 +59,8 @@ export class TrafficService {
       apiKeys: [...perKey]
         .map(([apiKeyId, key]) => ({
           apiKeyId,
+          name: key.name,
+          prefix: key.prefix,
           requests: key.all.requests,
           errorRate: rate(key.all.errors, key.all.requests),
           p95LatencyMs: quantileOf(key.all.buckets, 0.95),

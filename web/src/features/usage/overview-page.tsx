@@ -7,6 +7,7 @@ import { Card, CardTitle, EmptyState, Spinner, Table, Td, Th } from '../../compo
 import { type MessageKey, useI18n } from '../../i18n/index.tsx';
 import { getBreakdown, getUsage } from './api.ts';
 import { lastDays } from './daily.ts';
+import { TrafficSection } from './traffic-section.tsx';
 
 const METRIC_LABEL: Record<UsageMetric, MessageKey> = {
   messages: 'usage.messages',
@@ -31,6 +32,7 @@ export function OverviewPage() {
         <div className="space-y-6">
           <Meters report={usage.data} />
           <DailyCharts report={usage.data} />
+          <TrafficSection />
           <Breakdown />
         </div>
       )}

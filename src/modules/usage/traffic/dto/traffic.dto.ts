@@ -27,10 +27,13 @@ export const trafficReportSchema = named(
   to: z.iso.date(),
   /** One entry per day with requests, oldest first. */
   daily: z.array(dayTraffic),
-  /** Per API key over the whole range, busiest first; apiKeyId null: requests of signed-in users (names: GET /api-keys). */
+  /** Per API key over the whole range, busiest first; apiKeyId null: requests of signed-in users. */
   apiKeys: z.array(
     z.object({
       apiKeyId: z.guid().nullable(),
+      /** The key's name and prefix; null for signed-in users' requests and for keys deleted since. */
+      name: z.string().nullable(),
+      prefix: z.string().nullable(),
       requests: z.number().int(),
       errorRate: z.number(),
       p95LatencyMs: z.number().nullable(),
