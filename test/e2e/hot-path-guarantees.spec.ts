@@ -86,7 +86,7 @@ describe('access is decided on the next request, whichever instance made the cha
     const keyAuth = { 'x-api-key': key.json<{ key: string }>().key };
     for (const auth of [admin.auth, keyAuth]) expect((await injectA({ method: 'GET', url: '/api/v1/tenant', headers: auth })).statusCode).toBe(200);
 
-    expect((await injectB({ method: 'POST', url: `/api/v1/admin/tenants/${tenant.id}/suspend`, headers: staff.auth })).statusCode).toBe(200);
+    expect((await injectB({ method: 'POST', url: `/api/v1/admin/tenants/${tenant.id}/suspend`, headers: staff.auth, payload: { reason: 'abuse report (test)' } })).statusCode).toBe(200);
 
     for (const auth of [admin.auth, keyAuth]) {
       const refused = await injectA({ method: 'GET', url: '/api/v1/tenant', headers: auth });

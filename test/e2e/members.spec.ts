@@ -82,6 +82,30 @@ describe('GET /api/v1/members', () => {
     expect(second.json()).toEqual({ data: [expect.objectContaining({ userId: owner.id })], nextCursor: null });
   });
 
+  it('searches names and emails on the server (any case, % and _ taken literally), paging within the result, never another tenant', async () => {
+    const { tenantId, owner, admin, billing, member } = await team();
+    await t.owner.query(`update users set name = $2 where id = $1`, [admin.id, 'Ada 100% Lovelace']);
+    await t.owner.query(`update users set name = $2 where id = $1`, [billing.id, 'Ada Byron']);
+    const other = await t.makeTenant();
+    const stranger = await t.makeMember(other.id, 'owner');
+    await t.owner.query(`update users set name = $2 where id = $1`, [stranger.id, 'Ada Elsewhere']);
+    const ids = (res: Awaited<ReturnType<typeof list>>) => res.json<{ data: Array<{ userId: string }> }>().data.map((m) => m.userId);
+
+    expect(ids(await list(owner, '?q=aDa'))).toEqual([billing.id, admin.id]);
+    expect(ids(await list(owner, `?q=${encodeURIComponent('100%')}`))).toEqual([admin.id]);
+    expect(ids(await list(owner, `?q=${encodeURIComponent('%')}`))).toEqual([admin.id]);
+    expect(ids(await list(owner, '?q=_'))).toEqual([]);
+    expect(ids(await list(owner, `?q=${encodeURIComponent(member.email.toUpperCase())}`))).toEqual([member.id]);
+    const first = await list(owner, '?q=ada&limit=1');
+    const second = await list(owner, `?q=ada&limit=1&cursor=${first.json<{ nextCursor: string }>().nextCursor}`);
+    expect([...ids(first), ...ids(second)]).toEqual([billing.id, admin.id]);
+    expect(second.json<{ nextCursor: string | null }>().nextCursor).toBeNull();
+    expect(ids(await list(owner, `?q=${encodeURIComponent(stranger.email)}`))).toEqual([]);
+    expectProblem(await list(owner, '?q=%20%20'), 400, 'validation_failed');
+    expectProblem(await list(owner, `?q=${'x'.repeat(101)}`), 400, 'validation_failed');
+    expect(await rolesIn(t, tenantId)).toHaveProperty('size', 4);
+  });
+
   it('refuses a cursor that is not one (400 invalid_cursor) and a caller without a token (401)', async () => {
     const { owner } = await team();
 

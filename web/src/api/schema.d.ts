@@ -4478,6 +4478,8 @@ export interface operations {
             query?: {
                 limit?: number;
                 cursor?: string;
+                /** @description Case-insensitive substring of the name or the email, taken literally */
+                q?: string;
             };
             header?: never;
             path?: never;

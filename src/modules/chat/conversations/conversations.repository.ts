@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { TenantDb } from '../../../platform/db/tenant-db.js';
 import type { ChatTurn } from '../providers/chat-provider.js';
+import { likeLiteral } from '../../../platform/db/like.js';
 
 export type Channel = 'api' | 'widget';
 /** Who wrote a conversation's title; null: no title, or the placeholder cut from its first message. */
@@ -249,7 +250,3 @@ export class ConversationsRepository {
   }
 }
 
-/** Prisma's `contains` does not escape LIKE wildcards: `%`, `_` and the escape character (a backslash) become literal here. */
-function likeLiteral(text: string): string {
-  return text.replace(/[\\%_]/g, '\\$&');
-}

@@ -3,6 +3,7 @@ import type { Prisma } from '../../../generated/prisma/client.js';
 import { PlatformDb } from '../../../platform/db/platform-db.js';
 import type { OutboxRow } from '../../../platform/mail/email-outbox.js';
 import type { TenantStatus } from '../tenant.repository.js';
+import { likeLiteral } from '../../../platform/db/like.js';
 
 /** A tenant as platform administrators see it. */
 export interface AdminTenantView {
@@ -139,13 +140,6 @@ export class TenantAdminTx {
   }
 }
 
-/**
- * Prisma's `contains` becomes `ILIKE '%' || value || '%'` without escaping: `%` and `_` in a search
- * would be wildcards. Escaped with PostgreSQL's default LIKE escape, the backslash (itself escaped).
- */
-function likeLiteral(text: string): string {
-  return text.replace(/[\\%_]/g, '\\$&');
-}
 
 /** Every tenant, through the platform role (BYPASSRLS): platform administration only. */
 @Injectable()

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { AccessEpochs } from '../../../platform/cache/access-epochs.js';
 import { TenantDb } from '../../../platform/db/tenant-db.js';
 import { isRole, type Role } from '../../../platform/security/permissions.js';
+import { likeLiteral } from '../../../platform/db/like.js';
 
 export interface MemberView {
   userId: string;
@@ -47,10 +48,15 @@ export class MembersRepository {
     await this.db.sql`select 1 as locked from pg_advisory_xact_lock(hashtextextended(${`members:${tenantId}`}, 0))`;
   }
 
-  async list(tenantId: string, take: number, after?: MemberPosition): Promise<MemberView[]> {
+  /** Newest first; `q` narrows to members whose name or email contains it (any case, taken literally). */
+  async list(tenantId: string, take: number, after?: MemberPosition, q?: string): Promise<MemberView[]> {
+    const like = q === undefined ? undefined : likeLiteral(q);
     const rows = await this.db.client.membership.findMany({
       where: {
         tenantId,
+        ...(like !== undefined && {
+          user: { OR: [{ name: { contains: like, mode: 'insensitive' } }, { email: { contains: like, mode: 'insensitive' } }] },
+        }),
         ...(after && {
           OR: [{ createdAt: { lt: after.joinedAt } }, { createdAt: after.joinedAt, userId: { lt: after.userId } }],
         }),

@@ -36,11 +36,11 @@ export class MembersService {
   ) {}
 
   /** Newest first. */
-  async list(query: PageQuery): Promise<Page<MemberView>> {
+  async list(query: PageQuery & { q?: string | undefined }): Promise<Page<MemberView>> {
     this.ctx.requirePermission('members:read');
     const tenantId = this.ctx.requireTenantId();
     const after = decodeCursor(query.cursor, positionSchema);
-    const rows = await this.members.list(tenantId, query.limit + 1, after);
+    const rows = await this.members.list(tenantId, query.limit + 1, after, query.q);
     return toPage(rows, query.limit, (m) => ({ joinedAt: m.joinedAt.toISOString(), userId: m.userId }));
   }
 

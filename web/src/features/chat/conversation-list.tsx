@@ -11,6 +11,7 @@ import { Field, Input } from '../../components/ui/field.tsx';
 import { Menu, MenuItem } from '../../components/ui/dropdown.tsx';
 import { useT } from '../../i18n/index.tsx';
 import { deleteConversation, listConversations, renameConversation, startConversation } from './api.ts';
+import { useDebounced } from '../../lib/use-debounced.ts';
 import { pendingDeletes } from './pending-deletes.ts';
 
 /** How long typing must pause before the search asks the server. */
@@ -22,15 +23,6 @@ const deletions = pendingDeletes({
   currentTenant: () => session.current?.tenant?.id ?? null,
   settled: (error) => onDeleteSettled(error),
 });
-
-function useDebounced(value: string, ms: number): string {
-  const [settled, setSettled] = useState(value);
-  useEffect(() => {
-    const timer = setTimeout(() => setSettled(value), ms);
-    return () => clearTimeout(timer);
-  }, [value, ms]);
-  return settled;
-}
 
 /**
  * The conversation list: keyset pages of 30 (fast however many there are), a search of the titles

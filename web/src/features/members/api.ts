@@ -3,8 +3,9 @@ import type { Role } from '../../api/views.ts';
 
 /** Members come a page at a time (the console's "Load more"). */
 export const MEMBERS_PAGE_SIZE = 25;
-export const listMembers = (cursor?: string) =>
-  call(client.GET('/api/v1/members', { params: { query: { limit: MEMBERS_PAGE_SIZE, ...(cursor ? { cursor } : {}) } } }));
+/** `q`: the server's search of names and emails (it reaches members not loaded yet). */
+export const listMembers = (cursor?: string, q?: string) =>
+  call(client.GET('/api/v1/members', { params: { query: { limit: MEMBERS_PAGE_SIZE, ...(cursor ? { cursor } : {}), ...(q ? { q } : {}) } } }));
 export const changeRole = (userId: string, role: Role) => call(client.PATCH('/api/v1/members/{userId}', { params: { path: { userId } }, body: { role } }));
 export const removeMember = (userId: string) => call(client.DELETE('/api/v1/members/{userId}', { params: { path: { userId } } }));
 
