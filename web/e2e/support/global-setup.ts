@@ -79,7 +79,7 @@ export default async function globalSetup(): Promise<(() => Promise<void>) | und
     MAIL_TRANSPORT: 'file',
     MAIL_FILE_DIR: mailDir,
     LOG_LEVEL: process.env.E2E_VERBOSE === '1' ? 'info' : 'warn',
-    // The metrics server on a free port: a developer's running API may hold the default one (9464).
+    // No metrics server: a developer's running API may hold the default port (9464), and no test here reads it.
     METRICS_PORT: '0',
     SIGNIN_RATE_PER_IP: '100000',
     SIGNIN_RATE_PER_ACCOUNT: '100000',
