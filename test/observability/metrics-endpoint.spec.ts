@@ -72,6 +72,9 @@ describe('the HTTP metrics', () => {
   });
 
   it('report the database pools and the RLS self-check', async () => {
+    // A write, so that a unit of work has committed (reads such as GET /usage are single statements).
+    const created = await t.inject({ method: 'POST', url: '/api/v1/api-keys', headers: bearer(admin.token), payload: { name: 'unit of work', scopes: ['usage:read'] } });
+    expect(created.statusCode).toBe(201);
     const text = await scrape();
     expect(text).toMatch(/db_pool_connections\{pool="tenant",state="total"\} \d+/);
     expect(text).toMatch(/db_pool_connections\{pool="platform",state="waiting"\} \d+/);
