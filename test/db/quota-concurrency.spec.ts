@@ -17,7 +17,10 @@ let t: DataApp;
 let usage: UsageService;
 
 beforeAll(async () => {
-  t = await createDataApp({ env: { DB_POOL_MAX: '20' } });
+  // The 200 consumptions below serialize on one counter row, 20 connections at a time: on a loaded
+  // machine the last ones wait for a connection longer than the default 5 s. This test is about
+  // exactness, not latency, so waiting for a connection must not fail it.
+  t = await createDataApp({ env: { DB_POOL_MAX: '20', DB_POOL_TIMEOUT_MS: '120000' } });
   const plans = new PlansService(new PlansRepository(t.db, t.ctx), t.config, t.ctx, TenantConfigCache.uncached(t.ctx));
   usage = new UsageService(t.ctx, t.db, new UsageRepository(t.db), new PlanUsageLimits(plans), t.config);
 });
