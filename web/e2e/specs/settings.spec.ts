@@ -98,19 +98,22 @@ test('assistant: model and welcome are saved; an empty welcome and a model the p
   await visit(page, '/assistant', tenant.ownerEmail);
   const welcome = page.getByLabel('Welcome message');
   await welcome.fill('');
-  await page.getByRole('button', { name: 'Save' }).click();
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
   await expect(page.getByText('This field is required.')).toBeVisible();
 
   await welcome.fill('Hello from the test desk!');
   await page.getByLabel('Model').fill('gpt-4o');
-  await page.getByRole('button', { name: 'Save' }).click();
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
   await expect(page.getByText(/must be one of mock-1/)).toBeVisible();
 
   await page.getByLabel('Model').fill('mock-2');
   const saved = page.waitForResponse((r) => r.request().method() === 'PATCH' && new URL(r.url()).pathname === '/api/v1/assistant');
-  await page.getByRole('button', { name: 'Save' }).click();
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
   expect((await saved).status()).toBe(200);
   await expect(page.getByText(/must be one of mock-1/)).toHaveCount(0);
+  // "Saved." stays after the form starts again from the stored values.
+  await expect(page.getByRole('status').filter({ hasText: 'Saved.' })).toBeVisible();
+  await expect(page.getByLabel('Model')).toHaveValue('mock-2');
   const stored = await request.get('/api/v1/assistant', { headers: { authorization: `Bearer ${tenant.accessToken}` } });
   expect((await stored.json()) as unknown).toMatchObject({ model: 'mock-2', welcomeMessage: 'Hello from the test desk!' });
   // The form shows what was stored, after a fresh load too.
