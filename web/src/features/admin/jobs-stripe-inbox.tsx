@@ -1,23 +1,21 @@
-import { useInfiniteQuery, useMutation, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import { ErrorMessage } from '../../components/error-display.tsx';
 import { Button } from '../../components/ui/button.tsx';
-import { Card, CardTitle, EmptyState, Spinner, Table, Td, Th } from '../../components/ui/card.tsx';
+import { Card, CardTitle } from '../../components/ui/card.tsx';
+import { type Column, DataTable } from '../../components/ui/data-table.tsx';
 import { useI18n } from '../../i18n/index.tsx';
+import { useCursorPages } from '../../lib/use-cursor-pages.ts';
 import { getFailedStripeEvents, resendStripeEvent } from './api-ops.ts';
 import { JOBS_QUERIES } from './jobs-failed-table.tsx';
+
+type FailedEvent = Awaited<ReturnType<typeof getFailedStripeEvents>>['data'][number];
 
 /** The Stripe inbox's failed events: what, how often tried, why it failed; resend once the cause is fixed. */
 export function StripeInbox() {
   const { t, formatDate } = useI18n();
   const queryClient = useQueryClient();
   const [notice, setNotice] = useState('');
-  const events = useInfiniteQuery({
-    queryKey: ['admin-stripe-events'],
-    queryFn: ({ pageParam }) => getFailedStripeEvents(pageParam),
-    initialPageParam: undefined as string | undefined,
-    getNextPageParam: (last) => last.nextCursor ?? undefined,
-  });
+  const events = useCursorPages(['admin-stripe-events'], (cursor) => getFailedStripeEvents(cursor));
   const resend = useMutation({
     mutationFn: resendStripeEvent,
     onSuccess: async (result) => {
@@ -25,7 +23,36 @@ export function StripeInbox() {
       await Promise.all(JOBS_QUERIES.map((queryKey) => queryClient.invalidateQueries({ queryKey })));
     },
   });
-  const rows = events.data?.pages.flatMap((p) => p.data) ?? [];
+  const columns: Array<Column<FailedEvent>> = [
+    {
+      header: t('stripeInbox.event'),
+      cell: (event) => (
+        <>
+          <span className="font-medium">{event.type}</span>
+          <span className="block font-mono text-xs text-zinc-600 dark:text-zinc-400">{event.id}</span>
+        </>
+      ),
+    },
+    { header: t('jobs.attempts'), cell: (event) => event.attempts },
+    { header: t('jobs.error'), cell: (event) => event.lastError ?? '—', className: 'max-w-md break-words' },
+    { header: t('stripeInbox.received'), cell: (event) => formatDate(event.receivedAt), className: 'whitespace-nowrap' },
+    { header: t('stripeInbox.updated'), cell: (event) => formatDate(event.updatedAt), className: 'whitespace-nowrap' },
+    {
+      header: t('common.actions'),
+      hidden: true,
+      cell: (event) => (
+        <Button
+          size="sm"
+          variant="secondary"
+          pending={resend.isPending && resend.variables === event.id}
+          aria-label={t('stripeInbox.resendEvent', { id: event.id })}
+          onClick={() => resend.mutate(event.id)}
+        >
+          {t('stripeInbox.resend')}
+        </Button>
+      ),
+    },
+  ];
   return (
     <Card aria-labelledby="stripe-inbox-title">
       <CardTitle>
@@ -35,56 +62,16 @@ export function StripeInbox() {
       <p role="status" className="mb-2 text-sm text-green-800 empty:hidden dark:text-green-300">
         {notice}
       </p>
-      <ErrorMessage error={resend.error} className="mb-3" />
-      {events.isPending && <Spinner label={t('common.loading')} />}
-      <ErrorMessage error={events.error} />
-      {events.data && rows.length === 0 && <EmptyState title={t('stripeInbox.empty')} />}
-      {rows.length > 0 && (
-        <Table caption={t('stripeInbox.title')}>
-          <thead>
-            <tr>
-              <Th>{t('stripeInbox.event')}</Th>
-              <Th>{t('jobs.attempts')}</Th>
-              <Th>{t('jobs.error')}</Th>
-              <Th>{t('stripeInbox.received')}</Th>
-              <Th>{t('stripeInbox.updated')}</Th>
-              <Th>
-                <span className="sr-only">{t('common.actions')}</span>
-              </Th>
-            </tr>
-          </thead>
-          <tbody className="divide-y divide-zinc-200 dark:divide-zinc-700">
-            {rows.map((event) => (
-              <tr key={event.id}>
-                <Td>
-                  <span className="font-medium">{event.type}</span>
-                  <span className="block font-mono text-xs text-zinc-600 dark:text-zinc-400">{event.id}</span>
-                </Td>
-                <Td>{event.attempts}</Td>
-                <Td className="max-w-md break-words">{event.lastError ?? '—'}</Td>
-                <Td className="whitespace-nowrap">{formatDate(event.receivedAt)}</Td>
-                <Td className="whitespace-nowrap">{formatDate(event.updatedAt)}</Td>
-                <Td>
-                  <Button
-                    size="sm"
-                    variant="secondary"
-                    pending={resend.isPending && resend.variables === event.id}
-                    aria-label={t('stripeInbox.resendEvent', { id: event.id })}
-                    onClick={() => resend.mutate(event.id)}
-                  >
-                    {t('stripeInbox.resend')}
-                  </Button>
-                </Td>
-              </tr>
-            ))}
-          </tbody>
-        </Table>
-      )}
-      {events.hasNextPage && (
-        <Button variant="secondary" className="mt-4" pending={events.isFetchingNextPage} onClick={() => void events.fetchNextPage()}>
-          {t('common.loadMore')}
-        </Button>
-      )}
+      <DataTable
+        caption={t('stripeInbox.title')}
+        columns={columns}
+        rows={events.rows}
+        rowKey={(event) => event.id}
+        state={events}
+        empty={t('stripeInbox.empty')}
+        actionError={resend.error}
+        more={events}
+      />
     </Card>
   );
 }
