@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { TenantDb } from '../../platform/db/tenant-db.js';
+import { type Statement, sqlText as sql, statement } from '../../platform/db/statement.js';
 import type { UsageMetric } from './usage-metrics.js';
 
 export interface CounterRow {
@@ -71,24 +72,40 @@ export class UsageRepository {
 
   /**
    * Writes the reservation's ledger row and adds its amounts to `reserved` (creating the period's
-   * counter rows), in one statement; returns the counters after the change.
+   * counter rows), in one statement that also refuses it: a counter whose used + reserved passes
+   * its limit in `limits` (a metric left out is unlimited) makes the statement raise TQ001
+   * (usage_quota_refused, with the metric, limit and used amount as DETAIL), which undoes it and
+   * everything sent with it. The counter's row lock, taken by the upsert, orders concurrent
+   * reservations, so each compares against every one committed before it: no overshoot.
+   * Reads the counters after the change.
    */
-  async reserve(tenantId: string, entry: LedgerEntry): Promise<CounterRow[]> {
+  reservation(tenantId: string, entry: LedgerEntry, limits: Partial<Record<UsageMetric, number>>): Statement<CounterRow[]> {
     const amounts = JSON.stringify(Object.fromEntries(entry.amounts.map((a) => [a.metric, a.amount])));
-    const rows = await this.db.sql<{ metric: UsageMetric; used: unknown; reserved: unknown }>`
+    const capped = Object.entries(limits).filter((l): l is [UsageMetric, number] => typeof l[1] === 'number');
+    return statement(
+      sql`
       with ledger as (
         insert into usage_reservations (tenant_id, id, period_start, amounts, created_at, expires_at)
         values (${tenantId}::uuid, ${entry.id}::uuid, ${entry.periodStart}::date, ${amounts}::jsonb,
                 ${entry.createdAt.toISOString()}::timestamptz, ${entry.expiresAt.toISOString()}::timestamptz)
+      ),
+      counted as (
+        insert into usage_counters as c (tenant_id, metric, period_start, reserved)
+        select ${tenantId}::uuid, x.metric, ${entry.periodStart}::date, x.amount
+        from unnest(${entry.amounts.map((a) => a.metric)}::text[], ${entry.amounts.map((a) => String(a.amount))}::bigint[]) as x(metric, amount)
+        order by x.metric
+        on conflict (tenant_id, metric, period_start)
+        do update set reserved = c.reserved + excluded.reserved, updated_at = now()
+        returning c.metric, c.used, c.reserved
       )
-      insert into usage_counters as c (tenant_id, metric, period_start, reserved)
-      select ${tenantId}::uuid, x.metric, ${entry.periodStart}::date, x.amount
-      from unnest(${entry.amounts.map((a) => a.metric)}::text[], ${entry.amounts.map((a) => String(a.amount))}::bigint[]) as x(metric, amount)
-      order by x.metric
-      on conflict (tenant_id, metric, period_start)
-      do update set reserved = c.reserved + excluded.reserved, updated_at = now()
-      returning c.metric, c.used, c.reserved`;
-    return rows.map((r) => ({ metric: r.metric, used: num(r.used), reserved: num(r.reserved) }));
+      select counted.metric, counted.used, counted.reserved,
+             case when counted.used + counted.reserved > l.max then usage_quota_refused(counted.metric, l.max, counted.used) end as refused
+        from counted
+        left join unnest(${capped.map(([metric]) => metric)}::text[], ${capped.map(([, max]) => String(Math.floor(max)))}::bigint[]) as l(metric, max)
+          on l.metric = counted.metric
+       order by counted.metric`,
+      (rows) => rows.map((r) => ({ metric: r.metric as UsageMetric, used: num(r.used), reserved: num(r.reserved) })),
+    );
   }
 
   /**
@@ -97,8 +114,9 @@ export class UsageRepository {
    * the row was there, whether still held or reconciled. A second settle finds no row: it changes
    * nothing. One statement (PostgreSQL runs every data-modifying CTE, referenced or not).
    */
-  async settle(tenantId: string, reservationId: string, day: string, uses: UsageAmount[]): Promise<LedgerOutcome> {
-    const rows = await this.db.sql<{ reconciled: boolean }>`
+  settlement(tenantId: string, reservationId: string, day: string, uses: UsageAmount[]): Statement<LedgerOutcome> {
+    return statement(
+      sql`
       with gone as (
         delete from usage_reservations
         where tenant_id = ${tenantId}::uuid and id = ${reservationId}::uuid
@@ -138,8 +156,9 @@ export class UsageRepository {
         order by consumed.metric
         on conflict (tenant_id, metric, day) do update set amount = d.amount + excluded.amount
       )
-      select gone.released_at is not null as reconciled from gone`;
-    return outcomeOf(rows);
+      select gone.released_at is not null as reconciled from gone`,
+      (rows) => outcomeOf(rows as Array<{ reconciled: boolean }>),
+    );
   }
 
   /** Adds consumption that had no reservation (a metered metric no quota caps), to the counters and the day's history. */
@@ -161,8 +180,9 @@ export class UsageRepository {
   }
 
   /** Deletes the reservation's ledger row and gives back what it held (unless reconciled already). */
-  async release(tenantId: string, reservationId: string): Promise<LedgerOutcome> {
-    const rows = await this.db.sql<{ reconciled: boolean }>`
+  releasing(tenantId: string, reservationId: string): Statement<LedgerOutcome> {
+    return statement(
+      sql`
       with gone as (
         delete from usage_reservations
         where tenant_id = ${tenantId}::uuid and id = ${reservationId}::uuid
@@ -182,8 +202,9 @@ export class UsageRepository {
           reserved = greatest(c.reserved - (select held.amount from held where held.metric = excluded.metric), 0),
           updated_at = now()
       )
-      select gone.released_at is not null as reconciled from gone`;
-    return outcomeOf(rows);
+      select gone.released_at is not null as reconciled from gone`,
+      (rows) => outcomeOf(rows as Array<{ reconciled: boolean }>),
+    );
   }
 
   /**
@@ -277,13 +298,16 @@ export class UsageRepository {
   }
 
   /** Adds to the day's row of that user, API key and model (one upsert; NULLs are one key: NULLS NOT DISTINCT). */
-  async attribute(tenantId: string, a: Attribution): Promise<void> {
-    await this.db.sql`
+  attribution(tenantId: string, a: Attribution): Statement<void> {
+    return statement(
+      sql`
       insert into usage_attribution as u (tenant_id, day, user_id, api_key_id, model, messages, prompt_tokens, completion_tokens)
-      values (${tenantId}::uuid, ${a.day}::date, ${a.userId}::uuid, ${a.apiKeyId}::uuid, ${a.model}, ${a.messages}, ${a.promptTokens}, ${a.completionTokens})
+      values (${tenantId}::uuid, ${a.day}::date, ${a.userId}::uuid, ${a.apiKeyId}::uuid, ${a.model}, ${a.messages}::bigint, ${a.promptTokens}::bigint, ${a.completionTokens}::bigint)
       on conflict (tenant_id, day, user_id, api_key_id, model) do update set
         messages = u.messages + excluded.messages,
         prompt_tokens = u.prompt_tokens + excluded.prompt_tokens,
-        completion_tokens = u.completion_tokens + excluded.completion_tokens`;
+        completion_tokens = u.completion_tokens + excluded.completion_tokens`,
+      () => undefined,
+    );
   }
 }

@@ -3,9 +3,10 @@ import { Injectable, Logger } from '@nestjs/common';
 import { AppConfig } from '../../platform/config/config.js';
 import { TenantContext } from '../../platform/context/tenant-context.js';
 import { TenantDb } from '../../platform/db/tenant-db.js';
+import { type Statement, sqlDetailOf, sqlStateOf } from '../../platform/db/statement.js';
 import { metrics } from '../../platform/observability/metrics.js';
 import { UsageError } from './usage.errors.js';
-import { UsageLimits } from './usage-limits.js';
+import { UsageLimits, type UsageLimitSet } from './usage-limits.js';
 import { type UsageAmounts, type UsageMetric, dayOf, periodEndOf, periodStartOf, USAGE_METRICS } from './usage-metrics.js';
 import { type CounterRow, type LedgerOutcome, type Reconciled, UsageRepository } from './usage.repository.js';
 
@@ -24,6 +25,20 @@ export interface Reservation {
   readonly periodStart: string;
   readonly amounts: Readonly<UsageAmounts>;
 }
+
+/**
+ * A reservation not made yet: its statement, to send alone (`UsageService.reserve`) or with the
+ * writes that depend on it, in one batch (TenantDb.batch: all or nothing). When the batch fails,
+ * `refusal` turns a quota refusal into its 402 (and counts it); anything else stays as it is.
+ */
+export interface PreparedReservation {
+  readonly reservation: Reservation;
+  readonly statement: Statement<void>;
+  refusal(error: unknown): UsageError | undefined;
+}
+
+/** SQLSTATE raised by usage_quota_refused (the reservation statement's limit check). */
+export const QUOTA_REFUSED_SQLSTATE = 'TQ001';
 
 export interface UsageSnapshot {
   periodStart: string;
@@ -68,29 +83,52 @@ export class UsageService {
   /**
    * Holds `amounts` for one call, with its ledger row (expiring USAGE_RESERVATION_TTL_MS after
    * `now`), or refuses with 402 quota_exceeded. A reservation of nothing still gets its row, so
-   * that its settle is recorded once like any other.
+   * that its settle is recorded once like any other. Inside the caller's unit of work when there is
+   * one (a refusal then undoes the caller's work too).
    */
   async reserve(amounts: UsageAmounts, now = new Date()): Promise<Reservation> {
+    const prepared = await this.prepareReservation(amounts, now);
+    try {
+      await this.db.batch(prepared.statement);
+    } catch (error) {
+      throw prepared.refusal(error) ?? error;
+    }
+    return prepared.reservation;
+  }
+
+  /**
+   * `reserve`, as a statement to send with other writes (PreparedReservation). The limits are
+   * read now (the tenant configuration cache: no round trip when warm); the statement compares
+   * them with the counters it has just locked and changed (UsageRepository.reservation).
+   */
+  async prepareReservation(amounts: UsageAmounts, now = new Date()): Promise<PreparedReservation> {
     const tenantId = this.ctx.requireTenantId('reserving usage');
     const periodStart = periodStartOf(now);
     const wanted = entries(amounts);
     const reservation: Reservation = { id: randomUUID(), tenantId, periodStart, amounts: Object.fromEntries(wanted.map((e) => [e.metric, e.amount])) };
     const expiresAt = new Date(now.getTime() + this.config.env.USAGE_RESERVATION_TTL_MS);
-    await this.db.transaction(async () => {
-      const after = await this.counters.reserve(tenantId, { id: reservation.id, periodStart, createdAt: now, expiresAt, amounts: wanted });
-      if (after.length === 0) return;
-      const limits = await this.limits.limitsFor(tenantId);
-      for (const counter of after) {
-        const limit = limits[counter.metric];
-        // Over the limit: throwing rolls this reservation (and the caller's unit of work) back.
-        if (limit !== undefined && counter.used + counter.reserved > limit) {
-          metrics.quotaRejections.inc({ metric: counter.metric, plan: limits.plan ?? 'none' });
-          throw UsageError.quotaExceeded(counter.metric, limit, counter.used, periodStart, periodEndOf(periodStart));
-        }
-      }
-    });
-    for (const { metric } of wanted) metrics.quotaReservations.inc({ metric });
-    return reservation;
+    const limits = wanted.length > 0 ? await this.limits.limitsFor(tenantId) : {};
+    const made = this.counters.reservation(tenantId, { id: reservation.id, periodStart, createdAt: now, expiresAt, amounts: wanted }, capsOf(limits));
+    return {
+      reservation,
+      statement: {
+        ...made,
+        read: (rows) => {
+          made.read(rows);
+          for (const { metric } of wanted) metrics.quotaReservations.inc({ metric });
+        },
+      },
+      refusal: (error) => this.refusalOf(error, limits, periodStart),
+    };
+  }
+
+  /** A reservation statement's refusal (TQ001, its DETAIL naming the metric) as 402 quota_exceeded, counted. */
+  private refusalOf(error: unknown, limits: UsageLimitSet, periodStart: string): UsageError | undefined {
+    if (sqlStateOf(error) !== QUOTA_REFUSED_SQLSTATE) return undefined;
+    const detail = JSON.parse(sqlDetailOf(error) ?? '{}') as { metric?: UsageMetric; limit?: number; used?: number };
+    const metric = detail.metric ?? 'messages';
+    metrics.quotaRejections.inc({ metric, plan: limits.plan ?? 'none' });
+    return UsageError.quotaExceeded(metric, Number(detail.limit ?? limits[metric] ?? 0), Number(detail.used ?? 0), periodStart, periodEndOf(periodStart));
   }
 
   /**
@@ -100,9 +138,14 @@ export class UsageService {
    * releases nothing more.
    */
   async settle(reservation: Reservation, actual: UsageAmounts, now = new Date()): Promise<void> {
+    await this.db.batch(this.settlement(reservation, actual, now));
+  }
+
+  /** `settle`, as a statement to send with other writes (TenantDb.batch). */
+  settlement(reservation: Reservation, actual: UsageAmounts, now = new Date()): Statement<void> {
     const tenantId = this.ownTenant(reservation);
-    const outcome = await this.counters.settle(tenantId, reservation.id, dayOf(now), entries(actual));
-    this.noteLate('settled', reservation, outcome);
+    const made = this.counters.settlement(tenantId, reservation.id, dayOf(now), entries(actual));
+    return { ...made, read: (rows) => this.noteLate('settled', reservation, made.read(rows)) };
   }
 
   /**
@@ -122,9 +165,14 @@ export class UsageService {
    * work; it enforces nothing.
    */
   async attribute(use: { model: string | null; messages: number; promptTokens: number; completionTokens: number }, now = new Date()): Promise<void> {
+    await this.db.batch(this.attribution(use, now));
+  }
+
+  /** `attribute`, as a statement to send with other writes (TenantDb.batch). */
+  attribution(use: { model: string | null; messages: number; promptTokens: number; completionTokens: number }, now = new Date()): Statement<void> {
     const tenantId = this.ctx.requireTenantId('attributing usage');
     const state = this.ctx.current();
-    await this.counters.attribute(tenantId, {
+    return this.counters.attribution(tenantId, {
       day: dayOf(now),
       userId: state?.userId ?? null,
       apiKeyId: state?.apiKeyId ?? null,
@@ -137,9 +185,14 @@ export class UsageService {
 
   /** Gives the reservation back: the call consumed nothing (it failed before or at the provider). Once. */
   async release(reservation: Reservation): Promise<void> {
+    await this.db.batch(this.releasing(reservation));
+  }
+
+  /** `release`, as a statement to send with other writes (TenantDb.batch). */
+  releasing(reservation: Reservation): Statement<void> {
     const tenantId = this.ownTenant(reservation);
-    const outcome = await this.counters.release(tenantId, reservation.id);
-    this.noteLate('released', reservation, outcome);
+    const made = this.counters.releasing(tenantId, reservation.id);
+    return { ...made, read: (rows) => this.noteLate('released', reservation, made.read(rows)) };
   }
 
   /**
@@ -210,6 +263,11 @@ export class UsageService {
     if (reservation.tenantId !== tenantId) throw new Error('A usage reservation can only be settled in the tenant that made it');
     return tenantId;
   }
+}
+
+/** The limits a reservation is checked against: the metered metrics that have one. */
+function capsOf(limits: UsageLimitSet): Partial<Record<UsageMetric, number>> {
+  return Object.fromEntries(USAGE_METRICS.flatMap((metric) => (typeof limits[metric] === 'number' ? [[metric, limits[metric]]] : [])));
 }
 
 function whole(amount: number | undefined): number {

@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import pg from 'pg';
 import { isUuid } from '../util/uuid.js';
 import { isConnectionLevelError } from './connection-errors.js';
@@ -39,9 +40,13 @@ interface QueryInternals {
 }
 interface WireConnection {
   parse(msg: { text: string; name?: string; types?: unknown[] }): void;
-  bind(msg: { portal?: string; statement?: string; values: unknown[]; valueMapper?: unknown }): void;
+  bind(msg: { portal?: string; statement?: string; values: readonly unknown[]; valueMapper?: unknown }): void;
+  describe(msg: { type: 'P' | 'S'; name?: string }): void;
   execute(msg: { portal?: string; rows?: number }): void;
+  sync(): void;
 }
+/** pg's own conversion of JS values to parameters (arrays, dates, buffers, JSON), as pg.Query uses it. */
+const { prepareValue } = createRequire(import.meta.url)('pg/lib/utils.js') as { prepareValue: (value: unknown) => unknown };
 const BaseQuery = pg.Query as unknown as new (config: unknown, values?: unknown, callback?: Callback) => QueryInternals;
 
 /**
@@ -85,6 +90,42 @@ class TenantBoundQuery extends BaseQuery {
   override handleCommandComplete(msg: unknown, connection: unknown): void {
     if (this.bindingPending) this.bindingPending = false;
     else super.handleCommandComplete(msg, connection);
+  }
+}
+
+/**
+ * Several statements, bound to a tenant, in ONE round trip and one implicit transaction: Parse,
+ * Bind, Describe and Execute of SET_ACTOR_SQL, then of each statement, then a single Sync. They run
+ * in order; the first error makes PostgreSQL skip the rest until the Sync and roll all of it back,
+ * so a batch is all or nothing, like a unit of work, without BEGIN and COMMIT. The callback gets
+ * one result per statement (the binding's is dropped).
+ */
+class TenantBoundBatch extends BaseQuery {
+  constructor(
+    private readonly statements: ReadonlyArray<{ text: string; values: readonly unknown[] }>,
+    private readonly binding: [string, string],
+    callback: (err: Error | null, results?: pg.QueryResult[]) => void,
+  ) {
+    super({ text: SET_ACTOR_SQL }, undefined, (err, res) => {
+      if (err) return callback(err);
+      const all = res as unknown as pg.QueryResult | pg.QueryResult[];
+      callback(null, (Array.isArray(all) ? all : [all]).slice(1));
+    });
+  }
+
+  requiresPreparation(): boolean {
+    return true;
+  }
+
+  override prepare(connection: unknown): void {
+    const wire = connection as WireConnection;
+    for (const { text, values } of [{ text: SET_ACTOR_SQL, values: this.binding }, ...this.statements]) {
+      wire.parse({ text, name: '', types: [] });
+      wire.bind({ portal: '', statement: '', values, valueMapper: prepareValue });
+      wire.describe({ type: 'P', name: '' });
+      wire.execute({ portal: '', rows: 0 });
+    }
+    wire.sync();
   }
 }
 
@@ -144,6 +185,27 @@ export class TenantBoundPool extends ResilientPool {
     const binding = typeof values === 'function' || typeof callback === 'function' ? undefined : bindingOf(this.actorOf());
     if (!binding) return super.query(config, values, callback);
     return this.queryAsActor(binding, config, values);
+  }
+
+  /**
+   * The statements as one TenantBoundBatch (one round trip, all or nothing) for the actor in
+   * context; refused without one (the statements would run bound to nobody).
+   */
+  async batch(statements: ReadonlyArray<{ text: string; values: readonly unknown[] }>): Promise<pg.QueryResult[]> {
+    const binding = bindingOf(this.actorOf());
+    if (!binding) throw new Error('a batch of statements needs a tenant or user in context');
+    const client = await this.connect();
+    try {
+      const results = await new Promise<pg.QueryResult[]>((resolve, reject) => {
+        const query = new TenantBoundBatch(statements, binding, (err, res) => (err ? reject(err) : resolve(res!)));
+        void client.query(query as unknown as pg.QueryConfig);
+      });
+      client.release();
+      return results;
+    } catch (error) {
+      client.release(isConnectionLevelError(error) ? (error as Error) : undefined);
+      throw error;
+    }
   }
 
   private async queryAsActor(binding: [string, string], config: unknown, values: unknown): Promise<pg.QueryResult> {

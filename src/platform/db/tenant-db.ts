@@ -4,6 +4,7 @@ import { Prisma, PrismaClient } from '../../generated/prisma/client.js';
 import { AppConfig } from '../config/config.js';
 import { TenantContext } from '../context/tenant-context.js';
 import { TenantBoundPool } from './tenant-bound-pool.js';
+import type { BatchResults, Row, Statement } from './statement.js';
 import { attachPoolErrorLogger } from './pool-errors.js';
 import { observePool } from './pool-metrics.js';
 import { observeUnitOfWork } from '../observability/unit-of-work-metrics.js';
@@ -153,6 +154,24 @@ export class TenantDb implements OnModuleDestroy {
     this.ctx.requireScope('raw SQL');
     const runner = (this.ctx.current()?.unitOfWork as TenantTx | undefined) ?? this.clients.guarded;
     return runner.$queryRaw<T[]>(Prisma.sql(strings, ...values));
+  }
+
+  /**
+   * Statements (`statement`, statement.ts) run in ONE round trip, all or nothing, with the tenant
+   * set first in the same implicit transaction (TenantBoundPool.batch): a unit of work without
+   * BEGIN and COMMIT, for the hot path (docs/adr/0018). RLS applies exactly as for `sql`. Inside a
+   * unit of work in progress they join it, one after the other. Each result is its statement's `read`.
+   */
+  async batch<const S extends readonly Statement<unknown>[]>(...statements: S): Promise<BatchResults<S>> {
+    this.ctx.requireScope('raw SQL');
+    const tx = this.ctx.current()?.unitOfWork as TenantTx | undefined;
+    if (tx) {
+      const results: unknown[] = [];
+      for (const s of statements) results.push(s.read(await tx.$queryRawUnsafe<Row[]>(s.text, ...s.values)));
+      return results as BatchResults<S>;
+    }
+    const results = await observeUnitOfWork(() => this.pool.batch(statements));
+    return statements.map((s, i) => s.read(results[i]!.rows as Row[])) as BatchResults<S>;
   }
 
   async onModuleDestroy(): Promise<void> {

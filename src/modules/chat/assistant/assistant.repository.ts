@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { Prisma } from '../../../generated/prisma/client.js';
 import { TenantDb } from '../../../platform/db/tenant-db.js';
+import { type Statement, sqlText as sql, statement } from '../../../platform/db/statement.js';
 import type { ProviderKind } from '../providers/chat-providers.js';
 
 /** A tenant's assistant_configs row, with plain types (the sealed key stays sealed here). */
@@ -79,8 +80,15 @@ export class AssistantRepository {
   }
 
   async replySettings(tenantId: string): Promise<ReplySettingsRow> {
+    const [row] = await this.db.batch(this.replySettingsRead(tenantId));
+    return row;
+  }
+
+  /** `replySettings` as a statement, to read with the conversation in one round trip (TenantDb.batch). */
+  replySettingsRead(tenantId: string): Statement<ReplySettingsRow> {
     // ONE statement (Prisma's nested select made three): every reply and widget request runs it.
-    const [row] = await this.db.sql<Omit<AssistantRow, 'provider'> & { provider: ProviderKind | null; tenantName: string; tenantStatus: ReplySettingsRow['tenantStatus']; activeTemplate: string | null }>`
+    return statement(
+      sql`
       select t.name as "tenantName", t.status::text as "tenantStatus",
              a.provider, a.model, a.welcome_message as "welcomeMessage", a.temperature::float8 as temperature,
              a.max_tokens as "maxTokens", a.base_url as "baseUrl", a.api_key_encrypted as "apiKeyEncrypted",
@@ -89,12 +97,16 @@ export class AssistantRepository {
         from tenants t
         left join assistant_configs a on a.tenant_id = t.id
         left join prompt_templates p on p.tenant_id = a.tenant_id and p.version = a.active_prompt_version
-       where t.id = ${tenantId}::uuid`;
-    if (!row) return { tenantName: '', tenantStatus: 'deleted', config: null, activeTemplate: null }; // erased meanwhile
-    const { tenantName, tenantStatus, activeTemplate, provider, ...config } = row;
-    const base = { tenantName, tenantStatus };
-    if (provider === null) return { ...base, config: null, activeTemplate: null };
-    return { ...base, config: { ...config, provider }, activeTemplate };
+       where t.id = ${tenantId}::uuid`,
+      (rows) => {
+        const row = rows[0] as (Omit<AssistantRow, 'provider'> & { provider: ProviderKind | null; tenantName: string; tenantStatus: ReplySettingsRow['tenantStatus']; activeTemplate: string | null }) | undefined;
+        if (!row) return { tenantName: '', tenantStatus: 'deleted', config: null, activeTemplate: null }; // erased meanwhile
+        const { tenantName, tenantStatus, activeTemplate, provider, ...config } = row;
+        const base = { tenantName, tenantStatus };
+        if (provider === null) return { ...base, config: null, activeTemplate: null };
+        return { ...base, config: { ...config, updatedAt: config.updatedAt === null ? null : new Date(config.updatedAt), provider }, activeTemplate };
+      },
+    );
   }
 
   /** The widget's allowed origins alone (a widget request checks them before counting it against the tenant's limit). */

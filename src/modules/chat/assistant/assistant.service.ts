@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { z } from 'zod';
 import { AuditLog } from '../../../platform/audit/audit-log.js';
 import { TenantContext } from '../../../platform/context/tenant-context.js';
+import type { Statement } from '../../../platform/db/statement.js';
 import { TenantDb } from '../../../platform/db/tenant-db.js';
 import { type FieldError, HttpError } from '../../../platform/http/app-error.js';
 import { decodeCursor, type Page, toPage } from '../../../platform/http/pagination.js';
@@ -132,6 +133,23 @@ export class AssistantService {
     return this.assistants.allowedOrigins(this.ctx.requireTenantId('reading the widget origins'));
   }
 
+  /**
+   * The statement that reads the settings into this context (what `widgetState`, `replySettings`
+   * and `get` then use), to send with other reads in one round trip (TenantDb.batch); undefined
+   * when this context has read them already.
+   */
+  settingsRead(): Statement<void> | undefined {
+    this.ctx.requirePermission('chat:use');
+    if (this.knownInContext()) return undefined;
+    const read = this.assistants.replySettingsRead(this.ctx.requireTenantId('reading the assistant'));
+    return { ...read, read: (rows) => this.keepInContext(read.read(rows)) };
+  }
+
+  private keepInContext(row: ReplySettingsRow): void {
+    const state = this.ctx.current();
+    if (state && !state.unitOfWork) this.readInContext.set(state, row);
+  }
+
   private knownInContext(): ReplySettingsRow | undefined {
     const state = this.ctx.current();
     return state ? this.readInContext.get(state) : undefined;
@@ -141,8 +159,7 @@ export class AssistantService {
     const known = this.knownInContext();
     if (known) return known;
     const row = await this.assistants.replySettings(tenantId);
-    const state = this.ctx.current();
-    if (state && !state.unitOfWork) this.readInContext.set(state, row);
+    this.keepInContext(row);
     return row;
   }
 

@@ -2,9 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { AppConfig } from '../../../platform/config/config.js';
 import { TenantContext } from '../../../platform/context/tenant-context.js';
+import { type Statement, sqlStateOf } from '../../../platform/db/statement.js';
 import { TenantDb } from '../../../platform/db/tenant-db.js';
 import { HttpError } from '../../../platform/http/app-error.js';
-import { type Reservation, UsageService } from '../../usage/usage.service.js';
+import { type PreparedReservation, type Reservation, UsageService } from '../../usage/usage.service.js';
 import { AssistantService } from '../assistant/assistant.service.js';
 import { ChatError } from '../chat.errors.js';
 import { ConversationTitleJobs } from '../jobs/conversation-title.jobs.js';
@@ -21,6 +22,8 @@ import { ReplyDeadline } from './reply-deadline.js';
 export const HISTORY_MESSAGES = 20;
 export const HISTORY_MAX_CHARS = 32_000;
 const TITLE_CHARS = 80;
+/** SQLSTATE foreign_key_violation: a turn's messages written to a conversation deleted meanwhile. */
+const FOREIGN_KEY_VIOLATION = '23503';
 
 export interface ReplyResult {
   reply: string;
@@ -35,6 +38,13 @@ export interface ReplyResult {
 
 /** What a reply still running when the process shut down says (its reservation is released). */
 export const SHUTDOWN_INTERRUPTED = 'interrupted: the server shut down before the reply was complete; regenerate it';
+
+/**
+ * A caller's own check of the tenant's state before a turn is written (the widget's switch and
+ * allowed origins): called once the settings are read in the context (AssistantService), before
+ * the reservation; throwing refuses the turn with nothing written.
+ */
+export type TurnAdmission = () => Promise<unknown>;
 
 /** One exchange in flight: what `begin` stored and reserved, and what the model gets. */
 interface Turn {
@@ -111,8 +121,8 @@ export class ChatService {
    * The whole reply at once; a provider failure is ChatError provider_failed (502), both messages
    * kept. A reply stopped meanwhile answers with its stopped message.
    */
-  async reply(conversationId: string, content: string): Promise<ReplyResult> {
-    const turn = await this.begin(conversationId, content);
+  async reply(conversationId: string, content: string, admit?: TurnAdmission): Promise<ReplyResult> {
+    const turn = await this.begin(conversationId, content, admit);
     return this.live.run(turn.assistantMessageId, (signal) => this.completeTurn(turn, signal));
   }
 
@@ -233,26 +243,45 @@ export class ChatService {
       .catch((error: unknown) => this.logger.warn({ err: error, messageId: turn.assistantMessageId }, 'could not store a reply in progress'));
   }
 
-  /** Unit of work 1: access, validation, usage reservation, the user's message, a pending reply. */
-  private async begin(conversationId: string, content: string): Promise<Turn> {
+  /**
+   * Unit of work 1: access, validation, usage reservation, the user's message, a pending reply.
+   * Two round trips (docs/adr/0018): ONE batch reads the conversation (in the caller's scope) with
+   * its history, and the assistant's settings; then ONE batch (all or nothing) makes the
+   * reservation, which refuses itself when over quota, and writes both messages and the
+   * conversation's activity.
+   */
+  private async begin(conversationId: string, content: string, admit?: TurnAdmission): Promise<Turn> {
     this.ctx.requirePermission('chat:use');
     const tenantId = this.ctx.requireTenantId('replying');
     const message = this.checkedContent(content);
+    // The assistant's settings (unless this context read them already) with the conversation: one round trip.
+    const settingsRead = this.assistant.settingsRead();
+    const turnContext = this.repository.turnContext(tenantId, conversationId, this.conversations.scope(), HISTORY_MESSAGES);
+    const [context] = settingsRead ? await this.db.batch(turnContext, settingsRead) : await this.db.batch(turnContext);
+    await admit?.();
     const settings = await this.assistant.replySettings();
-    return this.db.transaction(async () => {
-      const conversation = await this.conversations.findAccessible(conversationId);
-      const history = await this.repository.history(tenantId, conversation.id, HISTORY_MESSAGES);
-      const now = new Date();
-      const turn = await this.reserveTurn(tenantId, conversation.id, settings, history, message, now);
-      const base = { tenantId, conversationId: conversation.id, completionTokens: 0 };
-      // The messages and the conversation's activity in one statement (one round trip).
-      await this.repository.insertTurn(tenantId, conversation.id, [
+    if (!context) throw ChatError.conversationNotFound();
+    const now = new Date();
+    const { turn, reservation } = await this.planTurn(tenantId, context.conversation.id, settings, context.history, message, now);
+    const base = { tenantId, conversationId: turn.conversationId, completionTokens: 0 };
+    await this.write(
+      reservation,
+      this.repository.turnInsertion(tenantId, turn.conversationId, [
         { ...base, id: randomUUID(), role: 'user', content: message, status: 'complete', model: null, promptTokens: estimateTokens(message), createdAt: now },
         // One millisecond later: both rows are written in one statement, and the reply sorts after the question.
         { ...base, id: turn.assistantMessageId, role: 'assistant', content: '', status: 'pending', model: settings.model, promptTokens: 0, createdAt: new Date(now.getTime() + 1) },
-      ], titleOf(message), now);
-      return turn;
-    });
+      ], titleOf(message), now),
+    );
+    return turn;
+  }
+
+  /** The reservation and the writes that depend on it, in one batch: all or nothing. */
+  private async write(reservation: PreparedReservation, ...writes: Array<Statement<unknown>>): Promise<void> {
+    try {
+      await this.db.batch(reservation.statement, ...writes);
+    } catch (error) {
+      throw reservation.refusal(error) ?? (sqlStateOf(error) === FOREIGN_KEY_VIOLATION ? ChatError.conversationNotFound() : error);
+    }
   }
 
   /**
@@ -272,28 +301,31 @@ export class ChatService {
       if (!question || question.role !== 'user') throw ChatError.notLastReply();
       const history = await this.repository.history(tenantId, conversation.id, HISTORY_MESSAGES, question.createdAt);
       const now = new Date();
-      const turn = await this.reserveTurn(tenantId, conversation.id, settings, history, question.content, now);
+      const { turn, reservation } = await this.planTurn(tenantId, conversation.id, settings, history, question.content, now);
       await this.repository.deleteMessage(tenantId, last.id);
-      await this.repository.insertTurn(
-        tenantId,
-        conversation.id,
-        [{ tenantId, conversationId: conversation.id, id: turn.assistantMessageId, role: 'assistant', content: '', status: 'pending', model: settings.model, promptTokens: 0, completionTokens: 0, createdAt: now }],
-        titleOf(question.content),
-        now,
+      await this.write(
+        reservation,
+        this.repository.turnInsertion(
+          tenantId,
+          conversation.id,
+          [{ tenantId, conversationId: conversation.id, id: turn.assistantMessageId, role: 'assistant', content: '', status: 'pending', model: settings.model, promptTokens: 0, completionTokens: 0, createdAt: now }],
+          titleOf(question.content),
+          now,
+        ),
       );
       return turn;
     });
   }
 
-  /** The model request and its reservation (messages 1, tokens = prompt estimate + max tokens): a quota refusal undoes the unit of work. */
-  private async reserveTurn(
+  /** The model request and its reservation, not made yet (messages 1, tokens = prompt estimate + max tokens): `write` makes it with the turn's messages. */
+  private async planTurn(
     tenantId: string,
     conversationId: string,
     settings: Awaited<ReturnType<AssistantService['replySettings']>>,
     history: ChatTurn[],
     message: string,
     now: Date,
-  ): Promise<Turn> {
+  ): Promise<{ turn: Turn; reservation: PreparedReservation }> {
     const request: ChatRequest = {
       model: settings.model,
       systemPrompt: settings.systemPrompt,
@@ -303,10 +335,13 @@ export class ChatService {
       maxTokens: settings.maxTokens,
       welcome: settings.welcome,
     };
-    const reservation = await this.usage.reserve({ messages: 1, tokens: estimatePromptTokens(request) + settings.maxTokens });
+    const reservation = await this.usage.prepareReservation({ messages: 1, tokens: estimatePromptTokens(request) + settings.maxTokens }, now);
     // Built-in models would only echo the request: their conversations keep the placeholder title.
     const wantsTitle = settings.autoTitles && settings.provider !== 'builtin' && !history.some((turn) => turn.role === 'assistant');
-    return { tenantId, conversationId, provider: this.providers.for(settings), request, reservation, assistantMessageId: randomUUID(), startedAt: now, wantsTitle };
+    return {
+      turn: { tenantId, conversationId, provider: this.providers.for(settings), request, reservation: reservation.reservation, assistantMessageId: randomUUID(), startedAt: now, wantsTitle },
+      reservation,
+    };
   }
 
   /** Unit of work 2 (success): the complete reply, and the real usage. */
@@ -331,24 +366,27 @@ export class ChatService {
     return ChatError.providerFailed(reason, turn.assistantMessageId);
   }
 
-  /** Stores the outcome and settles (consumed) or releases (nothing consumed) the reservation, together. */
-  private record(
+  /**
+   * Stores the outcome and settles (consumed) or releases (nothing consumed) the reservation,
+   * together: one batch, one round trip, all or nothing.
+   */
+  private async record(
     turn: Turn,
     outcome: { status: 'complete' | 'failed' | 'stopped'; content: string; error: string | null },
     consumed: TokenUsage | undefined,
   ): Promise<MessageView | null> {
-    return this.db.transaction(async () => {
-      const message = await this.repository.finishMessage(turn.tenantId, turn.assistantMessageId, {
-        ...outcome,
-        promptTokens: consumed?.promptTokens ?? 0,
-        completionTokens: consumed?.completionTokens ?? 0,
-      });
-      if (consumed) {
-        await this.usage.settle(turn.reservation, { messages: 1, tokens: consumed.promptTokens + consumed.completionTokens });
-        await this.usage.attribute({ model: turn.request.model, messages: 1, promptTokens: consumed.promptTokens, completionTokens: consumed.completionTokens });
-      } else await this.usage.release(turn.reservation);
-      return message;
+    const finishing = this.repository.finishing(turn.tenantId, turn.assistantMessageId, {
+      ...outcome,
+      promptTokens: consumed?.promptTokens ?? 0,
+      completionTokens: consumed?.completionTokens ?? 0,
     });
+    if (!consumed) return (await this.db.batch(finishing, this.usage.releasing(turn.reservation)))[0];
+    const [message] = await this.db.batch(
+      finishing,
+      this.usage.settlement(turn.reservation, { messages: 1, tokens: consumed.promptTokens + consumed.completionTokens }),
+      this.usage.attribution({ model: turn.request.model, messages: 1, promptTokens: consumed.promptTokens, completionTokens: consumed.completionTokens }),
+    );
+    return message;
   }
 
   private deadlineOf(turn: Turn): ReplyDeadline {

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { TenantDb } from '../../../platform/db/tenant-db.js';
 import type { ChatTurn } from '../providers/chat-provider.js';
 import { likeLiteral } from '../../../platform/db/like.js';
+import { type Row, type Statement, sqlText as sql, statement } from '../../../platform/db/statement.js';
 
 export type Channel = 'api' | 'widget';
 /** Who wrote a conversation's title; null: no title, or the placeholder cut from its first message. */
@@ -71,6 +72,25 @@ const MESSAGE = {
   createdAt: true,
 } as const;
 
+const messageOf = (r: Row): MessageView => ({
+  id: r.id as string,
+  conversationId: r.conversation_id as string,
+  role: r.role as MessageView['role'],
+  content: r.content as string,
+  status: r.status as MessageStatus,
+  model: (r.model as string | null) ?? null,
+  promptTokens: Number(r.prompt_tokens),
+  completionTokens: Number(r.completion_tokens),
+  error: (r.error as string | null) ?? null,
+  createdAt: new Date(r.created_at as string | Date),
+});
+
+/** A conversation about to get a new turn, and the history the model gets with it. */
+export interface TurnContext {
+  conversation: ConversationView;
+  history: ChatTurn[];
+}
+
 const scopeWhere = (scope: ConversationScope) =>
   scope.all ? {} : scope.userId !== null ? { userId: scope.userId } : { userId: null, channel: scope.channel };
 
@@ -85,6 +105,46 @@ export class ConversationsRepository {
   /** The conversation if it exists in this tenant (RLS) and lies in the caller's scope. */
   async find(tenantId: string, id: string, scope: ConversationScope): Promise<ConversationView | null> {
     return (await this.db.client.conversation.findFirst({ where: { tenantId, id, ...scopeWhere(scope) }, select: CONVERSATION })) as ConversationView | null;
+  }
+
+  /**
+   * `find` and `history` in ONE statement: the conversation if it lies in the caller's scope, and
+   * its last `limit` complete messages (before `before`, when given), oldest first; null when the
+   * conversation is not there for this caller.
+   */
+  turnContext(tenantId: string, id: string, scope: ConversationScope, limit: number, before?: Date): Statement<TurnContext | null> {
+    const all = scope.all;
+    const userId = scope.all ? null : scope.userId;
+    const channel = scope.all ? null : (scope.channel ?? null);
+    return statement(
+      sql`
+      select c.id, c.channel, c.user_id, c.title, c.created_at, c.updated_at,
+             coalesce((select json_agg(json_build_object('role', h.role, 'content', h.content) order by h.created_at, h.id)
+                         from (select m.role, m.content, m.created_at, m.id from messages m
+                                where m.tenant_id = c.tenant_id and m.conversation_id = c.id and m.status = 'complete'
+                                  and (${before ?? null}::timestamptz is null or m.created_at < ${before ?? null}::timestamptz)
+                                order by m.created_at desc, m.id desc
+                                limit ${limit}::int) as h), '[]'::json) as history
+        from conversations c
+       where c.tenant_id = ${tenantId}::uuid and c.id = ${id}::uuid
+         and (${all}::boolean
+              or case when ${userId}::uuid is null then c.user_id is null and c.channel = ${channel}::text
+                      else c.user_id = ${userId}::uuid end)`,
+      ([r]) =>
+        r === undefined
+          ? null
+          : {
+              conversation: {
+                id: r.id as string,
+                channel: r.channel as Channel,
+                userId: (r.user_id as string | null) ?? null,
+                title: (r.title as string | null) ?? null,
+                createdAt: new Date(r.created_at as string | Date),
+                updatedAt: new Date(r.updated_at as string | Date),
+              },
+              history: (typeof r.history === 'string' ? (JSON.parse(r.history) as ChatTurn[]) : (r.history as ChatTurn[])).map((t) => ({ role: t.role, content: t.content })),
+            },
+    );
   }
 
   /** Most recently active first; `after` is the last row of the previous page. */
@@ -212,10 +272,16 @@ export class ConversationsRepository {
    * hot path: one round trip instead of two). The messages must all belong to `conversationId`.
    */
   async insertTurn(tenantId: string, conversationId: string, messages: Array<NewMessage & { id: string }>, title: string, at: Date): Promise<void> {
+    await this.db.batch(this.turnInsertion(tenantId, conversationId, messages, title, at));
+  }
+
+  /** `insertTurn` as a statement, to send with the reservation it depends on (TenantDb.batch). */
+  turnInsertion(tenantId: string, conversationId: string, messages: Array<NewMessage & { id: string }>, title: string, at: Date): Statement<void> {
     const column = <K extends keyof NewMessage | 'id'>(key: K) => messages.map((m) => (m)[key]);
-    await this.db.sql`
+    return statement(
+      sql`
       with touched as (
-        update conversations set updated_at = ${at}, title = coalesce(title, ${title})
+        update conversations set updated_at = ${at.toISOString()}::timestamptz, title = coalesce(title, ${title}::text)
         where tenant_id = ${tenantId}::uuid and id = ${conversationId}::uuid
       )
       insert into messages (tenant_id, conversation_id, id, role, content, status, model, prompt_tokens, completion_tokens, created_at)
@@ -223,7 +289,9 @@ export class ConversationsRepository {
         from unnest(${column('id')}::uuid[], ${column('role')}::text[], ${column('content')}::text[], ${column('status')}::text[],
                     ${column('model')}::text[], ${column('promptTokens')}::int[], ${column('completionTokens')}::int[],
                     ${messages.map((m) => m.createdAt.toISOString())}::timestamptz[])
-             as m(id, role, content, status, model, prompt_tokens, completion_tokens, created_at)`;
+             as m(id, role, content, status, model, prompt_tokens, completion_tokens, created_at)`,
+      () => undefined,
+    );
   }
 
   /**
@@ -245,8 +313,19 @@ export class ConversationsRepository {
 
   /** Completes or fails a pending message; null when it is gone (its conversation was deleted meanwhile). */
   async finishMessage(tenantId: string, id: string, outcome: MessageOutcome): Promise<MessageView | null> {
-    const [message] = await this.db.client.message.updateManyAndReturn({ where: { tenantId, id, status: 'pending' }, data: outcome, select: MESSAGE });
-    return (message as MessageView | undefined) ?? null;
+    const [message] = await this.db.batch(this.finishing(tenantId, id, outcome));
+    return message;
+  }
+
+  /** `finishMessage` as a statement, to send with the usage it settles (TenantDb.batch): the message, or null when it is no longer pending (or gone). */
+  finishing(tenantId: string, id: string, outcome: MessageOutcome): Statement<MessageView | null> {
+    return statement(
+      sql`
+      update messages set status = ${outcome.status}::text, content = ${outcome.content}::text, error = ${outcome.error}::text,
+                          prompt_tokens = ${outcome.promptTokens}::int, completion_tokens = ${outcome.completionTokens}::int
+       where tenant_id = ${tenantId}::uuid and id = ${id}::uuid and status = 'pending'
+      returning id, conversation_id, role, content, status, model, prompt_tokens, completion_tokens, error, created_at`,
+      ([r]) => (r === undefined ? null : messageOf(r)),
+    );
   }
 }
-

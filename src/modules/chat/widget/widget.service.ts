@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { z } from 'zod';
+import { TenantConfigCache } from '../../../platform/cache/tenant-config-cache.js';
 import { AppConfig } from '../../../platform/config/config.js';
 import { TenantContext } from '../../../platform/context/tenant-context.js';
 import { HttpError } from '../../../platform/http/app-error.js';
@@ -54,8 +55,9 @@ interface WidgetGate {
  * POST /chat is limited per tenant to limits.chat_per_10s requests in any 10 s (RateLimiter,
  * Redis, shared by every instance); the check comes after the cheap refusals (origin, malformed or
  * foreign session) and before any SQL while the slug's tenant is in memory (WIDGET_TENANT_TTL_MS):
- * a refused request costs one Redis call. Then ONE statement reads the tenant's status, the widget
- * switch, the allowed origins and the reply settings, on every request (docs/adr/0018).
+ * a refused request costs one Redis call. Then ONE round trip reads the tenant's status, the widget
+ * switch, the allowed origins and the reply settings, on every request, with the conversation and
+ * its history (ChatService's turn, which asks this service to admit it; docs/adr/0018).
  */
 @Injectable()
 export class WidgetService {
@@ -73,6 +75,7 @@ export class WidgetService {
     private readonly limiter: RateLimiter,
     private readonly sessionIds: WidgetSessionIds,
     private readonly origins: WidgetOrigins,
+    private readonly tenantConfig: TenantConfigCache,
   ) {}
 
   async startSession(slug: string, caller: WidgetCaller): Promise<WidgetSessionResponse> {
@@ -135,12 +138,18 @@ export class WidgetService {
     sessionId: string,
     message: string,
   ): Promise<{ response: WidgetChatResponse; rateLimit: RateLimitDecision }> {
-    const rateLimit = await this.limiter.consume(`widget-chat:${tenant.id}`, chatLimitOf(tenant), CHAT_WINDOW_SECONDS);
+    // The tenant's epochs, read beside the limit, let the plan limits come from the tenant
+    // configuration cache (no round trip when warm; exact across instances, docs/adr/0018).
+    const [rateLimit] = await Promise.all([
+      this.limiter.consume(`widget-chat:${tenant.id}`, chatLimitOf(tenant), CHAT_WINDOW_SECONDS),
+      this.tenantConfig.stamp(tenant.id), // without a stamp (Redis down) the limits are read from SQL
+    ]);
     if (!rateLimit.allowed) throw WidgetError.rateLimited(rateLimit);
 
-    await this.requireWidgetEnabled(tenant, caller);
     // The session id is the conversation's id (session-id.ts); RLS keeps the lookup in this tenant.
-    const result = await this.chat.reply(sessionId, message).catch((error: unknown) => {
+    // The tenant's state is checked in the turn, on the settings read with the conversation.
+    const admit = () => this.requireWidgetEnabled(tenant, caller);
+    const result = await this.chat.reply(sessionId, message, admit).catch((error: unknown) => {
       throw error instanceof ChatError && error.code === ChatErrorCode.ConversationNotFound ? WidgetError.sessionNotFound() : error;
     });
     return {
