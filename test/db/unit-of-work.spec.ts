@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { sqlText, statement } from '../../src/platform/db/statement.js';
 import type { TenantTx } from '../../src/platform/db/tenant-db.js';
 import { createDataApp, type DataApp, makeTenant, makeTenants } from '../support/data-app.js';
 
@@ -294,5 +295,65 @@ describe('the transaction-local tenant setting', () => {
     } finally {
       for (const client of clients) client.release();
     }
+  });
+});
+
+describe('db.batch: statements in one round trip, all or nothing', () => {
+  const rename = (name: string) => statement(sqlText`update tenants set name = ${name}::text where id = ${tenantId}::uuid returning name`, (rows) => rows.map((r) => r.name));
+  const settingOf = () => statement(sqlText`select current_setting('app.tenant_id') as tenant`, ([r]) => r!.tenant as string);
+  const visibleTenants = () => statement(sqlText`select count(*) as n from tenant_settings`, ([r]) => Number(r!.n));
+
+  it('runs the statements in order with the tenant set, and reads each one’s rows', async () => {
+    const [renamed, setting] = await inTenant(() => t.db.batch(rename('Batched'), settingOf()));
+
+    expect(renamed).toEqual(['Batched']);
+    expect(setting).toBe(tenantId);
+    expect(await nameInTable()).toBe('Batched');
+  });
+
+  it('leaves nothing behind when a later statement fails: the earlier writes are rolled back', async () => {
+    const failing = statement(sqlText`select 1 / 0 as boom`, () => undefined);
+
+    await expect(inTenant(() => t.db.batch(rename('Written, then undone'), failing))).rejects.toMatchObject({ code: '22012' });
+
+    expect(await nameInTable()).toBe('Original name');
+    expect(await inTenant(() => tenantSetting())).toBe(tenantId); // the connection is usable again, bound afresh
+  });
+
+  it('is kept in its tenant by RLS: another tenant’s rows are neither seen nor written', async () => {
+    const other = await makeTenant(t.platform, { name: 'Other' });
+    await inTenant(() => t.db.transaction((tx) => tx.tenantSettings.create({ data: { tenantId, displayName: 'mine' } })));
+    const renameOther = statement(sqlText`update tenants set name = 'taken' where id = ${other}::uuid returning id`, (rows) => rows.length);
+
+    const [seen, renamed] = await inTenant(() => t.db.batch(visibleTenants(), renameOther));
+
+    expect(seen).toBe(1);
+    expect(renamed).toBe(0);
+    expect((await t.platform.client.tenant.findUniqueOrThrow({ where: { id: other } })).name).toBe('Other');
+  });
+
+  it('joins the unit of work in progress (its writes commit or roll back with it)', async () => {
+    const work = inTenant(() =>
+      t.db.transaction(async () => {
+        await t.db.batch(rename('Inside the unit of work'));
+        throw new Boom('after the batch');
+      }),
+    );
+
+    await expect(work).rejects.toBeInstanceOf(Boom);
+    expect(await nameInTable()).toBe('Original name');
+  });
+
+  it('refuses to run without a tenant or user in context', async () => {
+    await expect(t.db.batch(settingOf())).rejects.toMatchObject(MISSING_TENANT);
+  });
+
+  it('keeps concurrent batches of different tenants apart on a shared pool', async () => {
+    const tenants = await makeTenants(t.platform, 6);
+    const settings = await Promise.all(
+      Array.from({ length: 60 }, (_, i) => tenants[i % tenants.length]!).map((id) => t.ctx.run({ tenantId: id }, async () => [id, (await t.db.batch(settingOf()))[0]])),
+    );
+
+    for (const [expected, actual] of settings) expect(actual).toBe(expected);
   });
 });

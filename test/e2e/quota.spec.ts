@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { InvitationsModule } from '../../src/modules/auth/invitations/invitations.module.js';
 import { BillingModule } from '../../src/modules/billing/billing.module.js';
 import { ChatModule } from '../../src/modules/chat/chat.module.js';
+import { WidgetModule } from '../../src/modules/chat/widget/widget.module.js';
 import { CONVERSATION_TITLE_QUEUE, conversationTitleJobId } from '../../src/modules/chat/jobs/conversation-title.jobs.js';
 import { MembersModule } from '../../src/modules/tenant/members/members.module.js';
 import { UsageModule } from '../../src/modules/usage/usage.module.js';
@@ -28,7 +29,7 @@ beforeAll(async () => {
   openai = await startFakeOpenAi();
   stripe = await startFakeStripe();
   t = await createTestApp({
-    imports: [ChatModule, MembersModule, InvitationsModule, BillingModule, UsageModule],
+    imports: [ChatModule, WidgetModule, MembersModule, InvitationsModule, BillingModule, UsageModule],
     env: { ...stripe.env, ...FAKE_PROVIDER_ENV, PROVIDER_MAX_RETRIES: '0' },
   });
   world = new BillingWorld(t);
@@ -67,6 +68,46 @@ describe('chat over quota', () => {
 
     expect(expectProblem(refused, 402, 'quota_exceeded')).toMatchObject({ metric: 'messages', limit: 1, used: 1, resetAt: nextMonth() });
     expect(openai.requests.length).toBe(sent);
+    // The refusal is decided in the statement sent with the turn's messages: none of them was written, nothing stays reserved.
+    const messages = (await t.inject({ method: 'GET', url: `/api/v1/conversations/${conversation}/messages`, headers: admin.auth })).json<{ data: Array<{ role: string }> }>();
+    expect(messages.data.map((m) => m.role)).toEqual(['user', 'assistant']);
+    const { rows } = await t.owner.query<{ reserved: string }>('select coalesce(sum(reserved), 0)::text as reserved from usage_counters where tenant_id = (select tenant_id from conversations where id = $1)', [conversation]);
+    expect(rows[0]!.reserved).toBe('0');
+    expect((await t.owner.query('select 1 from usage_reservations where tenant_id = (select tenant_id from conversations where id = $1)', [conversation])).rowCount).toBe(0);
+  });
+
+  it('concurrent turns never pass the quota: exactly the limit is answered, the rest refused with nothing written', async () => {
+    const { tenantId, admin } = await tenantWith({ messages_per_month: 5 });
+    const conversations = await Promise.all(
+      Array.from({ length: 4 }, async () => (await t.inject({ method: 'POST', url: '/api/v1/conversations', headers: admin.auth })).json<{ id: string }>().id),
+    );
+
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        t.inject({ method: 'POST', url: `/api/v1/conversations/${conversations[i % 4]!}/messages`, headers: admin.auth, payload: { content: `turn ${i}` } }),
+      ),
+    );
+
+    expect(answers.filter((a) => a.statusCode === 200)).toHaveLength(5);
+    expect(answers.filter((a) => a.statusCode === 402)).toHaveLength(15);
+    expect((await t.owner.query('select 1 from messages where tenant_id = $1', [tenantId])).rowCount).toBe(10);
+    const counter = await t.owner.query<{ used: string; reserved: string }>("select used::text, reserved::text from usage_counters where tenant_id = $1 and metric = 'messages'", [tenantId]);
+    expect(counter.rows).toEqual([{ used: '5', reserved: '0' }]);
+  });
+
+  it('a widget turn over quota answers 402 with nothing written: no message, no reservation', async () => {
+    const { tenantId } = await tenantWith({ messages_per_month: 0 });
+    await t.owner.query("insert into assistant_configs (tenant_id, widget_enabled) values ($1, true) on conflict (tenant_id) do update set widget_enabled = true", [tenantId]);
+    const slug = (await t.owner.query<{ slug: string }>('select slug from tenants where id = $1', [tenantId])).rows[0]!.slug;
+    const session = await t.inject({ method: 'POST', url: '/session', payload: { tenant_id: slug } });
+    expect(session.statusCode).toBe(200);
+
+    const refused = await t.inject({ method: 'POST', url: '/chat', payload: { tenant_id: slug, session_id: session.json<{ session_id: string }>().session_id, message: 'hello' } });
+
+    expect(refused.statusCode).toBe(402);
+    expect((await t.owner.query('select 1 from messages where tenant_id = $1', [tenantId])).rowCount).toBe(0);
+    expect((await t.owner.query('select 1 from usage_reservations where tenant_id = $1', [tenantId])).rowCount).toBe(0);
+    expect((await t.owner.query<{ reserved: string }>("select coalesce(sum(reserved), 0)::text as reserved from usage_counters where tenant_id = $1", [tenantId])).rows[0]!.reserved).toBe('0');
   });
 });
 
