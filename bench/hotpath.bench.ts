@@ -46,7 +46,10 @@ async function main(): Promise<void> {
     { slug: 'api-limited', chatPer10s: 100_000, apiPerMinute: 1 },
   ];
   const setup = await prepareHotpath('hotpath', PORT_BASE, specs);
-  const tenantry = await BenchServer.start({ ...setup.serverEnv, BENCH_PORT: String(PORT_BASE + 1) });
+  // BENCH_PROFILE=<route name part>: only that route, for BENCH_PROFILE_MS at CLIENTS clients, with
+  // the server's CPU profile written to BENCH_PROFILE_DIR (node --cpu-prof) when it stops.
+  const profiled: Record<string, string> = process.env.BENCH_PROFILE ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${process.env.BENCH_PROFILE_DIR ?? 'bench-profiles'}` } : {};
+  const tenantry = await BenchServer.start({ ...setup.serverEnv, ...profiled, BENCH_PORT: String(PORT_BASE + 1) });
   const floor = await BenchServer.start({ ...setup.serverEnv, BENCH_PORT: String(PORT_BASE + 2), BENCH_SERVER: 'floor' });
   try {
     const app = httpClient(PORT_BASE + 1, CLIENTS);
@@ -131,6 +134,15 @@ async function main(): Promise<void> {
         console.log(`\n${route.name}:\n  ${setup.proxy.trace.join('\n  ')}`);
         setup.proxy.trace = undefined;
       }
+      return;
+    }
+
+    if (process.env.BENCH_PROFILE) {
+      const route = routes.find((r) => r.name.includes(process.env.BENCH_PROFILE!));
+      if (!route) throw new Error(`no route named like ${process.env.BENCH_PROFILE}`);
+      await round(tenantry, route.op, CLIENTS, WARMUP_MS);
+      const m = await round(tenantry, route.op, CLIENTS, Number(process.env.BENCH_PROFILE_MS ?? 10_000));
+      console.log(`${route.name}: ${(m.cpuMs / m.requests).toFixed(2)} ms CPU/req over ${m.requests} requests (profiled: slower than unprofiled)`);
       return;
     }
 

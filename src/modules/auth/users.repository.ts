@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { TenantDb } from '../../platform/db/tenant-db.js';
+import { sqlText as sql, statement } from '../../platform/db/statement.js';
 import type { Role } from '../../platform/security/permissions.js';
 import type { TenantStatusName } from '../../platform/security/principal.js';
 
@@ -52,12 +53,17 @@ export class UsersRepository {
    * load): what `findSelf` and `tenantsOfUser` return. The user is undefined when RLS hides them.
    */
   async selfAndTenants(userId: string): Promise<{ user: UserView | undefined; tenants: MyTenant[] }> {
-    const rows = await this.db.sql<{ user: UserView | null; tenants: MyTenant[] }>`
+    // Sent by pg itself (TenantDb.batch), not through Prisma's client: this runs on every page load.
+    const [row] = await this.db.batch(
+      statement(
+        sql`
       select (select json_build_object('id', u.id, 'email', u.email, 'name', u.name, 'isPlatformAdmin', u.is_platform_admin)
                 from users u where u.id = ${userId}::uuid) as "user",
              coalesce((select json_agg(json_build_object('id', m.tenant_id, 'slug', m.slug, 'name', m.name, 'status', m.status::text, 'role', m.role))
-                         from auth_my_tenants() m), '[]'::json) as tenants`;
-    const row = rows[0]!;
+                         from auth_my_tenants() m), '[]'::json) as tenants`,
+        ([r]) => r as { user: UserView | null; tenants: MyTenant[] },
+      ),
+    );
     return { user: row.user ?? undefined, tenants: row.tenants };
   }
 

@@ -282,14 +282,16 @@ export class UsageRepository {
    * (as `daily`).
    */
   async report(tenantId: string, periodStart: string, since: string): Promise<{ counters: CounterRow[]; seats: number; daily: Array<{ day: string; metric: UsageMetric; amount: number }> }> {
-    const [row] = await this.db.sql<{ counters: Array<{ metric: string; used: string; reserved: string }>; seats: unknown; daily: Array<{ day: string; metric: string; amount: string }> }>`
+    type ReportRow = { counters: Array<{ metric: string; used: string; reserved: string }>; seats: unknown; daily: Array<{ day: string; metric: string; amount: string }> };
+    // Sent by pg itself (TenantDb.batch), not through Prisma's client: the overview asks on every load.
+    const [row] = await this.db.batch(statement(sql`
       select coalesce((select json_agg(json_build_object('metric', c.metric, 'used', c.used::text, 'reserved', c.reserved::text) order by c.metric)
                          from usage_counters c where c.tenant_id = ${tenantId}::uuid and c.period_start = ${periodStart}::date), '[]'::json) as counters,
              (select count(*) from memberships where tenant_id = ${tenantId}::uuid)
            + (select count(*) from invitations
               where tenant_id = ${tenantId}::uuid and accepted_at is null and revoked_at is null and expires_at > now()) as seats,
              coalesce((select json_agg(json_build_object('day', d.day::text, 'metric', d.metric, 'amount', d.amount::text) order by d.day, d.metric)
-                         from usage_daily d where d.tenant_id = ${tenantId}::uuid and d.day >= ${since}::date), '[]'::json) as daily`;
+                         from usage_daily d where d.tenant_id = ${tenantId}::uuid and d.day >= ${since}::date), '[]'::json) as daily`, ([r]) => r as ReportRow));
     return {
       counters: row!.counters.map((c) => ({ metric: c.metric as UsageMetric, used: num(c.used), reserved: num(c.reserved) })),
       seats: num(row!.seats),

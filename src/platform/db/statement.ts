@@ -16,16 +16,34 @@ export interface Statement<T> {
   readonly read: (rows: Row[]) => T;
 }
 
-/** The SQL of a statement, from a tagged template: `${value}` becomes `$n`. */
+const FRAGMENT = Symbol('sql fragment');
+
+/** The SQL of a statement, from a tagged template: `${value}` becomes `$n`; a nested `sqlText` is spliced in, its values renumbered. */
 export interface SqlText {
   readonly text: string;
   readonly values: readonly unknown[];
+  readonly [FRAGMENT]: true;
 }
 
 export function sqlText(strings: TemplateStringsArray, ...values: unknown[]): SqlText {
   let text = strings[0]!;
-  for (let i = 0; i < values.length; i++) text += `$${i + 1}${strings[i + 1]!}`;
-  return { text, values };
+  const params: unknown[] = [];
+  values.forEach((value, i) => {
+    if (isFragment(value)) {
+      const offset = params.length;
+      text += value.text.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + offset}`);
+      params.push(...value.values);
+    } else {
+      params.push(value);
+      text += `$${params.length}`;
+    }
+    text += strings[i + 1]!;
+  });
+  return { text, values: params, [FRAGMENT]: true };
+}
+
+function isFragment(value: unknown): value is SqlText {
+  return typeof value === 'object' && value !== null && (value as Partial<SqlText>)[FRAGMENT] === true;
 }
 
 /** A statement whose rows are read by `read`. */

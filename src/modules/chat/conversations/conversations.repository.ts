@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { TenantDb } from '../../../platform/db/tenant-db.js';
 import type { ChatTurn } from '../providers/chat-provider.js';
 import { likeLiteral } from '../../../platform/db/like.js';
-import { type Row, type Statement, sqlText as sql, statement } from '../../../platform/db/statement.js';
+import { type Row, type SqlText, type Statement, sqlText as sql, statement } from '../../../platform/db/statement.js';
 
 export type Channel = 'api' | 'widget';
 /** Who wrote a conversation's title; null: no title, or the placeholder cut from its first message. */
@@ -91,6 +91,19 @@ export interface TurnContext {
   history: ChatTurn[];
 }
 
+/** The scope as SQL over conversations `c`: all, one user's, or no user's on one channel. */
+const scopeSql = (scope: ConversationScope): SqlText =>
+  scope.all ? sql`true` : scope.userId !== null ? sql`c.user_id = ${scope.userId}::uuid` : sql`(c.user_id is null and c.channel = ${scope.channel}::text)`;
+
+const conversationOf = (r: Row): ConversationView => ({
+  id: r.id as string,
+  channel: r.channel as Channel,
+  userId: (r.user_id as string | null) ?? null,
+  title: (r.title as string | null) ?? null,
+  createdAt: new Date(r.created_at as string | Date),
+  updatedAt: new Date(r.updated_at as string | Date),
+});
+
 const scopeWhere = (scope: ConversationScope) =>
   scope.all ? {} : scope.userId !== null ? { userId: scope.userId } : { userId: null, channel: scope.channel };
 
@@ -113,9 +126,6 @@ export class ConversationsRepository {
    * conversation is not there for this caller.
    */
   turnContext(tenantId: string, id: string, scope: ConversationScope, limit: number, before?: Date): Statement<TurnContext | null> {
-    const all = scope.all;
-    const userId = scope.all ? null : scope.userId;
-    const channel = scope.all ? null : (scope.channel ?? null);
     return statement(
       sql`
       select c.id, c.channel, c.user_id, c.title, c.created_at, c.updated_at,
@@ -126,28 +136,21 @@ export class ConversationsRepository {
                                 order by m.created_at desc, m.id desc
                                 limit ${limit}::int) as h), '[]'::json) as history
         from conversations c
-       where c.tenant_id = ${tenantId}::uuid and c.id = ${id}::uuid
-         and (${all}::boolean
-              or case when ${userId}::uuid is null then c.user_id is null and c.channel = ${channel}::text
-                      else c.user_id = ${userId}::uuid end)`,
+       where c.tenant_id = ${tenantId}::uuid and c.id = ${id}::uuid and ${scopeSql(scope)}`,
       ([r]) =>
         r === undefined
           ? null
           : {
-              conversation: {
-                id: r.id as string,
-                channel: r.channel as Channel,
-                userId: (r.user_id as string | null) ?? null,
-                title: (r.title as string | null) ?? null,
-                createdAt: new Date(r.created_at as string | Date),
-                updatedAt: new Date(r.updated_at as string | Date),
-              },
+              conversation: conversationOf(r),
               history: (typeof r.history === 'string' ? (JSON.parse(r.history) as ChatTurn[]) : (r.history as ChatTurn[])).map((t) => ({ role: t.role, content: t.content })),
             },
     );
   }
 
-  /** Most recently active first; `after` is the last row of the previous page. */
+  /**
+   * Most recently active first; `after` is the last row of the previous page. Sent by pg itself
+   * (TenantDb.batch), not through Prisma's client: the chat page lists conversations on every load.
+   */
   async list(
     tenantId: string,
     scope: ConversationScope,
@@ -155,20 +158,21 @@ export class ConversationsRepository {
     limit: number,
     after?: { updatedAt: Date; id: string },
   ): Promise<ConversationView[]> {
-    const rows = await this.db.client.conversation.findMany({
-      where: {
-        tenantId,
-        ...scopeWhere(scope),
-        ...(filter.channel && { channel: filter.channel }),
-        // ILIKE '%q%' (conversations_title_trgm_idx serves it), with q's own wildcards taken literally.
-        ...(filter.q && { title: { contains: likeLiteral(filter.q), mode: 'insensitive' as const } }),
-        ...(after && { OR: [{ updatedAt: { lt: after.updatedAt } }, { updatedAt: after.updatedAt, id: { lt: after.id } }] }),
-      },
-      orderBy: [{ updatedAt: 'desc' }, { id: 'desc' }],
-      take: limit,
-      select: CONVERSATION,
-    });
-    return rows as ConversationView[];
+    const [rows] = await this.db.batch(
+      statement(
+        sql`
+        select c.id, c.channel, c.user_id, c.title, c.created_at, c.updated_at
+          from conversations c
+         where c.tenant_id = ${tenantId}::uuid and ${scopeSql(scope)}
+           ${filter.channel ? sql`and c.channel = ${filter.channel}::text` : sql``}
+           ${filter.q ? sql`and c.title ilike ${`%${likeLiteral(filter.q)}%`}::text` : sql``}
+           ${after ? sql`and (c.updated_at, c.id) < (${after.updatedAt.toISOString()}::timestamptz, ${after.id}::uuid)` : sql``}
+         order by c.updated_at desc, c.id desc
+         limit ${limit}::int`,
+        (rows) => rows.map(conversationOf),
+      ),
+    );
+    return rows;
   }
 
   async delete(tenantId: string, id: string): Promise<boolean> {
