@@ -293,9 +293,9 @@ export class UsageRepository {
              coalesce((select json_agg(json_build_object('day', d.day::text, 'metric', d.metric, 'amount', d.amount::text) order by d.day, d.metric)
                          from usage_daily d where d.tenant_id = ${tenantId}::uuid and d.day >= ${since}::date), '[]'::json) as daily`, ([r]) => r as ReportRow));
     return {
-      counters: row!.counters.map((c) => ({ metric: c.metric as UsageMetric, used: num(c.used), reserved: num(c.reserved) })),
-      seats: num(row!.seats),
-      daily: row!.daily.map((d) => ({ day: d.day, metric: d.metric as UsageMetric, amount: num(d.amount) })),
+      counters: row.counters.map((c) => ({ metric: c.metric as UsageMetric, used: num(c.used), reserved: num(c.reserved) })),
+      seats: num(row.seats),
+      daily: row.daily.map((d) => ({ day: d.day, metric: d.metric as UsageMetric, amount: num(d.amount) })),
     };
   }
 
