@@ -70,7 +70,7 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
   installInputBoundary(app, { answersWithDetail: (request) => WIDGET_ROUTES.has(request.routeOptions.url ?? '') });
 
   await app.register(fastifyCookie);
-  await useSecurityHeaders(app, config);
+  useSecurityHeaders(app, config);
   setupOpenApi(app);
   serveWidgetFiles(app, config);
   await serveWebApp(app, config);
