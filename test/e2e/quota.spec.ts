@@ -90,7 +90,12 @@ describe('chat over quota', () => {
 
     expect(answers.filter((a) => a.statusCode === 200)).toHaveLength(5);
     expect(answers.filter((a) => a.statusCode === 402)).toHaveLength(15);
-    expect((await t.owner.query('select 1 from messages where tenant_id = $1', [tenantId])).rowCount).toBe(10);
+    // The built-in model answers in process: each turn is written once, complete (ChatService.answerInOne).
+    const statuses = await t.owner.query<{ status: string; n: number }>('select status, count(*)::int as n from messages where tenant_id = $1 group by status', [tenantId]);
+    expect(statuses.rows).toEqual([{ status: 'complete', n: 10 }]);
+    expect((await t.owner.query('select 1 from usage_reservations where tenant_id = $1', [tenantId])).rowCount).toBe(0);
+    const attributed = await t.owner.query<{ messages: string }>('select sum(messages)::text as messages from usage_attribution where tenant_id = $1', [tenantId]);
+    expect(attributed.rows[0]!.messages).toBe('5');
     const counter = await t.owner.query<{ used: string; reserved: string }>("select used::text, reserved::text from usage_counters where tenant_id = $1 and metric = 'messages'", [tenantId]);
     expect(counter.rows).toEqual([{ used: '5', reserved: '0' }]);
   });

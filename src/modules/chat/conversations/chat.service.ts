@@ -14,7 +14,7 @@ import { ChatProviders } from '../providers/chat-providers.js';
 import { estimatePromptTokens, estimateTokens } from '../providers/token-estimate.js';
 import { type AbortReason, LiveReplies } from '../replies/live-replies.js';
 import { problemData, type ReplyFrame, ReplyStreams } from '../replies/reply-streams.js';
-import { type Channel, ConversationsRepository, type MessageView } from './conversations.repository.js';
+import { type Channel, ConversationsRepository, type MessageView, type NewMessage } from './conversations.repository.js';
 import { ConversationsService } from './conversations.service.js';
 import { ReplyDeadline } from './reply-deadline.js';
 
@@ -45,6 +45,16 @@ export const SHUTDOWN_INTERRUPTED = 'interrupted: the server shut down before th
  * the reservation; throwing refuses the turn with nothing written.
  */
 export type TurnAdmission = () => Promise<unknown>;
+
+/** A turn read and planned, not written yet: its messages (the question, the pending reply) and reservation. */
+interface OpenedTurn {
+  turn: Turn;
+  reservation: PreparedReservation;
+  question: NewMessage & { id: string };
+  pending: NewMessage & { id: string };
+  title: string;
+  at: Date;
+}
 
 /** One exchange in flight: what `begin` stored and reserved, and what the model gets. */
 interface Turn {
@@ -122,7 +132,12 @@ export class ChatService {
    * kept. A reply stopped meanwhile answers with its stopped message.
    */
   async reply(conversationId: string, content: string, admit?: TurnAdmission): Promise<ReplyResult> {
-    const turn = await this.begin(conversationId, content, admit);
+    const opened = await this.open(conversationId, content, admit);
+    if (opened.turn.provider.answersInProcess) {
+      const answered = await this.answerInOne(opened);
+      if (answered) return answered;
+    }
+    const turn = await this.writePending(opened);
     return this.live.run(turn.assistantMessageId, (signal) => this.completeTurn(turn, signal));
   }
 
@@ -251,6 +266,18 @@ export class ChatService {
    * conversation's activity.
    */
   private async begin(conversationId: string, content: string, admit?: TurnAdmission): Promise<Turn> {
+    return this.writePending(await this.open(conversationId, content, admit));
+  }
+
+  /** The reservation, the question and the pending reply, in one batch. */
+  private async writePending(opened: OpenedTurn): Promise<Turn> {
+    const { turn } = opened;
+    await this.write(opened.reservation, this.repository.turnInsertion(turn.tenantId, turn.conversationId, [opened.question, opened.pending], opened.title, opened.at));
+    return turn;
+  }
+
+  /** Unit of work 1's reads and plan: the conversation, its history and the settings (one round trip), the request and its reservation. */
+  private async open(conversationId: string, content: string, admit?: TurnAdmission): Promise<OpenedTurn> {
     this.ctx.requirePermission('chat:use');
     const tenantId = this.ctx.requireTenantId('replying');
     const message = this.checkedContent(content);
@@ -264,15 +291,51 @@ export class ChatService {
     const now = new Date();
     const { turn, reservation } = await this.planTurn(tenantId, context.conversation.id, settings, context.history, message, now);
     const base = { tenantId, conversationId: turn.conversationId, completionTokens: 0 };
-    await this.write(
+    return {
+      turn,
       reservation,
-      this.repository.turnInsertion(tenantId, turn.conversationId, [
-        { ...base, id: randomUUID(), role: 'user', content: message, status: 'complete', model: null, promptTokens: estimateTokens(message), createdAt: now },
-        // One millisecond later: both rows are written in one statement, and the reply sorts after the question.
-        { ...base, id: turn.assistantMessageId, role: 'assistant', content: '', status: 'pending', model: settings.model, promptTokens: 0, createdAt: new Date(now.getTime() + 1) },
-      ], titleOf(message), now),
+      question: { ...base, id: randomUUID(), role: 'user', content: message, status: 'complete', model: null, promptTokens: estimateTokens(message), createdAt: now },
+      // One millisecond later: both rows are written in one statement, and the reply sorts after the question.
+      pending: { ...base, id: turn.assistantMessageId, role: 'assistant', content: '', status: 'pending', model: settings.model, promptTokens: 0, createdAt: new Date(now.getTime() + 1) },
+      title: titleOf(message),
+      at: now,
+    };
+  }
+
+  /**
+   * A turn whose model answers in this process (the built-in models: no I/O, nothing to wait for,
+   * nothing to stop) written ONCE, complete: the reservation, both messages, the settlement and
+   * the attribution in one batch (one round trip, one commit) instead of a pending reply and its
+   * outcome. The quota is checked exactly as on the other path (the reservation refuses itself in
+   * the same batch). Undefined when the model failed: the caller then takes the usual path, which
+   * stores the question and the failure.
+   */
+  private async answerInOne(opened: OpenedTurn): Promise<ReplyResult | undefined> {
+    const { turn } = opened;
+    let completion;
+    try {
+      completion = await turn.provider.complete(turn.request);
+    } catch {
+      return undefined;
+    }
+    const { usage, text } = completion;
+    const answer = { ...opened.pending, content: text, status: 'complete' as const, promptTokens: usage.promptTokens, completionTokens: usage.completionTokens };
+    await this.write(
+      opened.reservation,
+      this.repository.turnInsertion(turn.tenantId, turn.conversationId, [opened.question, answer], opened.title, opened.at),
+      this.usage.settlement(turn.reservation, { messages: 1, tokens: usage.promptTokens + usage.completionTokens }),
+      this.usage.attribution({ model: turn.request.model, messages: 1, promptTokens: usage.promptTokens, completionTokens: usage.completionTokens }),
     );
-    return turn;
+    if (turn.wantsTitle) this.titles.request({ tenantId: turn.tenantId, conversationId: turn.conversationId });
+    const { id, conversationId, role, content, status, model, promptTokens, completionTokens, createdAt } = answer;
+    return {
+      reply: text,
+      model: turn.request.model,
+      mock: turn.provider.mock,
+      messageId: id,
+      message: { id, conversationId, role, content, status, model, promptTokens, completionTokens, error: null, createdAt },
+      usage,
+    };
   }
 
   /** The reservation and the writes that depend on it, in one batch: all or nothing. */

@@ -23,6 +23,7 @@ export function builtinReply(model: BuiltinModel, welcome: string, message: stri
 
 export class BuiltinProvider implements ChatProvider {
   readonly mock = true;
+  readonly answersInProcess = true;
 
   async complete(request: ChatRequest): Promise<Completion> {
     const text = this.replyTo(request);

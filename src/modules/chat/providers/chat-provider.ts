@@ -40,6 +40,11 @@ export type StreamChunk = { type: 'delta'; text: string } | { type: 'usage'; usa
 export interface ChatProvider {
   /** True for the built-in deterministic models (the widget API reports it as `mock`). */
   readonly mock: boolean;
+  /**
+   * True when the model answers in this process, without I/O (the built-in models): its whole
+   * turn can be written at once, complete (ChatService).
+   */
+  readonly answersInProcess: boolean;
   complete(request: ChatRequest): Promise<Completion>;
   stream(request: ChatRequest): AsyncIterable<StreamChunk>;
 }

@@ -17,6 +17,7 @@ function recordUsage(model: string, usage: TokenUsage): void {
 export function observedProvider(inner: ChatProvider): ChatProvider {
   return {
     mock: inner.mock,
+    answersInProcess: inner.answersInProcess,
     complete: (request: ChatRequest): Promise<Completion> =>
       inSpan('chat.provider complete', { 'gen_ai.request.model': request.model }, async () => {
         const end = metrics.providerDuration.startTimer({ model: request.model });

@@ -50,6 +50,7 @@ const toUsage = (u: z.infer<typeof usageSchema>): TokenUsage => ({ promptTokens:
  */
 export class OpenAiCompatibleProvider implements ChatProvider {
   readonly mock = false;
+  readonly answersInProcess = false;
   private readonly url: string;
 
   constructor(private readonly options: OpenAiCompatibleOptions) {
