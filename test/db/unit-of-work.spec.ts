@@ -320,6 +320,19 @@ describe('db.batch: statements in one round trip, all or nothing', () => {
     expect(await inTenant(() => tenantSetting())).toBe(tenantId); // the connection is usable again, bound afresh
   });
 
+  it('parses a statement once per connection, and recovers when a batch fails before its later statements were parsed', async () => {
+    const failing = statement(sqlText`select 1 / ${0}::int as boom`, () => undefined);
+    for (let round = 0; round < 3; round++) {
+      // A text no connection has parsed yet, sent after a statement that fails: PostgreSQL skips its Parse.
+      const fresh = statement(sqlText`select current_setting('app.tenant_id') as tenant, ${round}::int as round`, ([r]) => r!.tenant as string);
+      const failed = await Promise.allSettled(Array.from({ length: 12 }, () => inTenant(() => t.db.batch(failing, fresh))));
+      expect(failed.map((o) => (o.status === 'rejected' ? (o.reason as { code?: string }).code : 'fulfilled'))).toEqual(Array(12).fill('22012'));
+      // Then the same text on every connection of the pool: it runs (parsed again where it never was).
+      const settings = await Promise.all(Array.from({ length: 12 }, () => inTenant(() => t.db.batch(fresh, rename(`Round ${round}`)))));
+      expect(settings.map(([setting]) => setting)).toEqual(Array(12).fill(tenantId));
+    }
+  });
+
   it('is kept in its tenant by RLS: another tenant’s rows are neither seen nor written', async () => {
     const other = await makeTenant(t.platform, { name: 'Other' });
     await inTenant(() => t.db.transaction((tx) => tx.tenantSettings.create({ data: { tenantId, displayName: 'mine' } })));

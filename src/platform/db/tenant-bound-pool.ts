@@ -94,13 +94,35 @@ class TenantBoundQuery extends BaseQuery {
 }
 
 /**
- * Several statements, bound to a tenant, in ONE round trip and one implicit transaction: Parse,
- * Bind, Describe and Execute of SET_ACTOR_SQL, then of each statement, then a single Sync. They run
+ * Names of the batches' statement texts (texts written in the code: a few dozen). A connection
+ * parses a named statement once and then only binds it, so PostgreSQL neither parses nor, once it
+ * settles on a generic plan, plans it again on every request. Past MAX_NAMED_STATEMENTS texts (a
+ * bug building SQL from data) new ones stay unnamed, parsed every time.
+ */
+const statementNames = new Map<string, string>();
+const MAX_NAMED_STATEMENTS = 500;
+function nameOf(text: string): string {
+  let name = statementNames.get(text);
+  if (name === undefined) {
+    if (statementNames.size >= MAX_NAMED_STATEMENTS) return '';
+    name = `tenantry_batch_${statementNames.size + 1}`;
+    statementNames.set(text, name);
+  }
+  return name;
+}
+
+/**
+ * Several statements, bound to a tenant, in ONE round trip and one implicit transaction: Parse
+ * (once per connection: named statements), Bind, Describe and Execute of SET_ACTOR_SQL, then of
+ * each statement, then a single Sync. They run
  * in order; the first error makes PostgreSQL skip the rest until the Sync and roll all of it back,
  * so a batch is all or nothing, like a unit of work, without BEGIN and COMMIT. The callback gets
  * one result per statement (the binding's is dropped).
  */
 class TenantBoundBatch extends BaseQuery {
+  /** Whether this batch asked the connection to parse a named statement (unknown on the server if the batch failed). */
+  parsedNew = false;
+
   constructor(
     private readonly statements: ReadonlyArray<{ text: string; values: readonly unknown[] }>,
     private readonly binding: [string, string],
@@ -118,10 +140,17 @@ class TenantBoundBatch extends BaseQuery {
   }
 
   override prepare(connection: unknown): void {
-    const wire = connection as WireConnection;
+    const wire = connection as WireConnection & { parsedStatements: Record<string, string> };
     for (const { text, values } of [{ text: SET_ACTOR_SQL, values: this.binding }, ...this.statements]) {
-      wire.parse({ text, name: '', types: [] });
-      wire.bind({ portal: '', statement: '', values, valueMapper: prepareValue });
+      const name = nameOf(text);
+      if (name === '' || wire.parsedStatements[name] === undefined) {
+        wire.parse({ text, name, types: [] });
+        if (name !== '') {
+          wire.parsedStatements[name] = text;
+          this.parsedNew = true;
+        }
+      }
+      wire.bind({ portal: '', statement: name, values, valueMapper: prepareValue });
       wire.describe({ type: 'P', name: '' });
       wire.execute({ portal: '', rows: 0 });
     }
@@ -195,15 +224,18 @@ export class TenantBoundPool extends ResilientPool {
     const binding = bindingOf(this.actorOf());
     if (!binding) throw new Error('a batch of statements needs a tenant or user in context');
     const client = await this.connect();
+    let query: TenantBoundBatch | undefined;
     try {
       const results = await new Promise<pg.QueryResult[]>((resolve, reject) => {
-        const query = new TenantBoundBatch(statements, binding, (err, res) => (err ? reject(err) : resolve(res!)));
+        query = new TenantBoundBatch(statements, binding, (err, res) => (err ? reject(err) : resolve(res!)));
         void client.query(query as unknown as pg.QueryConfig);
       });
       client.release();
       return results;
     } catch (error) {
-      client.release(isConnectionLevelError(error) ? (error as Error) : undefined);
+      // A failed batch that parsed named statements leaves the connection unsure which of them
+      // exist on the server: it is closed rather than reused (rare: once warm, nothing is parsed).
+      client.release(isConnectionLevelError(error) || query?.parsedNew ? (error as Error) : undefined);
       throw error;
     }
   }
