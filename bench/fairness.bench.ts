@@ -5,7 +5,9 @@
  * send widget /chat at a steady, moderate rate, well within their limits; an aggressor tenant sends
  * 10 times its own limit (chat_per_10s). Open loop: requests leave on schedule whether or not
  * earlier ones were answered, so a slow server shows as latency, not as a politer client.
- *   phase 1: the victims alone; phase 2: the victims and the aggressor.
+ *   phases of the victims alone and of the victims beside the aggressor, BENCH_FAIRNESS_ROUNDS pairs
+ *   in alternating order (alone first, then beside first, ...) after a warm-up of both, so neither
+ *   kind of phase gets the cold start or the machine's quiet moments to itself.
  * Printed: the victims' p99 with the aggressor / alone, and Jain's fairness index over the tenants
  * within their limits (the victims), of goodput / demand (answered 200 / sent) and of 1 / mean latency.
  * Targets (issue 13): p99 ratio <= 1.3, Jain >= 0.95. Printed, never tested.
@@ -20,6 +22,7 @@ const VICTIMS = Number(process.env.BENCH_VICTIMS ?? 3);
 const VICTIM_RATE = Number(process.env.BENCH_VICTIM_RATE ?? 5); // requests per second, each
 const AGGRESSOR_LIMIT = Number(process.env.BENCH_AGGRESSOR_LIMIT_PER_10S ?? 50); // its chat_per_10s
 const PORT_BASE = Number(process.env.BENCH_PORT_BASE ?? 3710);
+const ROUNDS = Number(process.env.BENCH_FAIRNESS_ROUNDS ?? 3);
 
 interface Sample {
   ms: number;
@@ -70,18 +73,41 @@ async function main(): Promise<void> {
     }
 
     const victims = setup.tenants.filter((t) => t.slug.startsWith('victim-'));
-    // Warm-up, then the victims alone, then the victims beside the aggressor.
-    await Promise.all(victims.map((v) => openLoop(v.slug, VICTIM_RATE, 2000)));
-    const alone = await Promise.all(victims.map((v) => openLoop(v.slug, VICTIM_RATE, PHASE_MS)));
     const aggressorRate = (10 * AGGRESSOR_LIMIT) / 10; // 10 x its limit, per second
-    const [flood, ...beside] = await Promise.all([openLoop('aggressor', aggressorRate, PHASE_MS), ...victims.map((v) => openLoop(v.slug, VICTIM_RATE, PHASE_MS))]);
+    const victimsAlone = () => Promise.all(victims.map((v) => openLoop(v.slug, VICTIM_RATE, PHASE_MS)));
+    const victimsBeside = async () => {
+      const [aggressor, ...victimSamples] = await Promise.all([openLoop('aggressor', aggressorRate, PHASE_MS), ...victims.map((v) => openLoop(v.slug, VICTIM_RATE, PHASE_MS))]);
+      return { aggressor: aggressor, victimSamples };
+    };
+    // Warm-up of both paths (the aggressor's refusals too), then alternating pairs of phases.
+    await Promise.all([openLoop('aggressor', aggressorRate, 3000), ...victims.map((v) => openLoop(v.slug, VICTIM_RATE, 3000))]);
+    const alone: Sample[][] = victims.map(() => []);
+    const beside: Sample[][] = victims.map(() => []);
+    const flood: Sample[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      const runAlone = async () => (await victimsAlone()).forEach((samples, i) => alone[i]!.push(...samples));
+      const runBeside = async () => {
+        const { aggressor, victimSamples } = await victimsBeside();
+        flood.push(...aggressor);
+        victimSamples.forEach((samples, i) => beside[i]!.push(...samples));
+      };
+      if (round % 2 === 0) {
+        await runAlone();
+        await runBeside();
+      } else {
+        await runBeside();
+        await runAlone();
+      }
+    }
 
     const aloneAll = alone.flat();
     const besideAll = beside.flat();
     const ratio = p99(besideAll) / p99(aloneAll);
     const goodput = beside.map((s) => s.filter((x) => x.ok).length / s.length);
     const speed = beside.map((s) => 1 / mean(s.map((x) => x.ms)));
-    console.log(`bench:fairness  NODE_ENV=production; ${VICTIMS} victims at ${VICTIM_RATE} req/s each; aggressor at ${aggressorRate} req/s (10 x its ${AGGRESSOR_LIMIT} per 10 s); open loop; phases of ${PHASE_MS} ms`);
+    console.log(
+      `bench:fairness  NODE_ENV=production; ${VICTIMS} victims at ${VICTIM_RATE} req/s each; aggressor at ${aggressorRate} req/s (10 x its ${AGGRESSOR_LIMIT} per 10 s); open loop; ${ROUNDS} alternating pairs of phases of ${PHASE_MS} ms`,
+    );
     console.log(`victims alone:          p99 ${p99(aloneAll).toFixed(1)} ms, mean ${mean(aloneAll.map((s) => s.ms)).toFixed(1)} ms, ${aloneAll.filter((s) => !s.ok).length} not 200`);
     console.log(`victims with aggressor: p99 ${p99(besideAll).toFixed(1)} ms, mean ${mean(besideAll.map((s) => s.ms)).toFixed(1)} ms, ${besideAll.filter((s) => !s.ok).length} not 200`);
     console.log(`aggressor: ${flood.length} sent, ${flood.filter((s) => s.ok).length} answered 200, the rest refused (429); p99 ${p99(flood).toFixed(1)} ms`);
