@@ -13,8 +13,13 @@ export interface WireCounts {
 
 export class PgCountingProxy {
   readonly counts: WireCounts = { roundTrips: 0, statements: 0 };
-  /** When set, the text of every Parse and Query is pushed here (to see which statements a route runs). */
+  /**
+   * When set, the text of every Parse and Query is pushed here (to see which statements a route
+   * runs), and of every Bind of a named statement parsed earlier on its connection (`B`).
+   */
   trace?: string[];
+  /** Named statements' texts, as parsed (names are per connection; Tenantry's are unique per text). */
+  private readonly named = new Map<string, string>();
   private readonly server: net.Server;
   private readonly sockets = new Set<net.Socket>();
 
@@ -64,10 +69,21 @@ export class PgCountingProxy {
         const length = buffered.readInt32BE(1);
         if (buffered.length < 1 + length) break;
         const type = String.fromCharCode(buffered[0]!);
-        if (this.trace && (type === 'P' || type === 'Q')) {
+        if (type === 'P') {
           const body = buffered.subarray(5, 1 + length);
-          const text = type === 'P' ? body.subarray(body.indexOf(0) + 1, body.indexOf(0, body.indexOf(0) + 1)) : body.subarray(0, body.length - 1);
-          this.trace.push(`${type} ${text.toString('utf8').replace(/\s+/g, ' ').slice(0, 160)}`);
+          const name = body.subarray(0, body.indexOf(0)).toString('utf8');
+          const text = body.subarray(body.indexOf(0) + 1, body.indexOf(0, body.indexOf(0) + 1)).toString('utf8').replace(/\s+/g, ' ');
+          if (name !== '') this.named.set(name, text);
+          this.trace?.push(`P ${text.slice(0, 160)}`);
+        } else if (type === 'Q' && this.trace) {
+          this.trace.push(`Q ${buffered.subarray(5, length).toString('utf8').replace(/\s+/g, ' ').slice(0, 160)}`);
+        } else if (type === 'B' && this.trace) {
+          // Bind: portal name, then statement name (both NUL-terminated).
+          const body = buffered.subarray(5, 1 + length);
+          const afterPortal = body.indexOf(0) + 1;
+          const statement = body.subarray(afterPortal, body.indexOf(0, afterPortal)).toString('utf8');
+          const text = statement === '' ? undefined : this.named.get(statement);
+          if (text !== undefined) this.trace.push(`B ${text.slice(0, 160)}`);
         }
         if (type === 'S') {
           this.counts.roundTrips++;
