@@ -88,7 +88,7 @@ export const en = {
   'guard.back': 'Back to the overview',
   'notFound.title': 'Page not found',
   'notFound.body': 'There is nothing at this address.',
-  'banner.suspended': 'This organisation is suspended: you can read and export its data, but not change it. Contact support to resume it.',
+  'banner.suspended': 'This organisation is suspended: only its data export, billing and your account remain available. Contact support to resume it.',
   'banner.pastDue': 'The last payment failed. Update the payment method in the billing portal.',
   'banner.grace': 'The last payment failed. Unless a payment succeeds, the organisation will be suspended on {date}.',
   // sign-in
@@ -397,7 +397,7 @@ export const en = {
   'adminTenants.detailTitle': 'Tenant',
   'adminTenants.planBadge': 'Plan: {plan}',
   'adminTenants.createdOn': 'Created on {date}',
-  'adminTenants.suspendedSince': 'Suspended since {date}: its members can read and export their data, nothing else.',
+  'adminTenants.suspendedSince': 'Suspended since {date}: its members can export their data, manage billing and their accounts, nothing else.',
   'adminTenants.deletionOn': 'Deletion scheduled: every row of this tenant is erased on {date}, unless it is resumed before.',
   'adminTenants.suspend': 'Suspend',
   'adminTenants.resume': 'Resume',
