@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { afterAll, describe, expect, it, jest } from '@jest/globals';
 import { getQueueToken } from '@nestjs/bullmq';
 import type { Queue } from 'bullmq';
 import { INBOX_SWEEP_SCHEDULER, STRIPE_INBOX_QUEUE } from '../../src/modules/billing/jobs/billing-jobs.js';
@@ -17,8 +17,9 @@ import { BillingWorld, waitFor } from './billing-helpers.js';
  */
 
 // Seen twice in full runs (never alone): all three tests failing at once with ioredis's "Connection
-// is closed." and no frame of this file, i.e. a stray rejection landing in this file's setup. Each
-// test runs again once, with the first error logged; a real failure fails both attempts.
+// is closed." and no frame of this file, i.e. a stray rejection landing in this file's set-up. Each
+// test runs again once, with the first error logged; a real failure fails both attempts (a failed
+// set-up stays failed: `ready` keeps its rejection).
 jest.retryTimes(1, { logErrorsBeforeRetry: true });
 
 const redis = new PrivateRedis(Number(process.env.TEST_PRIVATE_REDIS_PORT || 56371));
@@ -41,13 +42,19 @@ async function missingSchedules(): Promise<string[]> {
   return missing;
 }
 
-beforeAll(async () => {
-  await redis.start();
-  stripe = await startFakeStripe();
-  t = await createTestApp({ env: { ...stripe.env, REDIS_URL: redis.url, QUEUE_SCHEDULE_CHECK_MS: '1000' } });
-  world = new BillingWorld(t);
-  await waitFor(missingSchedules, (missing) => missing.length === 0, 15_000, 'the schedules written at start-up');
-}, 60_000);
+/**
+ * The set-up, run by the first test (once): a stray error landing while it runs then fails that
+ * test alone, which runs again, instead of the whole file's beforeAll (which jest does not retry).
+ */
+let ready: Promise<void> | undefined;
+const setUp = (): Promise<void> =>
+  (ready ??= (async () => {
+    await redis.start();
+    stripe = await startFakeStripe();
+    t = await createTestApp({ env: { ...stripe.env, REDIS_URL: redis.url, QUEUE_SCHEDULE_CHECK_MS: '1000' } });
+    world = new BillingWorld(t);
+    await waitFor(missingSchedules, (missing) => missing.length === 0, 15_000, 'the schedules written at start-up');
+  })());
 
 afterAll(async () => {
   await t?.close();
@@ -57,13 +64,15 @@ afterAll(async () => {
 
 describe('Redis comes back empty', () => {
   it('after FLUSHALL, the schedules are written again without a restart', async () => {
+    await setUp();
     await redis.flushAll();
     expect(await missingSchedules()).toEqual(SCHEDULES.map(([, id]) => id));
 
     expect(await waitFor(missingSchedules, (missing) => missing.length === 0, 20_000, 'schedules restored')).toEqual([]);
-  });
+  }, 60_000); // the set-up included
 
   it('after a restart without data, the schedules come back and producer calls work again', async () => {
+    await setUp();
     await redis.stop();
     const producer = t.app.get(QueueProducer, { strict: false });
     // While Redis is away: refused before any call to Redis, not after waiting for it.
@@ -83,6 +92,7 @@ describe('Redis comes back empty', () => {
   });
 
   it('a Stripe webhook right after Redis returned is accepted, or refused at once', async () => {
+    await setUp();
     await redis.stop();
     await redis.start();
     const event = stripeEvent('invoice.paid', { id: 'in_after_redis', object: 'invoice', customer: 'cus_nobody' });
