@@ -1,16 +1,10 @@
 import { afterEach, describe, expect, it, jest } from '@jest/globals';
 import jwt from 'jsonwebtoken';
+import { UNIT_CONFIG_ENV } from '../../../test/support/config-env.js';
 import { loadConfig } from '../config/config.js';
 import { AccessTokenVerifier } from './access-token-verifier.js';
 
-const ENV = {
-  DATABASE_URL: 'postgresql://owner@db.internal:5432/tenantry',
-  APP_DATABASE_URL: 'postgresql://app:pw@db.internal:5432/tenantry',
-  PLATFORM_DATABASE_URL: 'postgresql://platform:pw@db.internal:5432/tenantry',
-  REDIS_URL: 'redis://cache.internal:6379',
-  JWT_SECRET: 'jwt-secret-0123456789abcdef0123456789abcdef',
-  CHAT_ENCRYPTION_KEY: Buffer.from('chat-key-0123456789abcdef0123456').toString('base64'),
-};
+const ENV = UNIT_CONFIG_ENV;
 const config = loadConfig(ENV);
 const sign = (claims: object, secret = ENV.JWT_SECRET) =>
   jwt.sign({ typ: 'access', sub: '11111111-1111-4111-8111-111111111111', tid: '22222222-2222-4222-8222-222222222222', sid: '33333333-3333-4333-8333-333333333333', ...claims }, secret, {

@@ -1,17 +1,11 @@
 import { describe, expect, it } from '@jest/globals';
 import Stripe from 'stripe';
+import { UNIT_CONFIG_ENV } from '../../../../test/support/config-env.js';
 import { ConfigError, loadConfig } from '../../../platform/config/config.js';
 import { BillingError } from '../billing.errors.js';
 import { StripeClient } from './stripe-client.js';
 
-const BASE = {
-  DATABASE_URL: 'postgresql://owner@db.internal:5432/tenantry',
-  APP_DATABASE_URL: 'postgresql://app:pw@db.internal:5432/tenantry',
-  PLATFORM_DATABASE_URL: 'postgresql://platform:pw@db.internal:5432/tenantry',
-  REDIS_URL: 'redis://cache.internal:6379',
-  JWT_SECRET: 'jwt-secret-0123456789abcdef0123456789abcdef',
-  CHAT_ENCRYPTION_KEY: Buffer.from('chat-key-0123456789abcdef0123456').toString('base64'),
-};
+const BASE = UNIT_CONFIG_ENV;
 const KEYS = { STRIPE_SECRET_KEY: 'sk_test_51Abc', STRIPE_WEBHOOK_SECRET: 'whsec_unitTestSecret' };
 
 const problemsOf = (env: NodeJS.ProcessEnv): string[] => {
