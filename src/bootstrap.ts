@@ -15,6 +15,7 @@ import { sendProblem, toProblem } from './platform/http/problem.filter.js';
 import { installSecurityHeaders, useSecurityHeaders } from './platform/http/security-headers.js';
 import { serveWebApp } from './platform/http/web-app.js';
 import { serveWidgetFiles } from './platform/http/widget-files.js';
+import { EdgeAdmission, installEdgeAdmission } from './platform/security/edge-admission.js';
 import { installRequestLog } from './platform/observability/request-log.js';
 
 /** Routes outside /api/v1: probes, and the seed demo's widget API, which keeps its own paths. */
@@ -44,6 +45,11 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
   });
   // First of all hooks: Fastify's not-found handler keeps the hooks that existed when it was set.
   installRequestLog(adapter.getInstance(), () => PinoLogger.root);
+  // Then, ahead of Nest's middleware (NestFactory.create registers it): the security headers, and
+  // the edge admission, whose refusals skip all of Nest and still carry those headers.
+  useSecurityHeaders(adapter.getInstance(), config);
+  const edge: { admission?: EdgeAdmission } = {};
+  installEdgeAdmission(adapter.getInstance(), () => edge.admission);
   const drain = drainBeforeShutdownHooks(adapter);
   const root = AppModule.forRoot(config);
   root.imports = [...(root.imports ?? []), ...(options.imports ?? [])];
@@ -52,6 +58,7 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
     abortOnError: false,
   });
   app.useLogger(app.get(Logger));
+  edge.admission = app.get(EdgeAdmission);
   app.setGlobalPrefix('api/v1', { exclude: UNPREFIXED_ROUTES });
 
   const fastify = app.getHttpAdapter().getInstance();
@@ -70,7 +77,6 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
   installInputBoundary(app, { answersWithDetail: (request) => WIDGET_ROUTES.has(request.routeOptions.url ?? '') });
 
   await app.register(fastifyCookie);
-  useSecurityHeaders(app, config);
   setupOpenApi(app);
   serveWidgetFiles(app, config);
   await serveWebApp(app, config);

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { ACCESS_CACHE_TTL_MS, AccessEpochs } from '../../platform/cache/access-epochs.js';
-import { EpochCache } from '../../platform/cache/epoch-cache.js';
+import { EpochCache, type EpochStamp } from '../../platform/cache/epoch-cache.js';
 import { TenantContext } from '../../platform/context/tenant-context.js';
 import { isUuid } from '../../platform/util/uuid.js';
 import { AccessError } from '../../platform/security/access.errors.js';
@@ -36,15 +36,22 @@ export class DbAccessTokenPrincipals extends AccessTokenPrincipals {
     this.platformRows = epochs.register(new EpochCache<PlatformPrincipalRow | null>(ACCESS_CACHE_TTL_MS));
   }
 
-  resolve(claims: AccessTokenClaims): Promise<Principal> {
-    return claims.typ === 'platform' ? this.platformSession(claims) : this.tenantSession(claims);
+  resolve(claims: AccessTokenClaims, stamp?: EpochStamp): Promise<Principal> {
+    return claims.typ === 'platform' ? this.platformSession(claims) : this.tenantSession(claims, stamp);
   }
 
-  private async tenantSession(claims: TenantAccessClaims): Promise<Principal> {
+  admittedStamp(claims: AccessTokenClaims): EpochStamp | undefined {
+    if (claims.typ === 'platform') return undefined;
+    const cached = this.tenantRows.peek(`${claims.tid}:${claims.sub}:${claims.sid}`);
+    const row = cached?.value;
+    return row && isRole(row.role) && row.sessionLive && row.tenantStatus === 'active' ? cached.stamp : undefined;
+  }
+
+  private async tenantSession(claims: TenantAccessClaims, known: EpochStamp | undefined): Promise<Principal> {
     if (!isUuid(claims.sid)) throw AccessError.unauthenticated('Invalid session');
     const scope = { tenantId: claims.tid, userId: claims.sub };
     const key = `${claims.tid}:${claims.sub}:${claims.sid}`;
-    const stamp = await this.epochs.read(scope);
+    const stamp = known ?? (await this.epochs.read(scope));
     let row = stamp && this.tenantRows.get(key, stamp);
     if (row === undefined) {
       row = (await this.ctx.run(scope, () => this.principals.find(claims.tid, claims.sub, claims.sid))) ?? null;

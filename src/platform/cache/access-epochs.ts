@@ -62,6 +62,20 @@ export class AccessEpochs implements OnModuleInit, OnModuleDestroy {
     return `${this.prefix}all`;
   }
 
+  /**
+   * The keys `read` takes a scope's stamp from: the global epoch, the tenant's and the user's (the
+   * global key again for a part the scope lacks). For a scope with both a tenant and a user, the
+   * stamp is their values joined with dots, 0 for a missing key: a Lua script that reads the same
+   * keys (RateLimiter.consumeUnderEpochs) makes the same stamp.
+   */
+  keysOf(scope: CacheScope): [string, string, string] {
+    return [
+      this.globalKey,
+      scope.tenantId ? `${this.prefix}t:${scope.tenantId}` : this.globalKey,
+      scope.userId ? `${this.prefix}u:${scope.userId}` : this.globalKey,
+    ];
+  }
+
   /** Caches whose entries are dropped when a change is announced (here or on another instance). */
   register<C extends Droppable>(cache: C): C {
     this.caches.add(cache);
@@ -76,11 +90,7 @@ export class AccessEpochs implements OnModuleInit, OnModuleDestroy {
     const redis = this.redisClient.redis;
     if (redis.status !== 'ready') return undefined;
     try {
-      const [all, tenant, user] = await redis.mget(
-        this.globalKey,
-        scope.tenantId ? `${this.prefix}t:${scope.tenantId}` : this.globalKey,
-        scope.userId ? `${this.prefix}u:${scope.userId}` : this.globalKey,
-      );
+      const [all, tenant, user] = await redis.mget(...this.keysOf(scope));
       return `${all ?? 0}.${scope.tenantId ? (tenant ?? 0) : '-'}.${scope.userId ? (user ?? 0) : '-'}` as EpochStamp;
     } catch {
       return undefined;

@@ -50,6 +50,16 @@ export class EpochCache<V> {
     return entry.value;
   }
 
+  /**
+   * The value stored under `key` and the stamp it was stored with, still within its lifetime,
+   * whatever the current epochs: for a caller that checks the stamp itself, in the same step that
+   * reads the epochs (EdgeAdmission). Never serve the value without that check.
+   */
+  peek(key: string, now = Date.now()): { value: V; stamp: EpochStamp } | undefined {
+    const entry = this.entries.get(key);
+    return entry !== undefined && entry.expiresAt > now ? { value: entry.value, stamp: entry.stamp } : undefined;
+  }
+
   set(key: string, value: V, scope: CacheScope, stamp: EpochStamp, now = Date.now()): void {
     if (this.entries.size >= this.maxEntries && !this.entries.has(key)) this.evict(now);
     this.entries.set(key, { value, stamp, tenantId: scope.tenantId, userId: scope.userId, expiresAt: now + this.ttlMs });

@@ -1,5 +1,4 @@
 import helmet from 'helmet';
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppConfig } from '../config/config.js';
 
@@ -46,10 +45,11 @@ const DOCS_POLICY = {
  *
  * Helmet's middleware is built once per policy and run from one synchronous hook: @fastify/helmet
  * built it anew (parsing every CSP directive) in two hooks on every request, about 25 to 40 µs of
- * CPU per request on the hot path (docs/adr/0018).
+ * CPU per request on the hot path (docs/adr/0018). Installed before Nest creates the application,
+ * so that it runs ahead of Nest's middleware: answers given before them (EdgeAdmission) carry the
+ * headers too.
  */
-export function useSecurityHeaders(app: NestFastifyApplication, config: AppConfig): void {
-  const fastify = app.getHttpAdapter().getInstance();
+export function useSecurityHeaders(fastify: FastifyInstance, config: AppConfig): void {
   const shared = { frameguard: { action: 'deny' as const }, referrerPolicy: { policy: 'strict-origin-when-cross-origin' as const } };
   const appHeaders = helmet({ ...shared, contentSecurityPolicy: { useDefaults: false, directives: contentSecurityPolicy(config) } });
   const docsHeaders = helmet({ ...shared, contentSecurityPolicy: { useDefaults: false, directives: DOCS_POLICY } });

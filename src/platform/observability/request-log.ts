@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
 
 /** Query parameters whose values are credentials (signed export links, single-use tokens). */
@@ -29,6 +29,14 @@ export function redactUrl(url: string): string {
   return `${url.slice(0, q)}?${query}`;
 }
 
+/** Fields for the log line of a request answered before its own logger was bound (EdgeAdmission). */
+const assigned = new WeakMap<object, Record<string, unknown>>();
+
+/** Adds `fields` to the request's log line, for a request answered before Nest's middleware ran. */
+export function assignRequestLogFields(reply: FastifyReply, fields: Record<string, unknown>): void {
+  assigned.set(reply.raw, fields);
+}
+
 interface WithLogs {
   log?: Logger;
   allLogs?: Logger[];
@@ -49,7 +57,7 @@ export function installRequestLog(fastify: FastifyInstance, root: () => Logger):
       // the root logger.
       const own = raw.allLogs?.at(-1) ?? raw.log;
       // Unmatched routes never reach pino-http: `log` is then Fastify's own no-op logger.
-      const bound = typeof own?.bindings === 'function' ? own.bindings() : {};
+      const bound = typeof own?.bindings === 'function' ? own.bindings() : (assigned.get(reply.raw) ?? {});
       const status = reply.statusCode;
       const log = root();
       const fields = {

@@ -27,7 +27,7 @@ export interface RateLimitDecision {
  *   KEYS[1] the key; ARGV[1] limit; ARGV[2] window in ms; ARGV[3] a unique member for this request.
  *   Returns { allowed 0|1, remaining, ms until the oldest entry leaves the window }.
  */
-const SLIDING_WINDOW_LUA = `
+const WINDOW_LUA_BODY = `
 local limit = tonumber(ARGV[1])
 local window = tonumber(ARGV[2])
 local t = redis.call('TIME')
@@ -46,11 +46,57 @@ local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
 if oldest[2] then reset = tonumber(oldest[2]) + window - now end
 local remaining = limit - count
 if remaining < 0 then remaining = 0 end
+`;
+
+const SLIDING_WINDOW_LUA = `${WINDOW_LUA_BODY}
 return { allowed, remaining, reset }
 `;
 
+/**
+ * The same window, counted only if the cache epochs named by KEYS[2..4] (AccessEpochs) still
+ * read `ARGV[4]` (joined `all.tenant.user`, 0 for a missing key): the caller's cached principal
+ * was stored under exactly those, so it still holds and the request may be counted. Either way it
+ * returns the epochs it read, so one round trip serves both the cache check and the limit.
+ *   Returns { -1, epochs } when the epochs differ (nothing counted), else
+ *   { allowed, remaining, ms until the oldest entry leaves, epochs }.
+ */
+const SLIDING_WINDOW_UNDER_EPOCHS_LUA = `
+local e = redis.call('MGET', KEYS[2], KEYS[3], KEYS[4])
+local epochs = (e[1] or '0') .. '.' .. (e[2] or '0') .. '.' .. (e[3] or '0')
+if epochs ~= ARGV[4] then return { -1, epochs } end
+${WINDOW_LUA_BODY}
+return { allowed, remaining, reset, epochs }
+`;
+
+/**
+ * A member unique to each counted request: this process's random id and a counter. randomBytes on
+ * every request was a system call each (about 3 % of a refused request's CPU, docs/adr/0018).
+ */
+const PROCESS_ID = randomBytes(8).toString('hex');
+let counted = 0;
+const uniqueMember = (): string => `${PROCESS_ID}:${(counted++).toString(36)}`;
+
 const COMMAND = 'tenantryRateLimitConsume';
 type ConsumeCommand = (key: string, limit: number, windowMs: number, member: string) => Promise<[number, number, number]>;
+const UNDER_EPOCHS_COMMAND = 'tenantryRateLimitConsumeUnderEpochs';
+type UnderEpochsCommand = (
+  key: string,
+  epochAll: string,
+  epochTenant: string,
+  epochUser: string,
+  limit: number,
+  windowMs: number,
+  member: string,
+  expected: string,
+) => Promise<[-1, string] | [number, number, number, string]>;
+
+/** What `consumeUnderEpochs` read: the epochs always, the decision only when they matched. */
+export interface EpochsAndDecision {
+  /** The epochs as Redis holds them now, joined `all.tenant.user` (0 for a missing key). */
+  epochs: string;
+  /** Undefined when the epochs were not the expected ones: then nothing was counted. */
+  decision?: RateLimitDecision;
+}
 
 /**
  * A rate limiter shared by every server instance (the counts live in Redis). Generic: callers pick
@@ -74,6 +120,7 @@ export class RateLimiter {
     const redis = redisClient.redis as unknown as Record<string, unknown>;
     if (typeof redis[COMMAND] !== 'function') {
       redisClient.redis.defineCommand(COMMAND, { numberOfKeys: 1, lua: SLIDING_WINDOW_LUA }); // EVALSHA, EVAL on NOSCRIPT
+      redisClient.redis.defineCommand(UNDER_EPOCHS_COMMAND, { numberOfKeys: 4, lua: SLIDING_WINDOW_UNDER_EPOCHS_LUA });
     }
   }
 
@@ -92,10 +139,33 @@ export class RateLimiter {
     if (!Number.isInteger(windowMs) || windowMs <= 0) throw new RangeError(`windowMs must be a positive integer, got ${windowMs}`);
     const redis = this.redisClient.redis;
     const command = (redis as unknown as Record<string, ConsumeCommand>)[COMMAND]!;
-    const answer = await this.health.attempt(source, () => command.call(redis, fullKey, limit, windowMs, randomBytes(8).toString('hex')), redis.status === 'ready');
+    const answer = await this.health.attempt(source, () => command.call(redis, fullKey, limit, windowMs, uniqueMember()), redis.status === 'ready');
     const windowSeconds = Math.max(1, Math.ceil(windowMs / 1000));
     if (answer === undefined) return { allowed: true, limit, remaining: limit, resetSeconds: windowSeconds, failedOpen: true };
     const [allowed, remaining, resetMs] = answer;
     return { allowed: allowed === 1, limit, remaining, resetSeconds: Math.max(1, Math.ceil(resetMs / 1000)) };
+  }
+
+  /**
+   * One request counted against `fullKey` only if the three epoch keys still hold `expected`
+   * (SLIDING_WINDOW_UNDER_EPOCHS_LUA), in ONE round trip; undefined when Redis did not answer
+   * (failed open, reported as `source`: the caller goes its usual way, which fails open too).
+   */
+  async consumeUnderEpochs(
+    fullKey: string,
+    epochKeys: readonly [string, string, string],
+    expected: string,
+    limit: number,
+    windowMs: number,
+    source: string,
+  ): Promise<EpochsAndDecision | undefined> {
+    const redis = this.redisClient.redis;
+    const command = (redis as unknown as Record<string, UnderEpochsCommand>)[UNDER_EPOCHS_COMMAND]!;
+    const member = uniqueMember();
+    const answer = await this.health.attempt(source, () => command.call(redis, fullKey, ...epochKeys, limit, windowMs, member, expected), redis.status === 'ready');
+    if (answer === undefined) return undefined;
+    if (answer.length === 2) return { epochs: answer[1] };
+    const [allowed, remaining, resetMs, epochs] = answer;
+    return { epochs, decision: { allowed: allowed === 1, limit, remaining, resetSeconds: Math.max(1, Math.ceil(resetMs / 1000)) } };
   }
 }

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { ThrottlerStorage } from '@nestjs/throttler';
 import { countRateLimitDecision } from '../observability/rate-limit-metrics.js';
-import { RateLimiter } from './rate-limiter.js';
+import { type RateLimitDecision, RateLimiter } from './rate-limiter.js';
 
 /** A throttler record, plus whether Redis was skipped (the request was let through uncounted). */
 export interface ThrottleRecord {
@@ -29,10 +29,13 @@ export class SlidingWindowThrottlerStorage implements ThrottlerStorage {
   constructor(private readonly limiter: RateLimiter) {}
 
   async increment(key: string, ttl: number, limit: number, _blockDuration: number, throttlerName: string): Promise<ThrottleRecord> {
-    const decision = countRateLimitDecision(throttlerName, await this.limiter.consumeAt(key, limit, ttl, 'throttler'));
-    const totalHits = limit - decision.remaining;
-    const base = { totalHits: decision.failedOpen ? 0 : totalHits, timeToExpire: decision.resetSeconds };
-    if (decision.failedOpen) return { ...base, isBlocked: false, timeToBlockExpire: 0, failedOpen: true };
-    return { ...base, isBlocked: !decision.allowed, timeToBlockExpire: decision.allowed ? 0 : decision.resetSeconds };
+    return throttleRecordOf(countRateLimitDecision(throttlerName, await this.limiter.consumeAt(key, limit, ttl, 'throttler')));
   }
+}
+
+/** A limiter's decision as the throttler's record. */
+export function throttleRecordOf(decision: RateLimitDecision): ThrottleRecord {
+  const base = { totalHits: decision.failedOpen ? 0 : decision.limit - decision.remaining, timeToExpire: decision.resetSeconds };
+  if (decision.failedOpen) return { ...base, isBlocked: false, timeToBlockExpire: 0, failedOpen: true };
+  return { ...base, isBlocked: !decision.allowed, timeToBlockExpire: decision.allowed ? 0 : decision.resetSeconds };
 }

@@ -44,6 +44,16 @@ export class AccessTokenVerifier {
     return this.verify(match[1]!);
   }
 
+  /**
+   * The claims of a `Bearer` token verified before and not expired, from memory; undefined for
+   * anything else (never verified here, expired, malformed, not a bearer): nothing is verified now.
+   */
+  known(authorization: string | undefined): AccessTokenClaims | undefined {
+    if (authorization === undefined || authorization.length < 8 || authorization.slice(0, 7).toLowerCase() !== 'bearer ') return undefined;
+    const known = this.verified.get(authorization.slice(7).trim());
+    return known && Date.now() <= known.untilMs ? known.claims : undefined;
+  }
+
   verify(token: string): AccessTokenClaims {
     const known = this.verified.get(token);
     if (known && Date.now() <= known.untilMs) return known.claims;

@@ -6,6 +6,7 @@ import { TenantContext } from '../context/tenant-context.js';
 import { AccessError, AccessErrorCode } from './access.errors.js';
 import type { AccessTokenClaims } from './access-token.js';
 import { AccessTokenVerifier } from './access-token-verifier.js';
+import { EdgeAdmission } from './edge-admission.js';
 import { ALLOW_PLATFORM_SESSION, ALLOW_SUSPENDED_TENANT, IS_PUBLIC, PLATFORM_ADMIN_ONLY, REQUIRED_PERMISSION, USER_SESSION_ONLY } from './decorators.js';
 import { AccessTokenPrincipals, API_KEY_PREFIX, ApiKeyPrincipals, type Principal } from './principal.js';
 
@@ -26,13 +27,16 @@ export class TenantAuthGuard implements CanActivate {
     private readonly ctx: TenantContext,
     private readonly log: PinoLogger,
     private readonly verifier: AccessTokenVerifier,
+    private readonly edge: EdgeAdmission,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const targets = [context.getHandler(), context.getClass()];
-    if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) return true;
-
+    const isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets) === true;
     const request = context.switchToHttp().getRequest<FastifyRequest & { user?: AccessTokenClaims }>();
+    if (context.getType() === 'http') this.edge.learn(request, !isPublic);
+    if (isPublic) return true;
+
     const principal = await this.authenticate(request);
     const platformAdminOnly = this.reflector.getAllAndOverride<boolean>(PLATFORM_ADMIN_ONLY, targets) === true;
 
@@ -78,7 +82,7 @@ export class TenantAuthGuard implements CanActivate {
     const apiKey = apiKeyOf(request);
     if (apiKey !== undefined) return this.apiKeys.authenticate(apiKey);
     request.user = this.verifier.verifyBearer(request.headers.authorization); // 401 on any verification failure; @SessionId reads it
-    return this.tokens.resolve(request.user);
+    return this.tokens.resolve(request.user, this.edge.stampOf(request)); // the epochs the edge read, if it did
   }
 }
 

@@ -35,7 +35,19 @@ export interface Principal {
  * once, not when the token expires). Throws AccessError (401) when the token no longer holds.
  */
 export abstract class AccessTokenPrincipals {
-  abstract resolve(claims: AccessTokenClaims): Promise<Principal>;
+  /**
+   * `stamp`: the cache epochs of the claims' tenant and user, when the caller has read them already
+   * (EdgeAdmission, in the same round trip as the rate limit); else they are read here.
+   */
+  abstract resolve(claims: AccessTokenClaims, stamp?: EpochStamp): Promise<Principal>;
+
+  /**
+   * From memory only: the epochs under which a principal of these claims was cached that still
+   * holds (a member, a live session) in an active tenant; undefined when there is none. Such a
+   * principal may be counted against its tenant's rate limit before the guard runs, if the epochs
+   * in Redis still read the same (EdgeAdmission).
+   */
+  abstract admittedStamp(claims: AccessTokenClaims): EpochStamp | undefined;
 }
 
 /** Resolves the principal of a raw API key (`X-API-Key`, or `Bearer tnry_...`); 401 when invalid. */

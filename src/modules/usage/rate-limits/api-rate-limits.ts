@@ -5,12 +5,15 @@ import type { ThrottlerModuleOptions, ThrottlerOptions } from '@nestjs/throttler
 import { AccessEpochs } from '../../../platform/cache/access-epochs.js';
 import { AppConfig } from '../../../platform/config/config.js';
 import { TenantContext } from '../../../platform/context/tenant-context.js';
+import { throttleRecordOf } from '../../../platform/rate-limit/sliding-window-throttler-storage.js';
+import { EdgeAdmission } from '../../../platform/security/edge-admission.js';
 import { SIGN_IN_RATE_LIMITED, WIDGET_RATE_LIMITED } from '../../../platform/rate-limit/decorators.js';
 import type { SlidingWindowThrottlerStorage } from '../../../platform/rate-limit/sliding-window-throttler-storage.js';
 import { IS_PUBLIC } from '../../../platform/security/decorators.js';
 import { metrics } from '../../../platform/observability/metrics.js';
 import { PlansService } from '../../billing/plans/plans.service.js';
 import { FREE_PLAN } from '../../billing/sync/subscription-state.js';
+import { rateLimitRefusal } from './api-throttler.guard.js';
 
 /** Every limit here counts requests per minute. */
 export const RATE_WINDOW_MS = 60_000;
@@ -45,8 +48,21 @@ export class ApiRateLimits {
     private readonly reflector: Reflector,
     private readonly config: AppConfig,
     epochs: AccessEpochs,
+    edge: EdgeAdmission,
   ) {
     this.prefix = `${config.env.QUEUE_PREFIX}:throttle`;
+    // The `tenant` throttler, counted at the edge when the tenant's limit is in memory (one Redis
+    // round trip with the cache epochs; docs/adr/0018): the same key, window and refusal.
+    edge.useTenantLimit({
+      name: 'tenant',
+      windowMs: RATE_WINDOW_MS,
+      cachedLimit: (tenantId) => {
+        const cached = this.limits.get(tenantId);
+        return cached && cached.until > Date.now() ? cached.limit : undefined;
+      },
+      key: (tenantId) => this.keyOf('tenant', tenantId),
+      refusal: (decision) => rateLimitRefusal('tenant', decision.limit, throttleRecordOf(decision)),
+    });
     // A plan change announced by any instance drops the tenant's limit here at once (pub/sub).
     epochs.register({ drop: (scope) => (scope === 'all' ? this.limits.clear() : scope.tenantId && this.limits.delete(scope.tenantId)) });
   }
@@ -95,8 +111,12 @@ export class ApiRateLimits {
     return {
       storage,
       throttlers,
-      generateKey: (_context, tracker, name) => `${this.prefix}:${name}:${tracker}`,
+      generateKey: (_context, tracker, name) => this.keyOf(name, tracker),
     };
+  }
+
+  private keyOf(throttler: string, tracker: string): string {
+    return `${this.prefix}:${throttler}:${tracker}`;
   }
 
   /** api_per_minute of the tenant in context, from its plan and overrides. */

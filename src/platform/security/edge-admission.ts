@@ -1,0 +1,147 @@
+import { Injectable } from '@nestjs/common';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { AccessEpochs } from '../cache/access-epochs.js';
+import type { EpochStamp } from '../cache/epoch-cache.js';
+import { keepContextStore } from '../context/request-store.js';
+import type { AppError } from '../http/app-error.js';
+import { sendProblem, toProblem } from '../http/problem.filter.js';
+import { countRateLimitDecision } from '../observability/rate-limit-metrics.js';
+import { assignRequestLogFields } from '../observability/request-log.js';
+import { type RateLimitDecision, RateLimiter } from '../rate-limit/rate-limiter.js';
+import { AccessTokenVerifier } from './access-token-verifier.js';
+import { AccessTokenPrincipals } from './principal.js';
+
+/**
+ * The per-tenant API limit, as the module that owns it (usage) lends it to the edge: its key and
+ * window, the tenant's limit when it is in memory, and the refusal the API answers with.
+ */
+export interface TenantRateLimit {
+  /** The throttler's name (metrics). */
+  readonly name: string;
+  readonly windowMs: number;
+  /** The tenant's limit per window from memory; undefined when not known yet (the usual path reads it). */
+  cachedLimit(tenantId: string): number | undefined;
+  /** The full Redis key of the tenant's window. */
+  key(tenantId: string): string;
+  /** What a request refused by the limit is answered (the same error the throttler throws). */
+  refusal(decision: RateLimitDecision): AppError;
+}
+
+/** What the edge learnt about a request, for the guard and the throttler after it. */
+interface EdgeOutcome {
+  /** The cache epochs of the token's tenant and user, read in the edge's round trip. */
+  stamp: EpochStamp;
+  /** The request was counted against its tenant's limit under this key. */
+  counted?: { key: string; decision: RateLimitDecision };
+}
+
+/** Routes remembered (method and route template); far above the API's own. */
+const MAX_ROUTES = 2_000;
+
+/**
+ * ONE Redis round trip before anything else of an authenticated request, and a refusal that costs
+ * nothing more (docs/adr/0018, decision 20). A Fastify onRequest hook, ahead of Nest's middleware,
+ * guards and interceptors; it acts only on what it can decide exactly from memory and Redis:
+ * - a route the auth guard has already seen requiring authentication (learnt on its first request:
+ *   the guard knows the route's metadata, the edge does not guess it);
+ * - a `Bearer` access token verified before (AccessTokenVerifier.known), of a tenant session;
+ * - a principal cached for it that still holds in an active tenant (AccessTokenPrincipals
+ *   .admittedStamp) and the tenant's limit in memory (TenantRateLimit.cachedLimit).
+ * Then one Lua script (RateLimiter.consumeUnderEpochs) reads the tenant's and user's cache epochs
+ * and, only if they still read as when the principal was cached (so it still holds: a removed
+ * member, a revoked session or a suspended tenant has bumped them), counts the request against the
+ * tenant's limit. Over the limit, the 429 is answered here, with no SQL and none of Nest's pipeline.
+ * Otherwise the epochs and the decision are kept for the request: the guard resolves the principal
+ * under those epochs (no second read) and the throttler takes the decision (no second count).
+ * Anything else (an API key, a token not verified yet, epochs that moved, Redis away) goes the
+ * usual way, which decides the same, in two round trips.
+ *
+ * A request counted here and then refused by the guard (a permission it lacks) stays counted: it
+ * was made by a principal that holds, like any refused call of an API that meters by caller.
+ */
+@Injectable()
+export class EdgeAdmission {
+  private readonly routes = new Map<string, boolean>();
+  private readonly outcomes = new WeakMap<object, EdgeOutcome>();
+  private limit: TenantRateLimit | undefined;
+
+  constructor(
+    private readonly verifier: AccessTokenVerifier,
+    private readonly principals: AccessTokenPrincipals,
+    private readonly epochs: AccessEpochs,
+    private readonly limiter: RateLimiter,
+  ) {}
+
+  /** The per-tenant limit the edge counts (the usage module lends it at start). */
+  useTenantLimit(limit: TenantRateLimit): void {
+    this.limit = limit;
+  }
+
+  /** The auth guard tells, on a route's first request, whether it requires authentication. */
+  learn(request: FastifyRequest, authenticated: boolean): void {
+    const route = routeOf(request);
+    if (route !== undefined && !this.routes.has(route) && this.routes.size < MAX_ROUTES) this.routes.set(route, authenticated);
+  }
+
+  /** The epochs the edge read for this request's token, if it did. */
+  stampOf(request: object): EpochStamp | undefined {
+    return this.outcomes.get(request)?.stamp;
+  }
+
+  /** The decision the edge counted for this request under `key`, if it did. */
+  countedAt(request: object, key: string): RateLimitDecision | undefined {
+    const counted = this.outcomes.get(request)?.counted;
+    return counted?.key === key ? counted.decision : undefined;
+  }
+
+  /** The hook's work for one request: undefined to go on, the reply when it was answered here. */
+  onRequest(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> | undefined {
+    if (this.limit === undefined) return undefined;
+    const route = routeOf(request);
+    if (route === undefined || this.routes.get(route) !== true) return undefined;
+    return this.admit(request, reply, this.limit);
+  }
+
+  private async admit(request: FastifyRequest, reply: FastifyReply, limit: TenantRateLimit): Promise<FastifyReply | undefined> {
+    if (request.headers['x-api-key'] !== undefined) return undefined;
+    const claims = this.verifier.known(request.headers.authorization);
+    if (claims === undefined || claims.typ === 'platform') return undefined;
+    const tenantId = claims.tid;
+    const max = limit.cachedLimit(tenantId);
+    // Without a limit in memory nothing is counted here, but the epochs are still read for the guard.
+    const expected = (max !== undefined && this.principals.admittedStamp(claims)) || '';
+    const key = limit.key(tenantId);
+    const scope = { tenantId, userId: claims.sub };
+    const answer = await this.limiter.consumeUnderEpochs(key, this.epochs.keysOf(scope), expected, max ?? 0, limit.windowMs, 'edge');
+    if (answer === undefined) return undefined; // Redis did not answer: the usual path decides (and fails open)
+    const decision = answer.decision;
+    this.outcomes.set(request, { stamp: answer.epochs as EpochStamp, counted: decision && { key, decision } });
+    if (decision === undefined) return undefined;
+    countRateLimitDecision(limit.name, decision);
+    if (decision.allowed) return undefined;
+    // Refused here: the request log, the HTTP metrics and the tenant's traffic still see whose it was.
+    keepContextStore(request.raw, { ctx: { tenantId, userId: claims.sub, roles: [], permissions: [], requestId: String(request.id) } });
+    assignRequestLogFields(reply, { tenantId, userId: claims.sub });
+    sendProblem(reply, request, toProblem(limit.refusal(decision)));
+    return reply;
+  }
+}
+
+function routeOf(request: FastifyRequest): string | undefined {
+  const url = request.routeOptions.url;
+  return url === undefined ? undefined : `${request.method} ${url}`;
+}
+
+/**
+ * Adds the edge's onRequest hook to `fastify` now, before Nest creates the application and
+ * registers its middleware (nestjs-cls, pino-http), so that a refusal costs none of them either;
+ * the hook serves the instance `edge()` gives once the application exists (none before: no-op).
+ */
+export function installEdgeAdmission(fastify: FastifyInstance, edge: () => EdgeAdmission | undefined): void {
+  fastify.addHook('onRequest', (request, reply, done) => {
+    const answered = edge()?.onRequest(request, reply);
+    if (answered === undefined) return done();
+    // Answered here: Fastify's hooks stop at a sent reply (as a hook that replies must not call done).
+    answered.then((sent) => sent === undefined && done(), done);
+  });
+}
