@@ -3,7 +3,7 @@ import type { LightMyRequestResponse } from 'fastify';
 import type { Command } from 'ioredis';
 import { TenantAuthGuard } from '../../src/platform/security/auth.guard.js';
 import { RedisClient } from '../../src/platform/redis/redis.module.js';
-import { createTestApp, expectProblem, type TestApp, type TestMember } from '../support/http-app.js';
+import { createTestApp, expectProblem, type TestApp, type TestMember, type TestTenant } from '../support/http-app.js';
 
 /**
  * EdgeAdmission (docs/adr/0018, decision 20): an authenticated request makes ONE Redis round trip
@@ -13,13 +13,15 @@ import { createTestApp, expectProblem, type TestApp, type TestMember } from '../
  */
 
 let t: TestApp;
+const IP_LIMIT = 4;
 /** Redis commands sent by the application since the last `take()`, by name. */
 const sent: string[] = [];
 const take = () => sent.splice(0).filter((name) => ['evalsha', 'eval', 'mget', 'script'].includes(name));
 let guardRuns = 0;
 
 beforeAll(async () => {
-  t = await createTestApp();
+  // The widget's per-address limit is low: each widget test below sends from its own address.
+  t = await createTestApp({ env: { WIDGET_RATE_PER_IP: String(IP_LIMIT) } });
   const redis = t.app.get(RedisClient).redis;
   const sendCommand = redis.sendCommand.bind(redis);
   redis.sendCommand = (command: Command, stream?: never) => {
@@ -143,5 +145,103 @@ describe('a request over its tenant limit is refused at the edge, as the throttl
     expect((await get('/api/v1/usage', member)).statusCode).toBe(200);
     const forged = { authorization: `${member.auth.authorization!.slice(0, -4)}AAAA` };
     for (let i = 0; i < 3; i++) expectProblem(await t.inject({ method: 'GET', url: '/api/v1/usage', headers: forged }), 401, 'unauthenticated');
+  });
+});
+
+describe('the widget: one Redis round trip per /chat, and its refusals at the edge', () => {
+  async function widgetTenant(chatPer10s: number): Promise<TestTenant> {
+    const tenant = await t.makeTenant();
+    await t.owner.query('update tenants set limit_overrides = $2 where id = $1', [tenant.id, { chat_per_10s: chatPer10s }]);
+    await t.owner.query("insert into assistant_configs (tenant_id, model, welcome_message, widget_enabled, allowed_origins) values ($1, 'mock-2', 'Hi', true, $2)", [
+      tenant.id,
+      ['https://shop.example'],
+    ]);
+    return tenant;
+  }
+  const widget = (url: string, payload: Record<string, unknown>, remoteAddress: string, headers: Record<string, string> = {}) =>
+    t.inject({ method: 'POST', url, payload, remoteAddress, headers });
+  const sessionOf = async (tenant: TestTenant, remoteAddress: string): Promise<string> => {
+    const res = await widget('/session', { tenant_id: tenant.slug }, remoteAddress);
+    expect(res.statusCode).toBe(200);
+    return res.json<{ session_id: string }>().session_id;
+  };
+
+  it('a turn, once the slug is in memory, sends ONE script to Redis (both limits and the epochs), and answers its limit headers', async () => {
+    const tenant = await widgetTenant(100);
+    const session = await sessionOf(tenant, '10.77.0.1');
+    const chat = () => widget('/chat', { tenant_id: tenant.slug, session_id: session, message: 'hello' }, '10.77.0.1');
+    expect((await chat()).statusCode).toBe(200); // the usual way: caches the slug
+    take();
+    const res = await chat();
+    expect(res.statusCode).toBe(200);
+    expect(take()).toEqual(['evalsha']);
+    expect(res.headers['ratelimit-limit']).toBe('100');
+    expect(res.headers['ratelimit-remaining']).toBe('98');
+  });
+
+  it("a /chat over the tenant's chat_per_10s is refused at the edge with the usual path's answer, cross-origin headers included", async () => {
+    const tenant = await widgetTenant(0);
+    const session = await sessionOf(tenant, '10.77.0.2');
+    const origin = { origin: 'https://shop.example' };
+    const chat = () => widget('/chat', { tenant_id: tenant.slug, session_id: session, message: 'hello' }, '10.77.0.2', origin);
+    const usual = await chat(); // the slug and the origin's gate are not in memory yet: the usual path refuses it
+    const guardRunsBefore = guardRuns;
+    take();
+    const atEdge = await chat();
+
+    expect(take()).toEqual(['evalsha']);
+    expect(guardRuns).toBe(guardRunsBefore);
+    for (const res of [usual, atEdge]) {
+      expect(res.statusCode).toBe(429);
+      expect(res.json()).toEqual({ detail: 'Rate limit exceeded' });
+      expect(res.headers['access-control-allow-origin']).toBe('https://shop.example');
+    }
+    const [u, e] = [refusalHeaders(usual), refusalHeaders(atEdge)];
+    for (const h of [u, e]) {
+      delete h['retry-after'];
+      delete h['ratelimit-reset'];
+    }
+    expect(e).toEqual(u);
+  });
+
+  it("the widget's per-address limit is counted first: over it, the edge answers the throttler's refusal, and the tenant's limit is not counted", async () => {
+    const tenant = await widgetTenant(100);
+    const address = '10.77.0.3';
+    const session = await sessionOf(tenant, address); // 1 of IP_LIMIT
+    const chat = () => widget('/chat', { tenant_id: tenant.slug, session_id: session, message: 'hello' }, address);
+    for (let i = 2; i <= IP_LIMIT; i++) expect((await chat()).statusCode).toBe(200);
+    take();
+    const atEdge = await chat();
+    expect(take()).toEqual(['evalsha']);
+    const usual = await widget('/session', { tenant_id: tenant.slug }, address); // /session has no edge: the throttler refuses it
+    for (const res of [atEdge, usual]) {
+      expect(res.statusCode).toBe(429);
+      expect(res.json()).toEqual({ detail: 'Too many requests from this address; try again later' });
+    }
+    const [u, e] = [refusalHeaders(usual), refusalHeaders(atEdge)];
+    for (const h of [u, e]) {
+      delete h['retry-after'];
+      delete h['ratelimit-reset'];
+    }
+    expect(e).toEqual(u);
+    // From another address, the tenant's count shows the refused request took nothing: IP_LIMIT - 1 turns so far.
+    const other = await widget('/chat', { tenant_id: tenant.slug, session_id: session, message: 'hello' }, '10.77.0.4');
+    expect(other.statusCode).toBe(200);
+    expect(other.headers['ratelimit-remaining']).toBe(String(100 - IP_LIMIT));
+  });
+
+  it('what the edge cannot decide from memory goes the usual way, with its own answer', async () => {
+    const tenant = await widgetTenant(0);
+    const session = await sessionOf(tenant, '10.77.0.5');
+    let address = 10;
+    // Each from its own address, under the per-address limit.
+    const chat = (payload: Record<string, unknown>, headers: Record<string, string> = {}) =>
+      widget('/chat', { tenant_id: tenant.slug, session_id: session, message: 'hi', ...payload }, `10.77.1.${address++}`, headers);
+    expect((await chat({})).statusCode).toBe(429); // the slug is in memory from now on
+    expect((await chat({ message: '   ' })).statusCode).toBe(422);
+    expect((await chat({ session_id: 'not-a-session' })).statusCode).toBe(404);
+    expect((await chat({}, { origin: 'https://elsewhere.example' })).statusCode).toBe(403);
+    const other = await widgetTenant(0);
+    expect((await chat({ session_id: await sessionOf(other, '10.77.0.6') })).statusCode).toBe(403);
   });
 });

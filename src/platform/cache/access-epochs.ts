@@ -76,6 +76,11 @@ export class AccessEpochs implements OnModuleInit, OnModuleDestroy {
     ];
   }
 
+  /** The stamp of `scope` from the values of its `keysOf` (read in a caller's own round trip). */
+  stampOf(scope: CacheScope, [all, tenant, user]: ReadonlyArray<string | null | undefined>): EpochStamp {
+    return `${all ?? 0}.${scope.tenantId ? (tenant ?? 0) : '-'}.${scope.userId ? (user ?? 0) : '-'}` as EpochStamp;
+  }
+
   /** Caches whose entries are dropped when a change is announced (here or on another instance). */
   register<C extends Droppable>(cache: C): C {
     this.caches.add(cache);
@@ -90,8 +95,7 @@ export class AccessEpochs implements OnModuleInit, OnModuleDestroy {
     const redis = this.redisClient.redis;
     if (redis.status !== 'ready') return undefined;
     try {
-      const [all, tenant, user] = await redis.mget(...this.keysOf(scope));
-      return `${all ?? 0}.${scope.tenantId ? (tenant ?? 0) : '-'}.${scope.userId ? (user ?? 0) : '-'}` as EpochStamp;
+      return this.stampOf(scope, await redis.mget(...this.keysOf(scope)));
     } catch {
       return undefined;
     }
@@ -130,7 +134,7 @@ export class AccessEpochs implements OnModuleInit, OnModuleDestroy {
   }
 
   onModuleInit(): void {
-    const subscriber = this.redisClient.redis.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null, commandTimeout: undefined });
+    const subscriber = this.redisClient.redis.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null, commandTimeout: undefined, enableAutoPipelining: false });
     this.subscriber = subscriber;
     subscriber.on('error', () => undefined); // ioredis reconnects (and resubscribes); epochs keep reads exact meanwhile
     let connectedOnce = false;

@@ -41,11 +41,14 @@ export class TenantConfigCache {
     return value;
   }
 
-  /** Reads the tenant's epochs into the context (for a path the guard did not stamp, e.g. the widget). */
-  async stamp(tenantId: string): Promise<void> {
+  /**
+   * Reads the tenant's epochs into the context (for a path the guard did not stamp, e.g. the
+   * widget), or takes `known`, read for this tenant in the caller's own round trip (EdgeAdmission).
+   */
+  async stamp(tenantId: string, known?: EpochStamp): Promise<void> {
     const state = this.ctx.current();
     if (!state || state.tenantId !== tenantId) return;
-    state.epochStamp = await this.epochs.read({ tenantId });
+    state.epochStamp = known ?? (await this.epochs.read({ tenantId }));
   }
 
   private stampOf(tenantId: string): EpochStamp | undefined {

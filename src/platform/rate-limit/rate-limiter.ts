@@ -24,31 +24,36 @@ export interface RateLimitDecision {
  * older than the window are dropped; a request is counted only if fewer than `limit` remain, so the
  * set never holds more than `limit` entries. Unlike a fixed window, it never lets 2 x limit through
  * around a window boundary: any `window` ms hold at most `limit` allowed requests.
- *   KEYS[1] the key; ARGV[1] limit; ARGV[2] window in ms; ARGV[3] a unique member for this request.
- *   Returns { allowed 0|1, remaining, ms until the oldest entry leaves the window }.
+ * `consume` answers { allowed 0|1, remaining, ms until the oldest entry leaves the window }; every
+ * script below is built on it.
  */
-const WINDOW_LUA_BODY = `
-local limit = tonumber(ARGV[1])
-local window = tonumber(ARGV[2])
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
-local count = redis.call('ZCARD', KEYS[1])
-local allowed = 0
-if count < limit then
-  redis.call('ZADD', KEYS[1], now, ARGV[3])
-  redis.call('PEXPIRE', KEYS[1], window)
-  count = count + 1
-  allowed = 1
+const WINDOW_LUA = `
+local function clock()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 end
-local reset = window
-local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-if oldest[2] then reset = tonumber(oldest[2]) + window - now end
-local remaining = limit - count
-if remaining < 0 then remaining = 0 end
+local function consume(key, limit, window, member, now)
+  redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window)
+  local count = redis.call('ZCARD', key)
+  local allowed = 0
+  if count < limit then
+    redis.call('ZADD', key, now, member)
+    redis.call('PEXPIRE', key, window)
+    count = count + 1
+    allowed = 1
+  end
+  local reset = window
+  local oldest = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
+  if oldest[2] then reset = tonumber(oldest[2]) + window - now end
+  local remaining = limit - count
+  if remaining < 0 then remaining = 0 end
+  return allowed, remaining, reset
+end
 `;
 
-const SLIDING_WINDOW_LUA = `${WINDOW_LUA_BODY}
+/** KEYS[1] the key; ARGV[1] limit; ARGV[2] window in ms; ARGV[3] a unique member for this request. */
+const SLIDING_WINDOW_LUA = `${WINDOW_LUA}
+local allowed, remaining, reset = consume(KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3], clock())
 return { allowed, remaining, reset }
 `;
 
@@ -60,12 +65,38 @@ return { allowed, remaining, reset }
  *   Returns { -1, epochs } when the epochs differ (nothing counted), else
  *   { allowed, remaining, ms until the oldest entry leaves, epochs }.
  */
-const SLIDING_WINDOW_UNDER_EPOCHS_LUA = `
+const SLIDING_WINDOW_UNDER_EPOCHS_LUA = `${WINDOW_LUA}
 local e = redis.call('MGET', KEYS[2], KEYS[3], KEYS[4])
 local epochs = (e[1] or '0') .. '.' .. (e[2] or '0') .. '.' .. (e[3] or '0')
 if epochs ~= ARGV[4] then return { -1, epochs } end
-${WINDOW_LUA_BODY}
+local allowed, remaining, reset = consume(KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3], clock())
 return { allowed, remaining, reset, epochs }
+`;
+
+/**
+ * Several windows counted in order, stopping at the first that refuses (the ones after it are not
+ * counted), and the values of some other keys read beside them (cache epochs): one round trip.
+ *   KEYS: the ARGV[1] windows' keys, then the keys to read. ARGV: the number of windows, then for
+ *   each its limit, window in ms and unique member.
+ *   Returns the values read (false for a missing key), then { allowed, remaining, reset } of each
+ *   window counted.
+ */
+const SLIDING_WINDOWS_LUA = `${WINDOW_LUA}
+local n = tonumber(ARGV[1])
+local out = {}
+if #KEYS > n then
+  local values = redis.call('MGET', unpack(KEYS, n + 1))
+  for i = 1, #values do out[i] = values[i] end
+end
+local now = clock()
+for i = 1, n do
+  local allowed, remaining, reset = consume(KEYS[i], tonumber(ARGV[3 * i - 1]), tonumber(ARGV[3 * i]), ARGV[3 * i + 1], now)
+  out[#out + 1] = allowed
+  out[#out + 1] = remaining
+  out[#out + 1] = reset
+  if allowed == 0 then break end
+end
+return out
 `;
 
 /**
@@ -79,6 +110,16 @@ const uniqueMember = (): string => `${PROCESS_ID}:${(counted++).toString(36)}`;
 const COMMAND = 'tenantryRateLimitConsume';
 type ConsumeCommand = (key: string, limit: number, windowMs: number, member: string) => Promise<[number, number, number]>;
 const UNDER_EPOCHS_COMMAND = 'tenantryRateLimitConsumeUnderEpochs';
+const WINDOWS_COMMAND = 'tenantryRateLimitConsumeWindows';
+type WindowsCommand = (numberOfKeys: number, ...keysAndArgs: Array<string | number>) => Promise<Array<string | number | null>>;
+
+/** One window of `consumeWindows`. */
+export interface RateLimitWindow {
+  /** The full key (callers name it with its prefix, as `consumeAt`). */
+  key: string;
+  limit: number;
+  windowMs: number;
+}
 type UnderEpochsCommand = (
   key: string,
   epochAll: string,
@@ -121,7 +162,13 @@ export class RateLimiter {
     if (typeof redis[COMMAND] !== 'function') {
       redisClient.redis.defineCommand(COMMAND, { numberOfKeys: 1, lua: SLIDING_WINDOW_LUA }); // EVALSHA, EVAL on NOSCRIPT
       redisClient.redis.defineCommand(UNDER_EPOCHS_COMMAND, { numberOfKeys: 4, lua: SLIDING_WINDOW_UNDER_EPOCHS_LUA });
+      redisClient.redis.defineCommand(WINDOWS_COMMAND, { lua: SLIDING_WINDOWS_LUA }); // the number of keys is the first argument
     }
+  }
+
+  /** The full Redis key of a `consume` key (for `consumeWindows`, which takes full keys). */
+  fullKey(key: string): string {
+    return this.prefix + key;
   }
 
   /** Counts one request against `key`: at most `limit` requests in any `windowSeconds`. */
@@ -167,5 +214,35 @@ export class RateLimiter {
     if (answer.length === 2) return { epochs: answer[1] };
     const [allowed, remaining, resetMs, epochs] = answer;
     return { epochs, decision: { allowed: allowed === 1, limit, remaining, resetSeconds: Math.max(1, Math.ceil(resetMs / 1000)) } };
+  }
+
+  /**
+   * Counts one request against each window in order, in ONE round trip, stopping at the first
+   * refusal (SLIDING_WINDOWS_LUA), and reads `readKeys` beside them. Returns the values read and a
+   * decision for each window counted (the last one refused, or all allowed); undefined when Redis
+   * did not answer (failed open, reported as `source`).
+   */
+  async consumeWindows(
+    windows: readonly RateLimitWindow[],
+    readKeys: readonly string[],
+    source: string,
+  ): Promise<{ values: Array<string | null>; decisions: RateLimitDecision[] } | undefined> {
+    for (const w of windows) {
+      if (!Number.isInteger(w.limit) || w.limit < 0) throw new RangeError(`limit must be a non-negative integer, got ${w.limit}`);
+      if (!Number.isInteger(w.windowMs) || w.windowMs <= 0) throw new RangeError(`windowMs must be a positive integer, got ${w.windowMs}`);
+    }
+    const redis = this.redisClient.redis;
+    const command = (redis as unknown as Record<string, WindowsCommand>)[WINDOWS_COMMAND]!;
+    const args = [windows.length, ...windows.flatMap((w) => [w.limit, w.windowMs, uniqueMember()])];
+    const keys = [...windows.map((w) => w.key), ...readKeys];
+    const answer = await this.health.attempt(source, () => command.call(redis, keys.length, ...keys, ...args), redis.status === 'ready');
+    if (answer === undefined) return undefined;
+    const values = answer.slice(0, readKeys.length).map((v) => (v === null ? null : String(v)));
+    const decisions: RateLimitDecision[] = [];
+    for (let i = readKeys.length, w = 0; i + 2 < answer.length && w < windows.length; i += 3, w++) {
+      const [allowed, remaining, resetMs] = [Number(answer[i]), Number(answer[i + 1]), Number(answer[i + 2])];
+      decisions.push({ allowed: allowed === 1, limit: windows[w]!.limit, remaining, resetSeconds: Math.max(1, Math.ceil(resetMs / 1000)) });
+    }
+    return { values, decisions };
   }
 }

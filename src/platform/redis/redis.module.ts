@@ -17,6 +17,11 @@ export class RedisClient implements OnModuleDestroy {
       connectTimeout: 2000,
       commandTimeout: 1000,
       enableOfflineQueue: false,
+      // Commands issued in the same turn of the event loop (concurrent requests' rate limits and
+      // epochs) leave in ONE write: a system call per command was most of a refused request's
+      // CPU here (docs/adr/0018). Connections made with duplicate() (subscribers, blocking
+      // readers) turn it off.
+      enableAutoPipelining: true,
     });
     this.redis.on('error', () => undefined); // reported by readiness; ioredis reconnects on its own
   }

@@ -27,13 +27,16 @@ export interface TenantRateLimit {
   refusal(decision: RateLimitDecision): AppError;
 }
 
-/** What the edge learnt about a request, for the guard and the throttler after it. */
-interface EdgeOutcome {
-  /** The cache epochs of the token's tenant and user, read in the edge's round trip. */
+/** What an edge learnt about a request, for the guards, throttlers and services after it. */
+export interface EdgeOutcome {
+  /** The cache epochs read in the edge's round trip (the token's tenant and user, or a tenant's). */
   stamp: EpochStamp;
-  /** The request was counted against its tenant's limit under this key. */
-  counted?: { key: string; decision: RateLimitDecision };
+  /** The limits the request was counted against, by full key: not to be counted again. */
+  counted: Array<{ key: string; decision: RateLimitDecision }>;
 }
+
+/** A module's own edge for one route, run before Nest's pipeline once the body is parsed (preHandler). */
+export type RouteEdge = (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply | undefined> | undefined;
 
 /** Routes remembered (method and route template); far above the API's own. */
 const MAX_ROUTES = 2_000;
@@ -62,6 +65,7 @@ const MAX_ROUTES = 2_000;
 @Injectable()
 export class EdgeAdmission {
   private readonly routes = new Map<string, boolean>();
+  private readonly routeEdges = new Map<string, RouteEdge>();
   private readonly outcomes = new WeakMap<object, EdgeOutcome>();
   private limit: TenantRateLimit | undefined;
 
@@ -77,6 +81,20 @@ export class EdgeAdmission {
     this.limit = limit;
   }
 
+  /**
+   * A module's edge for `route` (`POST /chat`): it decides from memory and one Redis round trip,
+   * and answers (returns the reply) only what the usual path would answer the same; otherwise it
+   * keeps what it counted (`keep`) and lets the request go on.
+   */
+  useRouteEdge(route: string, edge: RouteEdge): void {
+    this.routeEdges.set(route, edge);
+  }
+
+  /** Keeps what an edge read and counted for this request. */
+  keep(request: object, outcome: EdgeOutcome): void {
+    this.outcomes.set(request, outcome);
+  }
+
   /** The auth guard tells, on a route's first request, whether it requires authentication. */
   learn(request: FastifyRequest, authenticated: boolean): void {
     const route = routeOf(request);
@@ -90,8 +108,14 @@ export class EdgeAdmission {
 
   /** The decision the edge counted for this request under `key`, if it did. */
   countedAt(request: object, key: string): RateLimitDecision | undefined {
-    const counted = this.outcomes.get(request)?.counted;
-    return counted?.key === key ? counted.decision : undefined;
+    return this.outcomes.get(request)?.counted.find((c) => c.key === key)?.decision;
+  }
+
+  /** The preHandler hook's work: the route's own edge, if a module gave one. */
+  preHandler(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> | undefined {
+    if (this.routeEdges.size === 0) return undefined;
+    const route = routeOf(request);
+    return route === undefined ? undefined : this.routeEdges.get(route)?.(request, reply);
   }
 
   /** The hook's work for one request: undefined to go on, the reply when it was answered here. */
@@ -115,7 +139,7 @@ export class EdgeAdmission {
     const answer = await this.limiter.consumeUnderEpochs(key, this.epochs.keysOf(scope), expected, max ?? 0, limit.windowMs, 'edge');
     if (answer === undefined) return undefined; // Redis did not answer: the usual path decides (and fails open)
     const decision = answer.decision;
-    this.outcomes.set(request, { stamp: answer.epochs as EpochStamp, counted: decision && { key, decision } });
+    this.keep(request, { stamp: answer.epochs as EpochStamp, counted: decision ? [{ key, decision }] : [] });
     if (decision === undefined) return undefined;
     countRateLimitDecision(limit.name, decision);
     if (decision.allowed) return undefined;
@@ -133,15 +157,18 @@ function routeOf(request: FastifyRequest): string | undefined {
 }
 
 /**
- * Adds the edge's onRequest hook to `fastify` now, before Nest creates the application and
+ * Adds the edge's hooks to `fastify` now, before Nest creates the application and
  * registers its middleware (nestjs-cls, pino-http), so that a refusal costs none of them either;
  * the hook serves the instance `edge()` gives once the application exists (none before: no-op).
  */
 export function installEdgeAdmission(fastify: FastifyInstance, edge: () => EdgeAdmission | undefined): void {
-  fastify.addHook('onRequest', (request, reply, done) => {
-    const answered = edge()?.onRequest(request, reply);
-    if (answered === undefined) return done();
-    // Answered here: Fastify's hooks stop at a sent reply (as a hook that replies must not call done).
-    answered.then((sent) => sent === undefined && done(), done);
-  });
+  fastify.addHook('onRequest', (request, reply, done) => settle(edge()?.onRequest(request, reply), done));
+  // Once the body is parsed and checked at the boundary (preValidation), before Nest's handler.
+  fastify.addHook('preHandler', (request, reply, done) => settle(edge()?.preHandler(request, reply), done));
+}
+
+/** Goes on (`done`) unless the edge answered: Fastify's hooks stop at a sent reply, and a hook that replied must not call done. */
+function settle(answered: Promise<FastifyReply | undefined> | undefined, done: (error?: Error) => void): void {
+  if (answered === undefined) return done();
+  answered.then((sent) => sent === undefined && done(), done);
 }

@@ -58,7 +58,7 @@ export class ReplyStreams implements OnModuleInit, OnModuleDestroy {
   /** Waits (boundedly) for the subscription, so that a started instance hears stop requests at once. */
   async onModuleInit(): Promise<void> {
     // Its own connection (a subscribed one can do nothing else), re-subscribed by ioredis after a reconnect.
-    const subscriber = this.redis.redis.duplicate({ enableOfflineQueue: true, commandTimeout: undefined, maxRetriesPerRequest: null });
+    const subscriber = this.redis.redis.duplicate({ enableOfflineQueue: true, commandTimeout: undefined, maxRetriesPerRequest: null, enableAutoPipelining: false });
     subscriber.on('error', () => undefined);
     subscriber.on('message', (_channel: string, messageId: string) => {
       for (const listener of this.stopListeners) listener(messageId);
@@ -105,7 +105,7 @@ export class ReplyStreams implements OnModuleInit, OnModuleDestroy {
    * is gone or incomplete (its process died, Redis lost it) still ends, with that outcome.
    */
   async *follow(messageId: string, signal: AbortSignal, settled: () => Promise<ReplyFrame[] | undefined>): AsyncGenerator<ReplyFrame> {
-    const reader = this.redis.redis.duplicate({ enableOfflineQueue: true, commandTimeout: FOLLOW_BLOCK_MS + 5000, maxRetriesPerRequest: 1 });
+    const reader = this.redis.redis.duplicate({ enableOfflineQueue: true, commandTimeout: FOLLOW_BLOCK_MS + 5000, maxRetriesPerRequest: 1, enableAutoPipelining: false });
     reader.on('error', () => undefined);
     const hangUp = (): void => reader.disconnect();
     signal.addEventListener('abort', hangUp, { once: true });

@@ -2,7 +2,7 @@ import { type ArgumentsHost, Catch, type ExceptionFilter, Logger } from '@nestjs
 import type { FastifyReply } from 'fastify';
 import type { DocumentedErrorBody } from '../../../platform/http/api-contract.js';
 import { HttpErrorCode, type FieldError } from '../../../platform/http/app-error.js';
-import { logServerError, toProblem } from '../../../platform/http/problem.filter.js';
+import { logServerError, type ProblemResponse, toProblem } from '../../../platform/http/problem.filter.js';
 import { widgetErrorSchema } from './dto/widget.responses.js';
 
 const isInvalidBody = (code: string): boolean => code === HttpErrorCode.ValidationFailed || code === 'malformed_body';
@@ -28,19 +28,19 @@ export class WidgetErrorFilter implements ExceptionFilter {
   catch(error: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
     const request = http.getRequest<{ id: string }>();
-    const response = toProblem(error);
-    const { body, headers } = response;
-    if (body.status >= 500) logServerError(this.logger, error, response, request.id);
-
-    const invalid = isInvalidBody(body.code);
-    const status = invalid ? 422 : body.status;
-    const fields = body.errors as FieldError[] | undefined;
-    const detail = fields?.length ? fields.map((f) => `${f.field}: ${f.message}`).join('; ') : (body.detail ?? body.title);
-    void http
-      .getResponse<FastifyReply>()
-      .status(status)
-      .headers(headers)
-      .header('content-type', 'application/json; charset=utf-8')
-      .send({ detail });
+    sendWidgetError(http.getResponse<FastifyReply>(), error, (response) => logServerError(this.logger, error, response, request.id));
   }
+}
+
+/** The seed's error answer of `error` (`{"detail": ...}`), here or before Nest's pipeline (the widget's edge). */
+export function sendWidgetError(reply: FastifyReply, error: unknown, logServer?: (response: ProblemResponse) => void): void {
+  const response = toProblem(error);
+  const { body, headers } = response;
+  if (body.status >= 500) logServer?.(response);
+
+  const invalid = isInvalidBody(body.code);
+  const status = invalid ? 422 : body.status;
+  const fields = body.errors as FieldError[] | undefined;
+  const detail = fields?.length ? fields.map((f) => `${f.field}: ${f.message}`).join('; ') : (body.detail ?? body.title);
+  void reply.status(status).headers(headers).header('content-type', 'application/json; charset=utf-8').send({ detail });
 }

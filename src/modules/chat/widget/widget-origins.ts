@@ -49,8 +49,7 @@ export class WidgetOrigins {
   /** The caller of a POST; its answer varies by Origin whatever the decision. */
   callerOf(request: FastifyRequest, reply: FastifyReply): WidgetCaller {
     void reply.header('vary', 'Origin');
-    const origin = request.headers.origin;
-    const crossOrigin = typeof origin === 'string' && origin !== '' && !this.isOwn(origin, request) ? origin : null;
+    const crossOrigin = this.crossOriginOf(request);
     return {
       crossOrigin,
       decide: (allowed) => {
@@ -62,6 +61,12 @@ export class WidgetOrigins {
   }
 
   /** The preflight's headers: any origin may send the POST; the POST is where the tenant's list is applied. */
+  /** The Origin of a cross-origin call; null for a same-origin or non-browser one. */
+  crossOriginOf(request: FastifyRequest): string | null {
+    const origin = request.headers.origin;
+    return typeof origin === 'string' && origin !== '' && !this.isOwn(origin, request) ? origin : null;
+  }
+
   preflight(request: FastifyRequest, reply: FastifyReply): void {
     void reply.header('vary', 'Origin');
     const origin = request.headers.origin;

@@ -53,7 +53,7 @@ export class WidgetController {
   @HttpCode(200)
   @ApiOperation({ summary: "Sends a message in a widget session; limited per tenant to its limits.chat_per_10s" })
   async chat(@Body() body: WidgetChatBody, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<WidgetChatResponse> {
-    const { response, rateLimit } = await this.widget.reply(body, this.origins.callerOf(request, reply));
+    const { response, rateLimit } = await this.widget.reply(body, this.origins.callerOf(request, reply), request);
     void reply.headers(rateLimitHeaders(rateLimit));
     return response;
   }

@@ -13,6 +13,15 @@ import { WidgetSessionIds } from './session-id.js';
 import { type WidgetCaller, WidgetOrigins } from './widget-origins.js';
 import { WidgetError } from './widget.errors.js';
 import { WidgetRepository, type WidgetTenantRow } from './widget.repository.js';
+import { widgetChatSchema } from './dto/widget.dto.js';
+import { sendWidgetError } from './widget-error.filter.js';
+import { AccessEpochs } from '../../../platform/cache/access-epochs.js';
+import { countRateLimitDecision } from '../../../platform/observability/rate-limit-metrics.js';
+import { throttleRecordOf } from '../../../platform/rate-limit/sliding-window-throttler-storage.js';
+import { EdgeAdmission } from '../../../platform/security/edge-admission.js';
+import { RATE_WINDOW_MS, throttleKeyOf } from '../../usage/rate-limits/api-rate-limits.js';
+import { rateLimitRefusal } from '../../usage/rate-limits/api-throttler.guard.js';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 
 /**
  * How long a slug's tenant id and chat limit are kept in memory. Only those: the tenant's status
@@ -76,7 +85,59 @@ export class WidgetService {
     private readonly sessionIds: WidgetSessionIds,
     private readonly origins: WidgetOrigins,
     private readonly tenantConfig: TenantConfigCache,
-  ) {}
+    private readonly edge: EdgeAdmission,
+    private readonly epochs: AccessEpochs,
+  ) {
+    edge.useRouteEdge('POST /chat', (request, reply) => this.atEdge(request, reply));
+  }
+
+  /**
+   * POST /chat before Nest's pipeline (EdgeAdmission's preHandler, the body parsed): when every
+   * check before the limits can be decided from memory and passes (the body, the slug's tenant,
+   * the origin, the session id, the message, room in the tenant's queue), ONE Redis round trip
+   * counts the request against the `widget-ip` throttler and then the tenant's chat_per_10s
+   * (stopping at the first refusal, as the usual path does) and reads the tenant's epochs. A
+   * refusal is answered here, as the usual path answers it; otherwise what was counted and read is
+   * kept for the throttler and `replyAs`, which count nothing again. Anything not decided from
+   * memory goes the usual way (three round trips), which answers it exactly.
+   */
+  private async atEdge(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> {
+    const parsed = widgetChatSchema.safeParse(request.body);
+    if (!parsed.success) return undefined;
+    const input = parsed.data;
+    const cached = this.slugs.get(input.tenant_id);
+    if (cached === undefined || cached.until <= Date.now()) return undefined;
+    const tenant = cached.tenant;
+    const crossOrigin = this.origins.crossOriginOf(request);
+    if (crossOrigin !== null) {
+      const known = this.gates.get(tenant.id);
+      if (!known?.widgetEnabled || !this.origins.allows(known.allowedOrigins, crossOrigin)) return undefined;
+    }
+    if (this.sessionIds.check(input.session_id, tenant.id) !== 'ours') return undefined;
+    const message = input.message.trim();
+    if (message.length === 0 || message.length > this.config.env.MAX_MESSAGE_CHARS) return undefined;
+    if ((this.turns.get(tenant.id)?.waiting.length ?? 0) >= WIDGET_TENANT_QUEUE) return undefined;
+
+    const windows = [
+      { name: 'widget-ip', key: throttleKeyOf(this.config, 'widget-ip', request.ip), limit: this.config.env.WIDGET_RATE_PER_IP, windowMs: RATE_WINDOW_MS },
+      { name: 'widget-chat', key: this.limiter.fullKey(chatKeyOf(tenant.id)), limit: chatLimitOf(tenant), windowMs: CHAT_WINDOW_SECONDS * 1000 },
+    ];
+    const scope = { tenantId: tenant.id };
+    const answer = await this.limiter.consumeWindows(windows, this.epochs.keysOf(scope).slice(0, 2), 'widget edge');
+    if (answer === undefined) return undefined; // Redis did not answer: the usual path decides (and fails open)
+    const counted = answer.decisions.map((decision, i) => ({ key: windows[i]!.key, decision: countRateLimitDecision(windows[i]!.name, decision) }));
+    this.edge.keep(request, { stamp: this.epochs.stampOf(scope, answer.values), counted });
+    const last = counted.at(-1);
+    if (last === undefined || last.decision.allowed) return undefined;
+    if (counted.length === 1) {
+      // The address's own limit, which the throttler counts before the route runs (no Origin answer).
+      sendWidgetError(reply, rateLimitRefusal('widget-ip', last.decision.limit, throttleRecordOf(last.decision)));
+    } else {
+      this.origins.callerOf(request, reply).decide(true);
+      sendWidgetError(reply, WidgetError.rateLimited(last.decision));
+    }
+    return reply;
+  }
 
   async startSession(slug: string, caller: WidgetCaller): Promise<WidgetSessionResponse> {
     const tenant = await this.tenantOf(slug);
@@ -93,7 +154,11 @@ export class WidgetService {
    * origin (from memory when it is allowed), the session id (no query at all), the message, the
    * tenant's turn and limit (Redis); then the one statement that reads the tenant's state.
    */
-  async reply(input: { tenant_id: string; session_id: string; message: string }, caller: WidgetCaller): Promise<{ response: WidgetChatResponse; rateLimit: RateLimitDecision }> {
+  async reply(
+    input: { tenant_id: string; session_id: string; message: string },
+    caller: WidgetCaller,
+    request: object = {},
+  ): Promise<{ response: WidgetChatResponse; rateLimit: RateLimitDecision }> {
     const tenant = await this.tenantOf(input.tenant_id);
     return this.asWidget(tenant, async () => {
       await this.admitOrigin(tenant, caller);
@@ -104,7 +169,7 @@ export class WidgetService {
 
       await this.takeTurn(tenant);
       try {
-        return await this.replyAs(tenant, caller, input.session_id, message);
+        return await this.replyAs(tenant, caller, input.session_id, message, request);
       } finally {
         this.endTurn(tenant.id);
       }
@@ -137,12 +202,15 @@ export class WidgetService {
     caller: WidgetCaller,
     sessionId: string,
     message: string,
+    request: object,
   ): Promise<{ response: WidgetChatResponse; rateLimit: RateLimitDecision }> {
     // The tenant's epochs, read beside the limit, let the plan limits come from the tenant
     // configuration cache (no round trip when warm; exact across instances, docs/adr/0018).
+    // Counted at the edge already (with the epochs, in one round trip), or now.
+    const atEdge = this.edge.countedAt(request, this.limiter.fullKey(chatKeyOf(tenant.id)));
     const [rateLimit] = await Promise.all([
-      this.limiter.consume(`widget-chat:${tenant.id}`, chatLimitOf(tenant), CHAT_WINDOW_SECONDS),
-      this.tenantConfig.stamp(tenant.id), // without a stamp (Redis down) the limits are read from SQL
+      atEdge ?? this.limiter.consume(chatKeyOf(tenant.id), chatLimitOf(tenant), CHAT_WINDOW_SECONDS),
+      this.tenantConfig.stamp(tenant.id, atEdge && this.edge.stampOf(request)), // without a stamp (Redis down) the limits are read from SQL
     ]);
     if (!rateLimit.allowed) throw WidgetError.rateLimited(rateLimit);
 
@@ -224,6 +292,11 @@ export class WidgetService {
     if (trimmed.length > max) throw HttpError.validation('request body', [{ field: 'message', message: `must be at most ${max} characters` }]);
     return trimmed;
   }
+}
+
+/** The tenant's chat_per_10s window (a RateLimiter key). */
+function chatKeyOf(tenantId: string): string {
+  return `widget-chat:${tenantId}`;
 }
 
 /** tenants.limit_overrides.chat_per_10s, or the default when absent or malformed. */

@@ -40,7 +40,6 @@ const MAX_CACHED_TENANTS = 10_000;
 @Injectable()
 export class ApiRateLimits {
   private readonly limits = new Map<string, { limit: number; until: number }>();
-  private readonly prefix: string;
 
   constructor(
     private readonly ctx: TenantContext,
@@ -50,7 +49,6 @@ export class ApiRateLimits {
     epochs: AccessEpochs,
     edge: EdgeAdmission,
   ) {
-    this.prefix = `${config.env.QUEUE_PREFIX}:throttle`;
     // The `tenant` throttler, counted at the edge when the tenant's limit is in memory (one Redis
     // round trip with the cache epochs; docs/adr/0018): the same key, window and refusal.
     edge.useTenantLimit({
@@ -116,7 +114,7 @@ export class ApiRateLimits {
   }
 
   private keyOf(throttler: string, tracker: string): string {
-    return `${this.prefix}:${throttler}:${tracker}`;
+    return throttleKeyOf(this.config, throttler, tracker);
   }
 
   /** api_per_minute of the tenant in context, from its plan and overrides. */
@@ -148,6 +146,11 @@ export class ApiRateLimits {
   private marked(context: ExecutionContext, key: string): boolean {
     return this.reflector.getAllAndOverride<boolean>(key, [context.getHandler(), context.getClass()]) === true;
   }
+}
+
+/** The Redis key of throttler `name`'s window for `tracker` (an edge that counts it names the same). */
+export function throttleKeyOf(config: AppConfig, name: string, tracker: string): string {
+  return `${config.env.QUEUE_PREFIX}:throttle:${name}:${tracker}`;
 }
 
 /** The email a sign-in request names (login, signup, password reset), normalized; undefined if none. */
