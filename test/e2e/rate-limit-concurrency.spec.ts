@@ -125,4 +125,15 @@ describe('every limiter lets exactly its limit through under concurrency, across
 
     expect(await burst(() => ({ method: 'POST', url: '/session', payload: { tenant_id: tenant.slug }, remoteAddress: '10.11.0.1' }))).toEqual(exactlyTheLimit);
   }, 120_000);
+
+  it("widget per IP on /chat, counted at the edge together with the tenant's chat_per_10s (one script), after each instance's first requests went the usual way", async () => {
+    const tenant = await t.makeTenant();
+    await t.owner.query('update tenants set limit_overrides = $2 where id = $1', [tenant.id, { chat_per_10s: 100_000 }]);
+    await t.owner.query("insert into assistant_configs (tenant_id, model, welcome_message, widget_enabled) values ($1, 'mock-1', 'Hi!', true)", [tenant.id]);
+    const session = await t.inject({ method: 'POST', url: '/session', payload: { tenant_id: tenant.slug }, remoteAddress: '10.11.0.2' });
+    expect(session.statusCode).toBe(200);
+    const payload = { tenant_id: tenant.slug, session_id: session.json<{ session_id: string }>().session_id, message: 'hello' };
+
+    expect(await burst(() => ({ method: 'POST', url: '/chat', payload, remoteAddress: '10.11.0.3' }))).toEqual(exactlyTheLimit);
+  }, 120_000);
 });
