@@ -166,6 +166,16 @@ export class RateLimiter {
     }
   }
 
+  /** Redis is connected: a decision may be tried (when not, `consume` fails open at once and reports it). */
+  get connected(): boolean {
+    return this.redisClient.redis.status === 'ready';
+  }
+
+  /** A decision let through uncounted (what a limiter answers when Redis did not). */
+  static failedOpen(limit: number, windowMs: number): RateLimitDecision {
+    return { allowed: true, limit, remaining: limit, resetSeconds: Math.max(1, Math.ceil(windowMs / 1000)), failedOpen: true };
+  }
+
   /** The full Redis key of a `consume` key (for `consumeWindows`, which takes full keys). */
   fullKey(key: string): string {
     return this.prefix + key;
@@ -187,8 +197,7 @@ export class RateLimiter {
     const redis = this.redisClient.redis;
     const command = (redis as unknown as Record<string, ConsumeCommand>)[COMMAND]!;
     const answer = await this.health.attempt(source, () => command.call(redis, fullKey, limit, windowMs, uniqueMember()), redis.status === 'ready');
-    const windowSeconds = Math.max(1, Math.ceil(windowMs / 1000));
-    if (answer === undefined) return { allowed: true, limit, remaining: limit, resetSeconds: windowSeconds, failedOpen: true };
+    if (answer === undefined) return RateLimiter.failedOpen(limit, windowMs);
     const [allowed, remaining, resetMs] = answer;
     return { allowed: allowed === 1, limit, remaining, resetSeconds: Math.max(1, Math.ceil(resetMs / 1000)) };
   }

@@ -29,8 +29,8 @@ export interface TenantRateLimit {
 
 /** What an edge learnt about a request, for the guards, throttlers and services after it. */
 export interface EdgeOutcome {
-  /** The cache epochs read in the edge's round trip (the token's tenant and user, or a tenant's). */
-  stamp: EpochStamp;
+  /** The cache epochs read in the edge's round trip (the token's tenant and user, or a tenant's); none when Redis did not answer. */
+  stamp?: EpochStamp;
   /** The limits the request was counted against, by full key: not to be counted again. */
   counted: Array<{ key: string; decision: RateLimitDecision }>;
 }
@@ -130,6 +130,7 @@ export class EdgeAdmission {
     if (request.headers['x-api-key'] !== undefined) return undefined;
     const claims = this.verifier.known(request.headers.authorization);
     if (claims === undefined || claims.typ === 'platform') return undefined;
+    if (!this.limiter.connected) return undefined; // the usual path fails open, and reports it once
     const tenantId = claims.tid;
     const max = limit.cachedLimit(tenantId);
     // Without a limit in memory nothing is counted here, but the epochs are still read for the guard.
@@ -137,7 +138,13 @@ export class EdgeAdmission {
     const key = limit.key(tenantId);
     const scope = { tenantId, userId: claims.sub };
     const answer = await this.limiter.consumeUnderEpochs(key, this.epochs.keysOf(scope), expected, max ?? 0, limit.windowMs, 'edge');
-    if (answer === undefined) return undefined; // Redis did not answer: the usual path decides (and fails open)
+    if (answer === undefined) {
+      // Redis did not answer in time (reported once, as `edge`): the throttler lets the request
+      // through uncounted on this outcome, rather than waiting for Redis a second time.
+      const decision = countRateLimitDecision(limit.name, RateLimiter.failedOpen(max ?? 0, limit.windowMs));
+      this.keep(request, { counted: [{ key, decision }] });
+      return undefined;
+    }
     const decision = answer.decision;
     this.keep(request, { stamp: answer.epochs as EpochStamp, counted: decision ? [{ key, decision }] : [] });
     if (decision === undefined) return undefined;

@@ -122,9 +122,15 @@ export class WidgetService {
       { name: 'widget-ip', key: throttleKeyOf(this.config, 'widget-ip', request.ip), limit: this.config.env.WIDGET_RATE_PER_IP, windowMs: RATE_WINDOW_MS },
       { name: 'widget-chat', key: this.limiter.fullKey(chatKeyOf(tenant.id)), limit: chatLimitOf(tenant), windowMs: CHAT_WINDOW_SECONDS * 1000 },
     ];
+    if (!this.limiter.connected) return undefined; // the usual path fails open, and reports it once
     const scope = { tenantId: tenant.id };
     const answer = await this.limiter.consumeWindows(windows, this.epochs.keysOf(scope).slice(0, 2), 'widget edge');
-    if (answer === undefined) return undefined; // Redis did not answer: the usual path decides (and fails open)
+    if (answer === undefined) {
+      // Redis did not answer in time (reported once): both limits let this request through
+      // uncounted, rather than the usual path waiting for Redis again.
+      this.edge.keep(request, { counted: windows.map((w) => ({ key: w.key, decision: countRateLimitDecision(w.name, RateLimiter.failedOpen(w.limit, w.windowMs)) })) });
+      return undefined;
+    }
     const counted = answer.decisions.map((decision, i) => ({ key: windows[i]!.key, decision: countRateLimitDecision(windows[i]!.name, decision) }));
     this.edge.keep(request, { stamp: this.epochs.stampOf(scope, answer.values), counted });
     const last = counted.at(-1);
