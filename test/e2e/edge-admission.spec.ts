@@ -48,9 +48,20 @@ async function limitedMember(apiPerMinute: number): Promise<TestMember> {
 
 const get = (url: string, member: TestMember) => t.inject({ method: 'GET', url, headers: member.auth });
 
-/** The headers a refusal must carry, whoever answers it (not the request's own id). */
+/**
+ * The headers a refusal must carry, whoever answers it: not the request's own id, nor Retry-After
+ * and RateLimit-Reset, which count down between two answers.
+ */
 function refusalHeaders(res: LightMyRequestResponse): Record<string, unknown> {
-  const { 'x-request-id': _id, date: _date, 'content-length': _length, connection: _connection, ...rest } = res.headers;
+  const {
+    'x-request-id': _id,
+    date: _date,
+    'content-length': _length,
+    connection: _connection,
+    'retry-after': _retryAfter,
+    'ratelimit-reset': _reset,
+    ...rest
+  } = res.headers;
   return rest;
 }
 
@@ -98,13 +109,8 @@ describe('a request over its tenant limit is refused at the edge, as the throttl
     const { instance: _c, requestId: _d, ...nestRest } = nestBody;
     expect(edgeRest).toEqual(nestRest);
     expect(edgeRest).toMatchObject({ limit: 1, throttler: 'tenant' });
+    for (const res of [atEdge, viaNest]) expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
     const [edgeHeaders, nestHeaders] = [refusalHeaders(atEdge), refusalHeaders(viaNest)];
-    // Retry-After and RateLimit-Reset count down between the two answers.
-    for (const h of [edgeHeaders, nestHeaders]) {
-      expect(Number(h['retry-after'])).toBeGreaterThan(0);
-      delete h['retry-after'];
-      delete h['ratelimit-reset'];
-    }
     expect(edgeHeaders).toEqual(nestHeaders);
     expect(edgeHeaders).toMatchObject({ 'ratelimit-limit': '1', 'ratelimit-remaining': '0', 'cache-control': 'no-store' });
     expect(edgeHeaders['content-security-policy']).toEqual(expect.any(String));
@@ -196,12 +202,7 @@ describe('the widget: one Redis round trip per /chat, and its refusals at the ed
       expect(res.json()).toEqual({ detail: 'Rate limit exceeded' });
       expect(res.headers['access-control-allow-origin']).toBe('https://shop.example');
     }
-    const [u, e] = [refusalHeaders(usual), refusalHeaders(atEdge)];
-    for (const h of [u, e]) {
-      delete h['retry-after'];
-      delete h['ratelimit-reset'];
-    }
-    expect(e).toEqual(u);
+    expect(refusalHeaders(atEdge)).toEqual(refusalHeaders(usual));
   });
 
   it("the widget's per-address limit is counted first: over it, the edge answers the throttler's refusal, and the tenant's limit is not counted", async () => {
@@ -218,12 +219,7 @@ describe('the widget: one Redis round trip per /chat, and its refusals at the ed
       expect(res.statusCode).toBe(429);
       expect(res.json()).toEqual({ detail: 'Too many requests from this address; try again later' });
     }
-    const [u, e] = [refusalHeaders(usual), refusalHeaders(atEdge)];
-    for (const h of [u, e]) {
-      delete h['retry-after'];
-      delete h['ratelimit-reset'];
-    }
-    expect(e).toEqual(u);
+    expect(refusalHeaders(atEdge)).toEqual(refusalHeaders(usual));
     // From another address, the tenant's count shows the refused request took nothing: IP_LIMIT - 1 turns so far.
     const other = await widget('/chat', { tenant_id: tenant.slug, session_id: session, message: 'hello' }, '10.77.0.4');
     expect(other.statusCode).toBe(200);

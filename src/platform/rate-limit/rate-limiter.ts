@@ -192,8 +192,7 @@ export class RateLimiter {
    * prefix), reported to RateLimitHealth as `source`.
    */
   async consumeAt(fullKey: string, limit: number, windowMs: number, source: string): Promise<RateLimitDecision> {
-    if (!Number.isInteger(limit) || limit < 0) throw new RangeError(`limit must be a non-negative integer, got ${limit}`);
-    if (!Number.isInteger(windowMs) || windowMs <= 0) throw new RangeError(`windowMs must be a positive integer, got ${windowMs}`);
+    checkWindow(limit, windowMs);
     const redis = this.redisClient.redis;
     const command = (redis as unknown as Record<string, ConsumeCommand>)[COMMAND]!;
     const answer = await this.health.attempt(source, () => command.call(redis, fullKey, limit, windowMs, uniqueMember()), redis.status === 'ready');
@@ -215,6 +214,7 @@ export class RateLimiter {
     windowMs: number,
     source: string,
   ): Promise<EpochsAndDecision | undefined> {
+    checkWindow(limit, windowMs);
     const redis = this.redisClient.redis;
     const command = (redis as unknown as Record<string, UnderEpochsCommand>)[UNDER_EPOCHS_COMMAND]!;
     const member = uniqueMember();
@@ -236,10 +236,7 @@ export class RateLimiter {
     readKeys: readonly string[],
     source: string,
   ): Promise<{ values: Array<string | null>; decisions: RateLimitDecision[] } | undefined> {
-    for (const w of windows) {
-      if (!Number.isInteger(w.limit) || w.limit < 0) throw new RangeError(`limit must be a non-negative integer, got ${w.limit}`);
-      if (!Number.isInteger(w.windowMs) || w.windowMs <= 0) throw new RangeError(`windowMs must be a positive integer, got ${w.windowMs}`);
-    }
+    for (const w of windows) checkWindow(w.limit, w.windowMs);
     const redis = this.redisClient.redis;
     const command = (redis as unknown as Record<string, WindowsCommand>)[WINDOWS_COMMAND]!;
     const args = [windows.length, ...windows.flatMap((w) => [w.limit, w.windowMs, uniqueMember()])];
@@ -254,4 +251,10 @@ export class RateLimiter {
     }
     return { values, decisions };
   }
+}
+
+/** A window every decision can count: a non-negative integer limit over a positive number of ms. */
+function checkWindow(limit: number, windowMs: number): void {
+  if (!Number.isInteger(limit) || limit < 0) throw new RangeError(`limit must be a non-negative integer, got ${limit}`);
+  if (!Number.isInteger(windowMs) || windowMs <= 0) throw new RangeError(`windowMs must be a positive integer, got ${windowMs}`);
 }
