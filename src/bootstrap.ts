@@ -16,7 +16,9 @@ import { installSecurityHeaders, useSecurityHeaders } from './platform/http/secu
 import { serveWebApp } from './platform/http/web-app.js';
 import { serveWidgetFiles } from './platform/http/widget-files.js';
 import { EdgeAdmission, installEdgeAdmission } from './platform/security/edge-admission.js';
-import { installRequestLog } from './platform/observability/request-log.js';
+import { installRequestScope } from './platform/context/request-scope.js';
+import { installRequestLog, redactUrl } from './platform/observability/request-log.js';
+import { installRequestTracing } from './platform/observability/request-tracing.js';
 
 /** Routes outside /api/v1: probes, and the seed demo's widget API, which keeps its own paths. */
 export const UNPREFIXED_ROUTES = ['health/live', 'health/ready', 'session', 'chat'];
@@ -38,18 +40,25 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
     trustProxy: config.env.TRUST_PROXY,
     // Our own drain-time 503 (problem+json with the request id), from the onRequest hook below.
     return503OnClosing: false,
+    // No Nest middleware: the request's span, context and log are Fastify hooks (below), and
+    // middie's own onRequest hook would run for every request all the same.
+    skipMiddie: true,
     genReqId: (req: IncomingMessage) => {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && SANE_REQUEST_ID.test(given) ? given : randomUUID();
     },
   });
   // First of all hooks: Fastify's not-found handler keeps the hooks that existed when it was set.
-  installRequestLog(adapter.getInstance(), () => PinoLogger.root);
-  // Then, ahead of Nest's middleware (NestFactory.create registers it): the security headers, and
-  // the edge admission, whose refusals skip all of Nest and still carry those headers.
-  useSecurityHeaders(adapter.getInstance(), config);
+  // The request's span (tracing on), then its log line, the security headers, and the edge
+  // admission, whose refusals skip all of Nest and still carry those headers; then the request's
+  // context, which everything after the edge runs in.
+  const fastify = adapter.getInstance();
+  installRequestTracing(fastify);
+  installRequestLog(fastify, () => PinoLogger.root);
+  useSecurityHeaders(fastify, config);
   const edge: { admission?: EdgeAdmission } = {};
-  installEdgeAdmission(adapter.getInstance(), () => edge.admission);
+  installEdgeAdmission(fastify, () => edge.admission);
+  installRequestScope(fastify, redactUrl);
   const drain = drainBeforeShutdownHooks(adapter);
   const root = AppModule.forRoot(config);
   root.imports = [...(root.imports ?? []), ...(options.imports ?? [])];
@@ -61,7 +70,6 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
   edge.admission = app.get(EdgeAdmission);
   app.setGlobalPrefix('api/v1', { exclude: UNPREFIXED_ROUTES });
 
-  const fastify = app.getHttpAdapter().getInstance();
   // While draining, a request that still arrives (on a kept-alive connection) is turned away at once.
   fastify.addHook('onRequest', async (request, reply) => {
     if (!drain.closing) return;

@@ -1,9 +1,9 @@
 import type { ContextState } from './tenant-context.js';
 
 /**
- * The request's context store, kept on the raw request by the CLS middleware (context.module.ts)
- * so that code running after the request's async context ended (the HTTP metrics' onResponse
- * hook, the tracing middleware's `finish` listener) still learns its tenant and API key.
+ * The request's context store, kept on the raw request by the request scope (request-scope.ts)
+ * so that code running after the request's async context ended (the HTTP metrics' and the request
+ * log's onResponse hooks, the request span's `close` listener) still learns its tenant and API key.
  */
 const CONTEXT_STORE = Symbol.for('tenantry.contextStore');
 

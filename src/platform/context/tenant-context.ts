@@ -56,7 +56,11 @@ export type TenantlessState = Partial<Omit<ContextState, 'tenantId' | 'withoutTe
 
 interface TenantStore extends ClsStore {
   ctx?: ContextState;
+  request?: unknown;
 }
+
+/** The store's state, read and written directly: ClsService.get/set('ctx') split a path on every call. */
+type Holder = { ctx?: ContextState; request?: unknown } | undefined;
 
 export class TenantContextMissingError extends Error {
   readonly code = 'tenant_context_missing';
@@ -133,25 +137,24 @@ export class TenantContext {
   }
 
   private runFresh<T>(ctx: ContextState, fn: () => T): T {
-    return this.cls.run({ ifNested: 'override' }, () => {
-      this.cls.set('ctx', ctx);
-      return startInside(fn());
-    });
+    // Fresh state; a request's log fields stay (lines logged inside still name the request).
+    return this.cls.runWith({ ctx, request: (this.cls.get() as Holder)?.request }, () => startInside(fn()));
   }
 
   /** The state of the current context, or undefined outside any. */
   current(): ContextState | undefined {
-    return this.cls.isActive() ? this.cls.get('ctx') : undefined;
+    return (this.cls.get() as Holder)?.ctx;
   }
 
   /** Fills the request's context once its principal is known (the auth guard calls this). */
   enter(state: Partial<Omit<ContextState, 'unitOfWork' | 'withoutTenant'>>): void {
-    if (!this.cls.isActive()) throw new Error('TenantContext.enter called outside a request context');
+    const store = this.cls.get() as Holder;
+    if (!store) throw new Error('TenantContext.enter called outside a request context');
     if (state.tenantId !== undefined && !isUuid(state.tenantId)) throw new TypeError('tenantId must be a uuid');
-    const current = this.cls.get('ctx');
+    const current = store.ctx;
     // Entering a tenant ends a tenantless context; anything else keeps what the context was.
     const withoutTenant = state.tenantId === undefined ? current?.withoutTenant : undefined;
-    this.cls.set('ctx', { roles: [], permissions: [], requestId: randomUUID(), ...current, ...state, withoutTenant, unitOfWork: undefined, commitHooks: undefined });
+    store.ctx = { roles: [], permissions: [], requestId: randomUUID(), ...current, ...state, withoutTenant, unitOfWork: undefined, commitHooks: undefined };
   }
 
   /**
@@ -159,11 +162,11 @@ export class TenantContext {
    * `runWithoutTenant`, database work is bound to the user alone and tenant models are refused.
    */
   enterWithoutTenant(state: TenantlessState): void {
-    if (!this.cls.isActive()) throw new Error('TenantContext.enterWithoutTenant called outside a request context');
+    const store = this.cls.get() as Holder;
+    if (!store) throw new Error('TenantContext.enterWithoutTenant called outside a request context');
     if ((state as Partial<ContextState>).tenantId !== undefined) throw new TypeError('a tenantless context takes no tenantId');
     if (state.userId !== undefined && !isUuid(state.userId)) throw new TypeError('userId must be a uuid');
-    const current = this.cls.get('ctx');
-    this.cls.set('ctx', { roles: [], permissions: [], requestId: randomUUID(), ...current, ...state, tenantId: undefined, withoutTenant: true, unitOfWork: undefined, commitHooks: undefined });
+    store.ctx = { roles: [], permissions: [], requestId: randomUUID(), ...store.ctx, ...state, tenantId: undefined, withoutTenant: true, unitOfWork: undefined, commitHooks: undefined };
   }
 
   /**
@@ -173,10 +176,8 @@ export class TenantContext {
   withUnitOfWork<T>(tx: unknown, fn: () => Promise<T>, commitHooks: Array<() => Promise<void>>): Promise<T> {
     const parent = this.current();
     if (!parent) throw new Error('withUnitOfWork called outside a context');
-    return this.cls.run({ ifNested: 'inherit' }, () => {
-      this.cls.set('ctx', { ...parent, unitOfWork: tx, commitHooks });
-      return startInside(fn());
-    });
+    // A copy of the parent's store: whatever else it holds (the request's log fields) stays visible.
+    return this.cls.runWith({ ...this.cls.get(), ctx: { ...parent, unitOfWork: tx, commitHooks } }, () => startInside(fn()));
   }
 
   /**

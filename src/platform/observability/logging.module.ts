@@ -1,19 +1,26 @@
-import type { IncomingMessage } from 'node:http';
 import { Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import pino from 'pino';
 import type { Options } from 'pino-http';
 import { AppConfig } from '../config/config.js';
-import { redactUrl } from './request-log.js';
-import { activeTraceIds, requestTraceIds, tracingEnabled } from './tracing.js';
+import { contextLogFields, redactUrl } from './request-log.js';
+import { activeTraceIds, tracingEnabled } from './tracing.js';
 
-/** Structured JSON logs (pino): a logger per request with its id; tenant and user once known; trace ids when tracing is on. */
+/**
+ * Structured JSON logs (pino). Every line logged inside a request names it (id, method, URL) and,
+ * once known, its tenant, user and API key; inside a job, its tenant; with tracing on, its trace.
+ * Those fields are read from the context store when a line is written (`contextLogFields`), not
+ * bound per request: nestjs-pino's middleware (pino-http's child logger, and another for every
+ * field assigned) is not mounted (`forRoutes: []`), so a request that logs nothing pays nothing.
+ */
 @Module({
   imports: [
     LoggerModule.forRootAsync({
       inject: [AppConfig],
       useFactory: (config: AppConfig) => ({
-        assignResponse: true,
+        // No request middleware (createApp's adapter has none: skipMiddie); PinoLogger logs through
+        // the root logger, whose mixin names the request.
+        forRoutes: [],
         // Written to stdout asynchronously (sonic-boom): lines that arrive while a write is in flight
         // leave together, instead of one write system call per line (one per request: about 2 % of
         // an authenticated read's CPU, docs/adr/0018). pino flushes what is pending on exit; a
@@ -28,15 +35,9 @@ export class LoggingModule {}
 function pinoOptions(config: AppConfig): Options {
   return {
     level: config.env.LOG_LEVEL,
-    // With tracing on, every line logged inside a request or job carries its trace and span ids.
-    // Only when tracing is on (decided at start-up): otherwise no per-line cost at all.
-    ...(tracingEnabled()
-      ? {
-          mixin: () => activeTraceIds() ?? {},
-          // The request's own lines (pino-http's, also the one written once the response is sent).
-          customProps: (req: IncomingMessage) => requestTraceIds(req),
-        }
-      : {}),
+    // The request or job a line is logged in; with tracing on (decided at start-up), its trace and
+    // span ids too. A field the line itself gives wins (pino's default merge).
+    mixin: tracingEnabled() ? () => Object.assign(contextLogFields(), activeTraceIds()) : contextLogFields,
     // Fastify assigns request ids (honouring a sane X-Request-Id); reuse them.
     genReqId: (req) => (req as { id?: string }).id ?? 'unknown',
     redact: {
@@ -47,8 +48,7 @@ function pinoOptions(config: AppConfig): Options {
     serializers: {
       req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: redactUrl(req.url) }),
     },
-    // The one line per request is written by installRequestLog (request-log.ts), for unknown
-    // paths too; pino-http only binds the request's logger here.
+    // The one line per request is written by installRequestLog (request-log.ts), for unknown paths too.
     autoLogging: false,
   };
 }

@@ -1,4 +1,4 @@
-import { Global, Logger, type MiddlewareConsumer, Module, type NestModule, type OnApplicationBootstrap, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { Global, Logger, Module, type OnApplicationBootstrap, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { APP_INTERCEPTOR, DiscoveryModule, DiscoveryService, HttpAdapterHost } from '@nestjs/core';
 import { WorkerHost } from '@nestjs/bullmq';
 import { Queue } from 'bullmq';
@@ -13,10 +13,10 @@ import { observeRedis } from './redis-metrics.js';
 import { TenantLabelBudget } from './tenant-label-budget.js';
 import { tracingEnabled } from './tracing.js';
 import { TracingInterceptor } from './tracing.interceptor.js';
-import { tracingMiddleware } from './tracing.middleware.js';
 
 /**
- * Metrics (prom-client, served on METRICS_PORT by its own server) and tracing hooks, for the API
+ * Metrics (prom-client, served on METRICS_PORT by its own server) and tracing hooks (the request's
+ * span is opened by createApp: request-tracing.ts), for the API
  * and the worker alike (docs/adr/0019-observability.md). Wires the collectors that need the
  * application: the HTTP recorder (Fastify hook), queue depths and job outcomes (BullMQ queues
  * and workers found by discovery), the Redis client's command timing.
@@ -26,7 +26,7 @@ import { tracingMiddleware } from './tracing.middleware.js';
   imports: [DiscoveryModule],
   providers: [{ provide: APP_INTERCEPTOR, useClass: TracingInterceptor }],
 })
-export class ObservabilityModule implements NestModule, OnModuleInit, OnApplicationBootstrap, OnModuleDestroy {
+export class ObservabilityModule implements OnModuleInit, OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('Metrics');
   private readonly server = new MetricsServer();
   private readonly removals: Array<() => void> = [];
@@ -40,10 +40,6 @@ export class ObservabilityModule implements NestModule, OnModuleInit, OnApplicat
     const { METRICS_TENANT_LABEL_BUDGET: budget, METRICS_PAID_TENANT_LABEL_BUDGET: paidBudget } = config.env;
     // One budget per process: several applications in one process (tests) share the registry.
     if (metrics.tenants.budget !== budget || metrics.tenants.paidBudget !== paidBudget) metrics.tenants = new TenantLabelBudget(budget, { paidBudget });
-  }
-
-  configure(consumer: MiddlewareConsumer): void {
-    if (tracingEnabled()) consumer.apply(tracingMiddleware).forRoutes('*');
   }
 
   onModuleInit(): void {

@@ -1,5 +1,9 @@
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance } from 'fastify';
+import { ClsServiceManager } from 'nestjs-cls';
 import type { Logger } from 'pino';
+import { contextOfRequest } from '../context/request-store.js';
+import type { ContextState } from '../context/tenant-context.js';
+import { requestTraceIds } from './tracing.js';
 
 /** Query parameters whose values are credentials (signed export links, single-use tokens). */
 const SECRET_PARAMS = /^(sig|signature|token|access_token|refresh_token|code|key|api_key|apikey|secret|password)$/i;
@@ -29,44 +33,48 @@ export function redactUrl(url: string): string {
   return `${url.slice(0, q)}?${query}`;
 }
 
-/** Fields for the log line of a request answered before its own logger was bound (EdgeAdmission). */
-const assigned = new WeakMap<object, Record<string, unknown>>();
-
-/** Adds `fields` to the request's log line, for a request answered before Nest's middleware ran. */
-export function assignRequestLogFields(reply: FastifyReply, fields: Record<string, unknown>): void {
-  assigned.set(reply.raw, fields);
+interface LogStore {
+  ctx?: ContextState;
+  request?: { id: string; method: string; url: string };
 }
 
-interface WithLogs {
-  log?: Logger;
-  allLogs?: Logger[];
+/** Who a context's lines are about: its tenant, user and API key, once the auth guard knows them. */
+function principalFields(ctx: ContextState | undefined, fields: Record<string, unknown>): Record<string, unknown> {
+  if (ctx?.tenantId) fields.tenantId = ctx.tenantId;
+  if (ctx?.userId) fields.userId = ctx.userId;
+  if (ctx?.apiKeyId) fields.apiKeyId = ctx.apiKeyId;
+  return fields;
+}
+
+/**
+ * The fields every line logged inside a context carries (pino's mixin): the request (id, method,
+ * redacted URL) and its tenant, user and API key; a job's tenant and user. Read from the context
+ * store when a line is written, so that a request that logs nothing costs nothing: no child logger
+ * per request, as pino-http made, and none per field assigned.
+ */
+export function contextLogFields(): Record<string, unknown> {
+  const store = ClsServiceManager.getClsService().get() as LogStore | undefined;
+  if (!store) return {};
+  return principalFields(store.ctx, store.request ? { req: store.request } : {});
 }
 
 /**
  * One log line per request, written when the answer is sent: matched routes, unknown paths (404)
- * and requests refused before routing alike, probes excepted. It carries the fields bound to the
- * request's own logger (the tenant and user the auth guard assigned) and is written through the
- * root logger (read when needed: nestjs-pino sets it when the app initialises). (nestjs-pino's automatic logging is off: it missed unknown paths
- * and logged routes outside the global prefix twice.)
+ * and requests refused before routing alike, probes excepted. It names the request's tenant, user
+ * and API key (from its context store, kept on the request: the hook runs after the context
+ * ended) and its trace, and is written through the root logger (read when needed: nestjs-pino sets
+ * it when the app initialises).
  */
 export function installRequestLog(fastify: FastifyInstance, root: () => Logger): void {
   fastify.addHook('onResponse', (request, reply, done) => {
     if (!isProbe(request.url)) {
-      const raw = reply.raw as unknown as WithLogs;
-      // What the request's own logger carries (the tenant and user once known), written through
-      // the root logger.
-      const own = raw.allLogs?.at(-1) ?? raw.log;
-      // Unmatched routes never reach pino-http: `log` is then Fastify's own no-op logger.
-      const bound = typeof own?.bindings === 'function' ? own.bindings() : (assigned.get(reply.raw) ?? {});
       const status = reply.statusCode;
+      const fields = principalFields(contextOfRequest(request.raw), requestTraceIds(request.raw));
+      fields.req = { id: request.id, method: request.method, url: redactUrl(request.url) };
+      // Not `res`: pino's response serializer expects Node's response object.
+      fields.statusCode = status;
+      fields.responseTime = Math.round(reply.elapsedTime * 10) / 10;
       const log = root();
-      const fields = {
-        ...bound,
-        req: { id: request.id, method: request.method, url: redactUrl(request.url) },
-        // Not `res`: pino's response serializer expects Node's response object.
-        statusCode: status,
-        responseTime: Math.round(reply.elapsedTime * 10) / 10,
-      };
       // 503 is a transient state (database or queue away, draining), logged once per kind elsewhere.
       if (status >= 500 && status !== 503) log.error(fields, 'request completed');
       else if (status >= 400) log.warn(fields, 'request completed');

@@ -1,7 +1,6 @@
 import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
-import { PinoLogger } from 'nestjs-pino';
 import { TenantContext } from '../context/tenant-context.js';
 import { AccessError, AccessErrorCode } from './access.errors.js';
 import type { AccessTokenClaims } from './access-token.js';
@@ -25,7 +24,6 @@ export class TenantAuthGuard implements CanActivate {
     private readonly tokens: AccessTokenPrincipals,
     private readonly apiKeys: ApiKeyPrincipals,
     private readonly ctx: TenantContext,
-    private readonly log: PinoLogger,
     private readonly verifier: AccessTokenVerifier,
     private readonly edge: EdgeAdmission,
   ) {}
@@ -44,7 +42,6 @@ export class TenantAuthGuard implements CanActivate {
       // A platform session: a platform admin acting in no tenant. Platform routes only, no tenant in context.
       if (!platformAdminOnly && !this.reflector.getAllAndOverride<boolean>(ALLOW_PLATFORM_SESSION, targets)) throw AccessError.tenantRequired();
       this.ctx.enterWithoutTenant({ userId: principal.userId, actor: 'platform_admin', isPlatformAdmin: principal.isPlatformAdmin, roles: [], permissions: [] });
-      this.log.assign({ userId: principal.userId });
       if (platformAdminOnly && !principal.isPlatformAdmin) throw AccessError.platformAdminRequired();
       return true;
     }
@@ -67,7 +64,6 @@ export class TenantAuthGuard implements CanActivate {
       roles: principal.roles,
       permissions: principal.permissions,
     });
-    this.log.assign({ tenantId: principal.tenantId, userId: principal.userId, apiKeyId: principal.apiKeyId });
 
     if (platformAdminOnly && !principal.isPlatformAdmin) throw AccessError.platformAdminRequired();
     if (principal.apiKeyId && this.reflector.getAllAndOverride<boolean>(USER_SESSION_ONLY, targets)) throw AccessError.sessionRequired();

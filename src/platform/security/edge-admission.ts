@@ -6,7 +6,6 @@ import { keepContextStore } from '../context/request-store.js';
 import type { AppError } from '../http/app-error.js';
 import { sendProblem, toProblem } from '../http/problem.filter.js';
 import { countRateLimitDecision } from '../observability/rate-limit-metrics.js';
-import { assignRequestLogFields } from '../observability/request-log.js';
 import { type RateLimitDecision, RateLimiter } from '../rate-limit/rate-limiter.js';
 import { AccessTokenVerifier } from './access-token-verifier.js';
 import { AccessTokenPrincipals } from './principal.js';
@@ -152,7 +151,6 @@ export class EdgeAdmission {
     if (decision.allowed) return undefined;
     // Refused here: the request log, the HTTP metrics and the tenant's traffic still see whose it was.
     keepContextStore(request.raw, { ctx: { tenantId, userId: claims.sub, roles: [], permissions: [], requestId: String(request.id) } });
-    assignRequestLogFields(reply, { tenantId, userId: claims.sub });
     sendProblem(reply, request, toProblem(limit.refusal(decision)));
     return reply;
   }
