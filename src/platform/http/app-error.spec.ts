@@ -27,6 +27,8 @@ enum DeskErrorCode {
 
 class DeskError extends errorClass({ [DeskErrorCode.Taken]: 423 }) {}
 
+class LampError extends errorClass({ lamp_broken: 503 }) {}
+
 /** Compile-time contract, checked by `tsc --noEmit` (Jest strips types): each set takes only its own codes. */
 function _typeChecks(): void {
   // @ts-expect-error a code of another set
@@ -58,6 +60,17 @@ describe('errorClass', () => {
     expect(error).not.toBeInstanceOf(DeskError);
     expect(error.name).toBe('ShelfError');
     expect(String(error.stack).split('\n')[0]).toBe('ShelfError: No such shelf');
+  });
+
+  it('captures no stack frames for a 4xx (an expected outcome), keeps them for a 5xx, and leaves the stack depth as it was', () => {
+    const depth = Error.stackTraceLimit;
+    const refusal = new ShelfError(ShelfErrorCode.Full, 'Full');
+    const fault = new LampError('lamp_broken', 'The lamp broke');
+
+    expect(refusal.stack).toBe('ShelfError: Full');
+    expect(String(fault.stack).split('\n').length).toBeGreaterThan(1);
+    expect(String(fault.stack)).toContain('app-error.spec');
+    expect(Error.stackTraceLimit).toBe(depth);
   });
 
   it('keeps code, message, extra members and headers; extra and headers default to empty', () => {

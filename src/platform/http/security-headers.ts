@@ -43,23 +43,33 @@ const DOCS_POLICY = {
  * Referrer-Policy strict-origin-when-cross-origin, nosniff, HSTS and helmet's other defaults.
  * Routes under /api/docs (registered later by Swagger) get DOCS_POLICY instead (docs/adr/0016).
  *
- * Helmet's middleware is built once per policy and run from one synchronous hook: @fastify/helmet
- * built it anew (parsing every CSP directive) in two hooks on every request, about 25 to 40 µs of
- * CPU per request on the hot path (docs/adr/0018). Installed before Nest creates the application,
- * so that it runs ahead of Nest's middleware: answers given before them (EdgeAdmission) carry the
- * headers too.
+ * Helmet's headers depend on its options only, never on the request: each policy's are taken from
+ * it once and set from one synchronous hook (@fastify/helmet rebuilt the middleware, parsing every
+ * CSP directive, in two hooks per request: 25 to 40 µs; helmet's own middleware chain was still
+ * 2 to 4 % of a refused request, docs/adr/0018). Set on the raw response, as helmet sets them, so
+ * that a hijacked answer (the event stream) carries them too. Installed before Nest creates the
+ * application: answers given before it (EdgeAdmission) carry the headers too.
  */
 export function useSecurityHeaders(fastify: FastifyInstance, config: AppConfig): void {
   const shared = { frameguard: { action: 'deny' as const }, referrerPolicy: { policy: 'strict-origin-when-cross-origin' as const } };
-  const appHeaders = helmet({ ...shared, contentSecurityPolicy: { useDefaults: false, directives: contentSecurityPolicy(config) } });
-  const docsHeaders = helmet({ ...shared, contentSecurityPolicy: { useDefaults: false, directives: DOCS_POLICY } });
-  const next = (): void => undefined;
+  const appHeaders = headersOf(helmet({ ...shared, contentSecurityPolicy: { useDefaults: false, directives: contentSecurityPolicy(config) } }));
+  const docsHeaders = headersOf(helmet({ ...shared, contentSecurityPolicy: { useDefaults: false, directives: DOCS_POLICY } }));
   fastify.addHook('onRequest', (request, reply, done) => {
     const url = request.routeOptions.url ?? '';
     const headers = url === DOCS_PREFIX || url.startsWith(`${DOCS_PREFIX}/`) ? docsHeaders : appHeaders;
-    headers(request.raw, reply.raw, next);
+    const res = reply.raw;
+    for (const [name, value] of headers) res.setHeader(name, value);
     done();
   });
+}
+
+/** The headers a helmet middleware sets (it removes X-Powered-By too, which nothing here sets). */
+function headersOf(middleware: ReturnType<typeof helmet>): Array<[string, string]> {
+  const headers: Array<[string, string]> = [];
+  const recorder = { setHeader: (name: string, value: string) => void headers.push([name, value]), removeHeader: () => undefined };
+  middleware({ headers: {} } as never, recorder as never, () => undefined);
+  if (headers.length === 0) throw new Error('helmet set no header: its middleware no longer answers synchronously');
+  return headers;
 }
 
 /** A request that carries credentials: an access token or an API key. */

@@ -5,6 +5,8 @@ import { ClsServiceManager } from 'nestjs-cls';
 import pino from 'pino';
 import { installRequestScope, type RequestStore } from '../context/request-scope.js';
 import { keepContextStore } from '../context/request-store.js';
+import type { AppConfig } from '../config/config.js';
+import { pinoOptions } from './logging.module.js';
 import { contextLogFields, installRequestLog, redactUrl } from './request-log.js';
 
 describe('redactUrl', () => {
@@ -14,6 +16,20 @@ describe('redactUrl', () => {
     expect(redactUrl('/a?%73ig=abc')).toBe('/a?%73ig=[redacted]');
     expect(redactUrl('/plain/path')).toBe('/plain/path');
     expect(redactUrl('/a?flag&sig')).toBe('/a?flag&sig');
+  });
+});
+
+describe("the application's logger", () => {
+  it('writes a request as its id, method and redacted URL only: no header, so no credential', () => {
+    const written: string[] = [];
+    const sink = new Writable({ write: (chunk: Buffer, _encoding, callback) => { written.push(chunk.toString('utf8')); callback(); } });
+    const logger = pino(pinoOptions({ env: { LOG_LEVEL: 'info' } } as AppConfig), sink);
+    const raw = { id: 'r-1', method: 'GET', url: '/x?token=t0k3n', headers: { authorization: 'Bearer s3cret', cookie: 'refresh=c00kie', 'x-api-key': 'tnry_k3y' } };
+
+    logger.info({ req: raw }, 'a raw request');
+
+    expect(JSON.parse(written.join(''))).toMatchObject({ req: { id: 'r-1', method: 'GET', url: '/x?token=[redacted]' } });
+    expect(written.join('')).not.toMatch(/s3cret|c00kie|tnry_k3y|t0k3n/);
   });
 });
 

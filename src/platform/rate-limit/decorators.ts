@@ -1,4 +1,5 @@
-import { SetMetadata } from '@nestjs/common';
+import { type ExecutionContext, SetMetadata } from '@nestjs/common';
+import type { Reflector } from '@nestjs/core';
 
 export const SIGN_IN_RATE_LIMITED = 'tenantry:sign-in-rate-limited';
 
@@ -17,3 +18,17 @@ export const WIDGET_RATE_LIMITED = 'tenantry:widget-rate-limited';
  * allowance nor create sessions without end.
  */
 export const WidgetRateLimited = (): MethodDecorator & ClassDecorator => SetMetadata(WIDGET_RATE_LIMITED, true);
+
+/** Which of these marks each handler bears, read once per handler and mark (the throttlers ask on every request). */
+const MARKS = new WeakMap<object, { controller: object; marks: Map<string, boolean> }>();
+
+/** Whether the route `context` runs bears the mark `key` (on its handler or its controller). */
+export function routeMarked(reflector: Reflector, context: ExecutionContext, key: typeof SIGN_IN_RATE_LIMITED | typeof WIDGET_RATE_LIMITED): boolean {
+  const handler = context.getHandler();
+  const controller = context.getClass();
+  let known = MARKS.get(handler);
+  if (known?.controller !== controller) MARKS.set(handler, (known = { controller, marks: new Map() }));
+  let marked = known.marks.get(key);
+  if (marked === undefined) known.marks.set(key, (marked = reflector.getAllAndOverride<boolean>(key, [handler, controller]) === true));
+  return marked;
+}

@@ -6,7 +6,7 @@ import { AccessError, AccessErrorCode } from './access.errors.js';
 import type { AccessTokenClaims } from './access-token.js';
 import { AccessTokenVerifier } from './access-token-verifier.js';
 import { EdgeAdmission } from './edge-admission.js';
-import { ALLOW_PLATFORM_SESSION, ALLOW_SUSPENDED_TENANT, IS_PUBLIC, PLATFORM_ADMIN_ONLY, REQUIRED_PERMISSION, USER_SESSION_ONLY } from './decorators.js';
+import { accessOfRoute } from './decorators.js';
 import { AccessTokenPrincipals, API_KEY_PREFIX, ApiKeyPrincipals, type Principal } from './principal.js';
 
 /**
@@ -29,27 +29,25 @@ export class TenantAuthGuard implements CanActivate {
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    const targets = [context.getHandler(), context.getClass()];
-    const isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets) === true;
+    const access = accessOfRoute(this.reflector, context);
     const request = context.switchToHttp().getRequest<FastifyRequest & { user?: AccessTokenClaims }>();
-    if (context.getType() === 'http') this.edge.learn(request, !isPublic);
-    if (isPublic) return true;
+    if (context.getType() === 'http') this.edge.learn(request, !access.isPublic);
+    if (access.isPublic) return true;
 
     const principal = await this.authenticate(request);
-    const platformAdminOnly = this.reflector.getAllAndOverride<boolean>(PLATFORM_ADMIN_ONLY, targets) === true;
 
     if (principal.tenantId === undefined) {
       // A platform session: a platform admin acting in no tenant. Platform routes only, no tenant in context.
-      if (!platformAdminOnly && !this.reflector.getAllAndOverride<boolean>(ALLOW_PLATFORM_SESSION, targets)) throw AccessError.tenantRequired();
+      if (!access.platformAdminOnly && !access.allowPlatformSession) throw AccessError.tenantRequired();
       this.ctx.enterWithoutTenant({ userId: principal.userId, actor: 'platform_admin', isPlatformAdmin: principal.isPlatformAdmin, roles: [], permissions: [] });
-      if (platformAdminOnly && !principal.isPlatformAdmin) throw AccessError.platformAdminRequired();
+      if (access.platformAdminOnly && !principal.isPlatformAdmin) throw AccessError.platformAdminRequired();
       return true;
     }
 
     if (principal.tenantStatus === 'deleted') {
       throw new AccessError(AccessErrorCode.TenantDeleted, 'This tenant has been deleted');
     }
-    if (principal.tenantStatus === 'suspended' && !this.reflector.getAllAndOverride<boolean>(ALLOW_SUSPENDED_TENANT, targets)) {
+    if (principal.tenantStatus === 'suspended' && !access.allowSuspendedTenant) {
       throw new AccessError(AccessErrorCode.TenantSuspended, 'This tenant is suspended; only billing and data export remain available');
     }
 
@@ -65,9 +63,9 @@ export class TenantAuthGuard implements CanActivate {
       permissions: principal.permissions,
     });
 
-    if (platformAdminOnly && !principal.isPlatformAdmin) throw AccessError.platformAdminRequired();
-    if (principal.apiKeyId && this.reflector.getAllAndOverride<boolean>(USER_SESSION_ONLY, targets)) throw AccessError.sessionRequired();
-    const required = this.reflector.getAllAndOverride<string | undefined>(REQUIRED_PERMISSION, targets);
+    if (access.platformAdminOnly && !principal.isPlatformAdmin) throw AccessError.platformAdminRequired();
+    if (principal.apiKeyId && access.userSessionOnly) throw AccessError.sessionRequired();
+    const required = access.permission;
     if (required && !principal.permissions.includes(required as Principal['permissions'][number])) {
       throw AccessError.missingPermission(required);
     }

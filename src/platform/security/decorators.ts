@@ -1,4 +1,5 @@
-import { SetMetadata } from '@nestjs/common';
+import { type ExecutionContext, SetMetadata } from '@nestjs/common';
+import type { Reflector } from '@nestjs/core';
 import type { Permission } from './permissions.js';
 
 export const IS_PUBLIC = 'tenantry:public';
@@ -52,4 +53,19 @@ export function routeAccess(read: <T>(key: string) => T | undefined): RouteAcces
     allowPlatformSession: read<boolean>(ALLOW_PLATFORM_SESSION) === true,
     userSessionOnly: read<boolean>(USER_SESSION_ONLY) === true,
   };
+}
+
+/** Each handler's rules, read once: Reflector walks the metadata again on every call (six per request). */
+const ROUTE_ACCESS = new WeakMap<object, { controller: object; access: RouteAccess }>();
+
+/** The access rules of the route `context` runs, as `routeAccess` reads them, remembered per handler. */
+export function accessOfRoute(reflector: Reflector, context: ExecutionContext): RouteAccess {
+  const handler = context.getHandler();
+  const controller = context.getClass();
+  const known = ROUTE_ACCESS.get(handler);
+  if (known?.controller === controller) return known.access;
+  const targets = [handler, controller];
+  const access = routeAccess((key) => reflector.getAllAndOverride(key, targets));
+  ROUTE_ACCESS.set(handler, { controller, access });
+  return access;
 }

@@ -2,7 +2,7 @@ import { type CallHandler, type ExecutionContext, Injectable, type NestIntercept
 import { Reflector } from '@nestjs/core';
 import { from, type Observable, switchMap } from 'rxjs';
 import { TenantContext } from '../../../platform/context/tenant-context.js';
-import { IS_PUBLIC } from '../../../platform/security/decorators.js';
+import { accessOfRoute } from '../../../platform/security/decorators.js';
 import { ApiCallMeter } from './api-call-meter.js';
 import { ApiThrottlerGuard } from './api-throttler.guard.js';
 
@@ -26,8 +26,7 @@ export class ApiRateLimitInterceptor implements NestInterceptor {
     return from(this.throttler.canActivate(context)).pipe(
       switchMap(() => {
         const tenantId = this.ctx.current()?.tenantId;
-        const isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [context.getHandler(), context.getClass()]);
-        if (tenantId !== undefined && !isPublic) this.meter.count(tenantId);
+        if (tenantId !== undefined && !accessOfRoute(this.reflector, context).isPublic) this.meter.count(tenantId);
         return next.handle();
       }),
     );

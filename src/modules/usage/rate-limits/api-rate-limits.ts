@@ -7,9 +7,9 @@ import { AppConfig } from '../../../platform/config/config.js';
 import { TenantContext } from '../../../platform/context/tenant-context.js';
 import { throttleRecordOf } from '../../../platform/rate-limit/sliding-window-throttler-storage.js';
 import { EdgeAdmission } from '../../../platform/security/edge-admission.js';
-import { SIGN_IN_RATE_LIMITED, WIDGET_RATE_LIMITED } from '../../../platform/rate-limit/decorators.js';
+import { routeMarked, SIGN_IN_RATE_LIMITED, WIDGET_RATE_LIMITED } from '../../../platform/rate-limit/decorators.js';
 import type { SlidingWindowThrottlerStorage } from '../../../platform/rate-limit/sliding-window-throttler-storage.js';
-import { IS_PUBLIC } from '../../../platform/security/decorators.js';
+import { accessOfRoute } from '../../../platform/security/decorators.js';
 import { metrics } from '../../../platform/observability/metrics.js';
 import { PlansService } from '../../billing/plans/plans.service.js';
 import { FREE_PLAN } from '../../billing/sync/subscription-state.js';
@@ -136,15 +136,15 @@ export class ApiRateLimits {
   }
 
   private isPublic(context: ExecutionContext): boolean {
-    return this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [context.getHandler(), context.getClass()]) === true;
+    return accessOfRoute(this.reflector, context).isPublic;
   }
 
   private isSignIn(context: ExecutionContext): boolean {
     return this.marked(context, SIGN_IN_RATE_LIMITED);
   }
 
-  private marked(context: ExecutionContext, key: string): boolean {
-    return this.reflector.getAllAndOverride<boolean>(key, [context.getHandler(), context.getClass()]) === true;
+  private marked(context: ExecutionContext, key: typeof SIGN_IN_RATE_LIMITED | typeof WIDGET_RATE_LIMITED): boolean {
+    return routeMarked(this.reflector, context, key);
   }
 }
 
