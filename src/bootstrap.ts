@@ -71,15 +71,16 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
   app.setGlobalPrefix('api/v1', { exclude: UNPREFIXED_ROUTES });
 
   // While draining, a request that still arrives (on a kept-alive connection) is turned away at once.
-  fastify.addHook('onRequest', async (request, reply) => {
-    if (!drain.closing) return;
+  // (Hooks on every request take a callback: an async one costs a promise and a turn each.)
+  fastify.addHook('onRequest', (request, reply, done) => {
+    if (!drain.closing) return done();
     void reply.header('connection', 'close');
     const shuttingDown = new HttpError(HttpErrorCode.ShuttingDown, 'This instance is shutting down; retry the request', {}, { 'retry-after': '1' });
-    sendProblem(reply, request, toProblem(shuttingDown));
-    return reply;
+    sendProblem(reply, request, toProblem(shuttingDown)); // answered: a hook that replied does not call done
   });
-  fastify.addHook('onSend', async (request, reply) => {
+  fastify.addHook('onSend', (request, reply, payload, done) => {
     void reply.header('x-request-id', request.id);
+    done(null, payload);
   });
   installSecurityHeaders(fastify);
   installInputBoundary(app, { answersWithDetail: (request) => WIDGET_ROUTES.has(request.routeOptions.url ?? '') });

@@ -86,9 +86,10 @@ function carriesCredentials(request: FastifyRequest): boolean {
  *   route set its own. Only anonymous reads (probes, plans, the API docs) may be cached.
  */
 export function installSecurityHeaders(fastify: FastifyInstance): void {
-  fastify.addHook('onSend', async (request, reply) => {
+  fastify.addHook('onSend', (request, reply, payload, done) => {
     void reply.header('x-content-type-options', 'nosniff');
     const anonymousRead = (request.method === 'GET' || request.method === 'HEAD') && !carriesCredentials(request);
     if (!anonymousRead && !reply.hasHeader('cache-control')) void reply.header('cache-control', 'no-store');
+    done(null, payload);
   });
 }

@@ -28,23 +28,29 @@ export class RawBodyCapture implements OnModuleInit {
     const fastify = adapter?.getInstance<FastifyInstance>();
     if (!fastify || RawBodyCapture.registered.has(fastify)) return; // no HTTP (the worker), or done
     RawBodyCapture.registered.add(fastify);
-    fastify.addHook('preParsing', async (request: WithRawBody, _reply, payload) => {
-      if ((request.routeOptions.config as { rawBody?: unknown } | undefined)?.rawBody !== true) return payload;
-      const limit = request.routeOptions.bodyLimit;
-      if (Number(request.headers['content-length']) > limit) throw tooLarge();
-      const chunks: Buffer[] = [];
-      let size = 0;
-      for await (const chunk of payload as AsyncIterable<Buffer | string>) {
-        const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-        size += bytes.length;
-        if (size > limit) throw tooLarge();
-        chunks.push(bytes);
-      }
-      const raw = Buffer.concat(chunks, size);
-      request.rawBody = raw;
-      return Object.assign(Readable.from([raw], { objectMode: false }), { receivedEncodedLength: raw.length });
+    // Every request passes here: a callback hook, so that the others cost no promise.
+    fastify.addHook('preParsing', (request: WithRawBody, _reply, payload, done) => {
+      if ((request.routeOptions.config as { rawBody?: unknown } | undefined)?.rawBody !== true) return done(null, payload);
+      captureRawBody(request, payload).then((captured) => done(null, captured), done);
     });
   }
+}
+
+/** Reads the whole body (at most the route's limit), keeps it as `rawBody`, and hands it on as a stream. */
+async function captureRawBody(request: WithRawBody, payload: AsyncIterable<Buffer | string>): Promise<Readable & { receivedEncodedLength: number }> {
+  const limit = request.routeOptions.bodyLimit;
+  if (Number(request.headers['content-length']) > limit) throw tooLarge();
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of payload) {
+    const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    size += bytes.length;
+    if (size > limit) throw tooLarge();
+    chunks.push(bytes);
+  }
+  const raw = Buffer.concat(chunks, size);
+  request.rawBody = raw;
+  return Object.assign(Readable.from([raw], { objectMode: false }), { receivedEncodedLength: raw.length });
 }
 
 /** The exact bytes of the request body (routes marked KEEP_RAW_BODY only). */
