@@ -86,7 +86,7 @@ function startInside<T>(result: T): T {
 /**
  * The one request-scoped holder of tenant id, user id, roles, permissions and request id, built on
  * AsyncLocalStorage (nestjs-cls) so that no provider is re-created per request. HTTP requests get a
- * store from the CLS middleware; jobs and scripts enter one explicitly with `run`.
+ * store from the request scope hook (request-scope.ts); jobs and scripts enter one explicitly with `run`.
  */
 @Injectable()
 export class TenantContext {

@@ -114,7 +114,7 @@ export function keepRequestSpan(req: object, span: Span): void {
   (req as Record<symbol, Span>)[REQUEST_SPAN] = span;
 }
 
-/** The trace and span ids of a request's server span (pino-http's customProps; {} without tracing). */
+/** The trace and span ids of a request's server span, for its log line ({} without tracing). */
 export function requestTraceIds(req: object): { trace_id?: string; span_id?: string } {
   const span = (req as Record<symbol, Span | undefined>)[REQUEST_SPAN];
   if (!span) return {};

@@ -162,8 +162,8 @@ function routeOf(request: FastifyRequest): string | undefined {
 }
 
 /**
- * Adds the edge's hooks to `fastify` now, before Nest creates the application and
- * registers its middleware (nestjs-cls, pino-http), so that a refusal costs none of them either;
+ * Adds the edge's hooks to `fastify` now, before the request's context is opened (request-scope.ts)
+ * and before Nest creates the application, so that a refusal costs none of them;
  * the hook serves the instance `edge()` gives once the application exists (none before: no-op).
  */
 export function installEdgeAdmission(fastify: FastifyInstance, edge: () => EdgeAdmission | undefined): void {
