@@ -146,6 +146,17 @@ describe('a request over its tenant limit is refused at the edge, as the throttl
     expect(back.headers['ratelimit-remaining']).toBe('1');
   });
 
+  it("counts only what the guard lets through: a member's 403s on a route needing a permission it lacks take nothing from the tenant", async () => {
+    const member = await limitedMember(3);
+    expect((await get('/api/v1/usage', member)).statusCode).toBe(200); // 1 of 3; caches the principal
+    expectProblem(await get('/api/v1/audit-events', member), 403, 'forbidden'); // learns the route
+    for (let i = 0; i < 5; i++) expectProblem(await get('/api/v1/audit-events', member), 403, 'forbidden');
+
+    const next = await get('/api/v1/usage', member); // 2 of 3: the six 403s took nothing, as on the usual path
+    expect(next.statusCode).toBe(200);
+    expect(next.headers['ratelimit-remaining']).toBe('1');
+  });
+
   it('a token it never verified goes the usual way: a forged one is 401, never counted or refused at the edge', async () => {
     const member = await limitedMember(1);
     expect((await get('/api/v1/usage', member)).statusCode).toBe(200);

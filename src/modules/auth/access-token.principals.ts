@@ -5,7 +5,8 @@ import { TenantContext } from '../../platform/context/tenant-context.js';
 import { isUuid } from '../../platform/util/uuid.js';
 import { AccessError } from '../../platform/security/access.errors.js';
 import type { AccessTokenClaims, PlatformAccessClaims, TenantAccessClaims } from '../../platform/security/access-token.js';
-import { isRole, permissionsOf } from '../../platform/security/permissions.js';
+import { type RouteAccess, routeAdmitsUser } from '../../platform/security/decorators.js';
+import { isRole, permissionsOf, ROLE_PERMISSIONS } from '../../platform/security/permissions.js';
 import { AccessTokenPrincipals, type Principal } from '../../platform/security/principal.js';
 import { type PlatformPrincipalRow, type PrincipalRow, PrincipalsRepository } from './principals.repository.js';
 
@@ -40,11 +41,12 @@ export class DbAccessTokenPrincipals extends AccessTokenPrincipals {
     return claims.typ === 'platform' ? this.platformSession(claims) : this.tenantSession(claims, stamp);
   }
 
-  admittedStamp(claims: AccessTokenClaims): EpochStamp | undefined {
+  admittedStamp(claims: AccessTokenClaims, access: RouteAccess): EpochStamp | undefined {
     if (claims.typ === 'platform') return undefined;
     const cached = this.tenantRows.peek(`${claims.tid}:${claims.sub}:${claims.sid}`);
     const row = cached?.value;
-    return row && isRole(row.role) && row.sessionLive && row.tenantStatus === 'active' ? cached.stamp : undefined;
+    if (!row || !isRole(row.role) || !row.sessionLive || row.tenantStatus !== 'active') return undefined;
+    return routeAdmitsUser(access, { isPlatformAdmin: row.isPlatformAdmin, permissions: ROLE_PERMISSIONS[row.role] }) ? cached.stamp : undefined;
   }
 
   private async tenantSession(claims: TenantAccessClaims, known: EpochStamp | undefined): Promise<Principal> {

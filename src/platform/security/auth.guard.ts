@@ -31,7 +31,7 @@ export class TenantAuthGuard implements CanActivate {
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const access = accessOfRoute(this.reflector, context);
     const request = context.switchToHttp().getRequest<FastifyRequest & { user?: AccessTokenClaims }>();
-    if (context.getType() === 'http') this.edge.learn(request, !access.isPublic);
+    if (context.getType() === 'http') this.edge.learn(request, access);
     if (access.isPublic) return true;
 
     const principal = await this.authenticate(request);

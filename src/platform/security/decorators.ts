@@ -69,3 +69,13 @@ export function accessOfRoute(reflector: Reflector, context: ExecutionContext): 
   ROUTE_ACCESS.set(handler, { controller, access });
   return access;
 }
+
+/**
+ * Whether the route's rules let a tenant's signed-in user with these through, as the guard decides
+ * once the principal is known (for the edge, which counts only requests the guard will let pass).
+ */
+export function routeAdmitsUser(access: RouteAccess, user: { isPlatformAdmin: boolean; permissions: readonly string[] }): boolean {
+  if (access.isPublic) return false;
+  if (access.platformAdminOnly && !user.isPlatformAdmin) return false;
+  return access.permission === undefined || user.permissions.includes(access.permission);
+}

@@ -8,6 +8,7 @@ import { sendProblem, toProblem } from '../http/problem.filter.js';
 import { countRateLimitDecision } from '../observability/rate-limit-metrics.js';
 import { type RateLimitDecision, RateLimiter } from '../rate-limit/rate-limiter.js';
 import { AccessTokenVerifier } from './access-token-verifier.js';
+import type { RouteAccess } from './decorators.js';
 import { AccessTokenPrincipals } from './principal.js';
 
 /**
@@ -58,12 +59,13 @@ const MAX_ROUTES = 2_000;
  * Anything else (an API key, a token not verified yet, epochs that moved, Redis away) goes the
  * usual way, which decides the same, in two round trips.
  *
- * A request counted here and then refused by the guard (a permission it lacks) stays counted: it
- * was made by a principal that holds, like any refused call of an API that meters by caller.
+ * The edge counts only a request the guard will let through (the route's permission and rules,
+ * learnt with the route, checked against the cached principal): the usual path counts in the
+ * interceptors, after the guard, so a request it refuses with 403 is never counted either way.
  */
 @Injectable()
 export class EdgeAdmission {
-  private readonly routes = new Map<string, boolean>();
+  private readonly routes = new Map<string, RouteAccess>();
   private readonly routeEdges = new Map<string, RouteEdge>();
   private readonly outcomes = new WeakMap<object, EdgeOutcome>();
   private limit: TenantRateLimit | undefined;
@@ -94,10 +96,10 @@ export class EdgeAdmission {
     this.outcomes.set(request, outcome);
   }
 
-  /** The auth guard tells, on a route's first request, whether it requires authentication. */
-  learn(request: FastifyRequest, authenticated: boolean): void {
+  /** The auth guard tells, on a route's first request, the route's rules (authentication, permission). */
+  learn(request: FastifyRequest, access: RouteAccess): void {
     const route = routeOf(request);
-    if (route !== undefined && !this.routes.has(route) && this.routes.size < MAX_ROUTES) this.routes.set(route, authenticated);
+    if (route !== undefined && !this.routes.has(route) && this.routes.size < MAX_ROUTES) this.routes.set(route, access);
   }
 
   /** The epochs the edge read for this request's token, if it did. */
@@ -121,19 +123,21 @@ export class EdgeAdmission {
   onRequest(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> | undefined {
     if (this.limit === undefined) return undefined;
     const route = routeOf(request);
-    if (route === undefined || this.routes.get(route) !== true) return undefined;
-    return this.admit(request, reply, this.limit);
+    const access = route === undefined ? undefined : this.routes.get(route);
+    if (access === undefined || access.isPublic) return undefined;
+    return this.admit(request, reply, this.limit, access);
   }
 
-  private async admit(request: FastifyRequest, reply: FastifyReply, limit: TenantRateLimit): Promise<FastifyReply | undefined> {
+  private async admit(request: FastifyRequest, reply: FastifyReply, limit: TenantRateLimit, access: RouteAccess): Promise<FastifyReply | undefined> {
     if (request.headers['x-api-key'] !== undefined) return undefined;
     const claims = this.verifier.known(request.headers.authorization);
     if (claims === undefined || claims.typ === 'platform') return undefined;
     if (!this.limiter.connected) return undefined; // the usual path fails open, and reports it once
     const tenantId = claims.tid;
     const max = limit.cachedLimit(tenantId);
-    // Without a limit in memory nothing is counted here, but the epochs are still read for the guard.
-    const expected = (max !== undefined && this.principals.admittedStamp(claims)) || '';
+    // Without a limit in memory, or a principal the route admits, nothing is counted here; the
+    // epochs are still read for the guard.
+    const expected = (max !== undefined && this.principals.admittedStamp(claims, access)) || '';
     const key = limit.key(tenantId);
     const scope = { tenantId, userId: claims.sub };
     const answer = await this.limiter.consumeUnderEpochs(key, this.epochs.keysOf(scope), expected, max ?? 0, limit.windowMs, 'edge');

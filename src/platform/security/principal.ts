@@ -1,3 +1,4 @@
+import type { RouteAccess } from './decorators.js';
 import type { EpochStamp } from '../cache/epoch-cache.js';
 import type { AccessTokenClaims } from './access-token.js';
 import type { Permission, Role } from './permissions.js';
@@ -43,11 +44,12 @@ export abstract class AccessTokenPrincipals {
 
   /**
    * From memory only: the epochs under which a principal of these claims was cached that still
-   * holds (a member, a live session) in an active tenant; undefined when there is none. Such a
-   * principal may be counted against its tenant's rate limit before the guard runs, if the epochs
-   * in Redis still read the same (EdgeAdmission).
+   * holds (a member, a live session) in an active tenant and passes the route's rules (`access`:
+   * its permission, platform admins only); undefined when there is none. Such a principal may be
+   * counted against its tenant's rate limit before the guard runs, if the epochs in Redis still
+   * read the same (EdgeAdmission).
    */
-  abstract admittedStamp(claims: AccessTokenClaims): EpochStamp | undefined;
+  abstract admittedStamp(claims: AccessTokenClaims, access: RouteAccess): EpochStamp | undefined;
 }
 
 /** Resolves the principal of a raw API key (`X-API-Key`, or `Bearer tnry_...`); 401 when invalid. */
