@@ -17,7 +17,7 @@ import { serveWebApp } from './platform/http/web-app.js';
 import { serveWidgetFiles } from './platform/http/widget-files.js';
 import { EdgeAdmission, installEdgeAdmission } from './platform/security/edge-admission.js';
 import { installRequestScope } from './platform/context/request-scope.js';
-import { installRequestLog, redactUrl } from './platform/observability/request-log.js';
+import { installRequestLog } from './platform/observability/request-log.js';
 import { installRequestTracing } from './platform/observability/request-tracing.js';
 
 /** Routes outside /api/v1: probes, and the seed demo's widget API, which keeps its own paths. */
@@ -58,7 +58,7 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
   useSecurityHeaders(fastify, config);
   const edge: { admission?: EdgeAdmission } = {};
   installEdgeAdmission(fastify, () => edge.admission);
-  installRequestScope(fastify, redactUrl);
+  installRequestScope(fastify);
   const drain = drainBeforeShutdownHooks(adapter);
   const root = AppModule.forRoot(config);
   root.imports = [...(root.imports ?? []), ...(options.imports ?? [])];

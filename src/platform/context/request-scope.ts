@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { CLS_ID, ClsServiceManager, type ClsStore } from 'nestjs-cls';
 import { keepContextStore } from './request-store.js';
 import type { ContextState } from './tenant-context.js';
@@ -6,8 +6,8 @@ import type { ContextState } from './tenant-context.js';
 /** What a request's context store holds: its id, its state, and what its log lines name. */
 export interface RequestStore extends ClsStore {
   ctx?: ContextState;
-  /** The request, as log lines written inside it name it (see `requestLogFields`). */
-  request?: { id: string; method: string; url: string };
+  /** The request, which log lines written inside it name (`contextLogFields`, when one is written). */
+  request?: FastifyRequest;
 }
 
 /**
@@ -20,7 +20,7 @@ export interface RequestStore extends ClsStore {
  * read's CPU (docs/adr/0018, decision 24). Installed after the edge admission, whose refusals need
  * no context at all.
  */
-export function installRequestScope(fastify: FastifyInstance, redactUrl: (url: string) => string): void {
+export function installRequestScope(fastify: FastifyInstance): void {
   const cls = ClsServiceManager.getClsService<RequestStore>();
   fastify.addHook('onRequest', (request, _reply, done) => {
     const id = String(request.id);
@@ -34,7 +34,7 @@ export function installRequestScope(fastify: FastifyInstance, redactUrl: (url: s
         ip: request.ip,
         userAgent: typeof agent === 'string' ? agent.slice(0, 512) : undefined,
       },
-      request: { id, method: request.method, url: redactUrl(request.url) },
+      request,
     };
     // The HTTP metrics' and the request log's onResponse hooks run after the context ended.
     keepContextStore(request.raw, store);

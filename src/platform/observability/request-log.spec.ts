@@ -49,7 +49,7 @@ describe('the request log', () => {
     rootLogger = pino({ level: 'info', mixin: contextLogFields }, sink);
     app = Fastify({ logger: false });
     installRequestLog(app, root);
-    installRequestScope(app, redactUrl);
+    installRequestScope(app);
     app.get('/health/live', async () => ({ status: 'ok' }));
     app.get('/health', async () => ({ status: 'ok' }));
     app.post('/chat', async () => ({ reply: 'hi' }));

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ClsServiceManager } from 'nestjs-cls';
 import type { Logger } from 'pino';
 import { contextOfRequest } from '../context/request-store.js';
@@ -35,7 +35,12 @@ export function redactUrl(url: string): string {
 
 interface LogStore {
   ctx?: ContextState;
-  request?: { id: string; method: string; url: string };
+  request?: FastifyRequest;
+}
+
+/** A request as log lines name it: its id, method and URL with credential parameters redacted. */
+function requestFields(request: FastifyRequest): { id: string; method: string; url: string } {
+  return { id: String(request.id), method: request.method, url: redactUrl(request.url) };
 }
 
 /** Who a context's lines are about: its tenant, user and API key, once the auth guard knows them. */
@@ -55,7 +60,7 @@ function principalFields(ctx: ContextState | undefined, fields: Record<string, u
 export function contextLogFields(): Record<string, unknown> {
   const store = ClsServiceManager.getClsService().get() as LogStore | undefined;
   if (!store) return {};
-  return principalFields(store.ctx, store.request ? { req: store.request } : {});
+  return principalFields(store.ctx, store.request ? { req: requestFields(store.request) } : {});
 }
 
 /**
@@ -70,7 +75,7 @@ export function installRequestLog(fastify: FastifyInstance, root: () => Logger):
     if (!isProbe(request.url)) {
       const status = reply.statusCode;
       const fields = principalFields(contextOfRequest(request.raw), requestTraceIds(request.raw));
-      fields.req = { id: request.id, method: request.method, url: redactUrl(request.url) };
+      fields.req = requestFields(request);
       // Not `res`: pino's response serializer expects Node's response object.
       fields.statusCode = status;
       fields.responseTime = Math.round(reply.elapsedTime * 10) / 10;

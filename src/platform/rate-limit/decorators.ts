@@ -1,5 +1,6 @@
 import { type ExecutionContext, SetMetadata } from '@nestjs/common';
 import type { Reflector } from '@nestjs/core';
+import { perRoute } from '../http/route-memo.js';
 
 export const SIGN_IN_RATE_LIMITED = 'tenantry:sign-in-rate-limited';
 
@@ -19,16 +20,12 @@ export const WIDGET_RATE_LIMITED = 'tenantry:widget-rate-limited';
  */
 export const WidgetRateLimited = (): MethodDecorator & ClassDecorator => SetMetadata(WIDGET_RATE_LIMITED, true);
 
-/** Which of these marks each handler bears, read once per handler and mark (the throttlers ask on every request). */
-const MARKS = new WeakMap<object, { controller: object; marks: Map<string, boolean> }>();
+const MARKED = {
+  [SIGN_IN_RATE_LIMITED]: perRoute((reflector, targets) => reflector.getAllAndOverride<boolean>(SIGN_IN_RATE_LIMITED, targets) === true),
+  [WIDGET_RATE_LIMITED]: perRoute((reflector, targets) => reflector.getAllAndOverride<boolean>(WIDGET_RATE_LIMITED, targets) === true),
+};
 
-/** Whether the route `context` runs bears the mark `key` (on its handler or its controller). */
-export function routeMarked(reflector: Reflector, context: ExecutionContext, key: typeof SIGN_IN_RATE_LIMITED | typeof WIDGET_RATE_LIMITED): boolean {
-  const handler = context.getHandler();
-  const controller = context.getClass();
-  let known = MARKS.get(handler);
-  if (known?.controller !== controller) MARKS.set(handler, (known = { controller, marks: new Map() }));
-  let marked = known.marks.get(key);
-  if (marked === undefined) known.marks.set(key, (marked = reflector.getAllAndOverride<boolean>(key, [handler, controller]) === true));
-  return marked;
+/** Whether the route `context` runs bears the mark `key` (on its handler or its controller), read once per handler. */
+export function routeMarked(reflector: Reflector, context: ExecutionContext, key: keyof typeof MARKED): boolean {
+  return MARKED[key](reflector, context);
 }

@@ -1,5 +1,6 @@
 import { type ExecutionContext, SetMetadata } from '@nestjs/common';
 import type { Reflector } from '@nestjs/core';
+import { perRoute } from '../http/route-memo.js';
 import type { Permission } from './permissions.js';
 
 export const IS_PUBLIC = 'tenantry:public';
@@ -55,20 +56,10 @@ export function routeAccess(read: <T>(key: string) => T | undefined): RouteAcces
   };
 }
 
-/** Each handler's rules, read once: Reflector walks the metadata again on every call (six per request). */
-const ROUTE_ACCESS = new WeakMap<object, { controller: object; access: RouteAccess }>();
-
-/** The access rules of the route `context` runs, as `routeAccess` reads them, remembered per handler. */
-export function accessOfRoute(reflector: Reflector, context: ExecutionContext): RouteAccess {
-  const handler = context.getHandler();
-  const controller = context.getClass();
-  const known = ROUTE_ACCESS.get(handler);
-  if (known?.controller === controller) return known.access;
-  const targets = [handler, controller];
-  const access = routeAccess((key) => reflector.getAllAndOverride(key, targets));
-  ROUTE_ACCESS.set(handler, { controller, access });
-  return access;
-}
+/** The access rules of the route a context runs, as `routeAccess` reads them, read once per handler. */
+export const accessOfRoute: (reflector: Reflector, context: ExecutionContext) => RouteAccess = perRoute((reflector, targets) =>
+  routeAccess((key) => reflector.getAllAndOverride(key, targets)),
+);
 
 /**
  * Whether the route's rules let a tenant's signed-in user with these through, as the guard decides
